@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package medcrypt needs to build, test and demo. Idempotent: only missing
+# packages are installed, so a second run costs a few dpkg queries. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  # crypto, images, storage, networking
+  openssl libssl-dev dcmtk libdcmtk-dev libpng-dev libjpeg-dev libtiff-dev libopenjp2-7-dev
+  sqlite3 libsqlite3-dev libboost-dev libpq-dev
+  # CLI, formats, logging
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3-numpy python3-skimage python3-pydicom python3-cryptography
+  # deep learning (CPU libtorch)
+  libtorch-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

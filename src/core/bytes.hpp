@@ -1,0 +1,74 @@
+// Little-endian byte encoding and bounds-checked decoding, for every binary format medcrypt writes.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace medcrypt {
+
+static_assert(std::endian::native == std::endian::little,
+              "medcrypt stores 16-bit samples as little-endian words and targets x86-64 and ARM64");
+
+using Bytes = std::vector<std::uint8_t>;
+using ByteView = std::span<const std::uint8_t>;
+
+inline ByteView as_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::string to_hex(ByteView bytes);
+// Accepts upper or lower case; fails on odd length or a non-hex character.
+Result<Bytes> from_hex(std::string_view hex);
+
+class ByteWriter {
+ public:
+  void u8(std::uint8_t v) { out_.push_back(v); }
+  void u16(std::uint16_t v) { put_le(v, 2); }
+  void u32(std::uint32_t v) { put_le(v, 4); }
+  void u64(std::uint64_t v) { put_le(v, 8); }
+  void raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+  // A u16 length followed by that many bytes.
+  void str16(std::string_view s) {
+    u16(static_cast<std::uint16_t>(s.size()));
+    raw(as_bytes(s));
+  }
+  const Bytes& bytes() const { return out_; }
+  Bytes take() { return std::move(out_); }
+
+ private:
+  void put_le(std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  Bytes out_;
+};
+
+// Reads fields in order; every read checks the remaining length and names the field on failure.
+class ByteReader {
+ public:
+  ByteReader(ByteView data, ErrorCode code) : data_(data), code_(code) {}
+
+  Result<std::uint8_t> u8(std::string_view field);
+  Result<std::uint16_t> u16(std::string_view field);
+  Result<std::uint32_t> u32(std::string_view field);
+  Result<std::uint64_t> u64(std::string_view field);
+  Result<ByteView> raw(std::size_t n, std::string_view field);
+  Result<std::string> str16(std::string_view field);
+
+  std::size_t remaining() const { return data_.size() - pos_; }
+  std::size_t position() const { return pos_; }
+  Status expect_end(std::string_view what) const;
+
+ private:
+  Result<std::uint64_t> le(int n, std::string_view field);
+  ByteView data_;
+  std::size_t pos_ = 0;
+  ErrorCode code_;
+};
+
+}  // namespace medcrypt

@@ -1,0 +1,52 @@
+// Helpers shared by the tests: the shared data folder, scratch directories, running processes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace medcrypt::test {
+
+// ../shared/data beside the checkout, or empty if it is absent (a user's clone).
+std::filesystem::path shared_data();
+
+// Calls GTEST_SKIP() with a visible message when ../shared/data is absent; use at the top of a test.
+#define MEDCRYPT_REQUIRE_SHARED_DATA()                                                       \
+  do {                                                                                      \
+    if (::medcrypt::test::shared_data().empty())                                            \
+      GTEST_SKIP() << "SKIPPED: ../shared/data is absent; this test needs the shared images"; \
+  } while (0)
+
+// Every readable image under ../shared/data (DICOM, PNG, JPEG), skipping train/ and files the MANIFEST
+// marks as deliberately malformed.
+std::vector<std::filesystem::path> shared_images();
+
+// A fresh directory under the system temp folder, removed when the object goes away.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs a shell command line and captures its output and exit status.
+ProcessResult run_command(const std::string& command);
+
+// Quotes one argument for /bin/sh.
+std::string shell_quote(const std::string& arg);
+
+// /usr/bin/python3 (Debian's, with numpy, skimage, pydicom and cryptography).
+std::string system_python();
+
+}  // namespace medcrypt::test
