@@ -13,7 +13,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-numpy python3-skimage python3-pydicom python3-cryptography
+  python3-numpy python3-skimage python3-pil python3-pydicom python3-gdcm python3-cryptography
   # deep learning (CPU libtorch)
   libtorch-dev
 )

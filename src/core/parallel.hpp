@@ -1,4 +1,5 @@
-// parallel_for: runs fn(i) for i in [0, n) on up to `threads` threads, the calling thread included.
+// parallel_for: runs fn(index, worker) for index in [0, n) on up to `threads` threads, the calling
+// thread included; worker in [0, threads) lets each thread keep its own state (a cipher context).
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,6 @@ unsigned default_threads();
 
 // Items are handed out one at a time from a shared counter, so uneven items balance themselves.
 // fn must not throw.
-void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn);
+void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t, unsigned)>& fn);
 
 }  // namespace medcrypt

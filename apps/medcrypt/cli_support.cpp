@@ -1,0 +1,112 @@
+#include "cli_support.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/ui.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "core/file_io.hpp"
+#include "core/parallel.hpp"
+
+namespace medcrypt::cli {
+
+void Outcome::fail(const Error& error, const std::string& context) {
+  // Readers name the file in their messages already; say it once.
+  bool named = context.empty() || error.message.rfind(context, 0) == 0;
+  std::string message = named ? error.message : context + ": " + error.message;
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  fmt::print(stderr, "medcrypt: error: {}\n", message);
+  if (exit_code == 0) exit_code = static_cast<int>(error.code);
+}
+
+Result<std::vector<std::filesystem::path>> collect_inputs(const std::vector<std::string>& args,
+                                                          const std::string& extension) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& arg : args) {
+    std::error_code ec;
+    std::filesystem::path p(arg);
+    if (std::filesystem::is_directory(p, ec)) {
+      std::vector<std::filesystem::path> found;
+      for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        auto name = it->path().filename().string();
+        if (it->is_regular_file(ec) && name.front() != '.' &&
+            (extension.empty() || it->path().extension() == extension)) {
+          found.push_back(it->path());
+        }
+      }
+      if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: cannot list: {}", arg, ec.message()));
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else if (std::filesystem::is_regular_file(p, ec)) {
+      out.push_back(p);
+    } else {
+      return make_error(ErrorCode::kIo, fmt::format("{}: no such file or directory", arg));
+    }
+  }
+  if (out.empty()) return make_error(ErrorCode::kUsage, "no input files");
+  return out;
+}
+
+bool output_is_directory(const std::vector<std::string>& args) {
+  std::error_code ec;
+  return args.size() > 1 || std::filesystem::is_directory(args.front(), ec);
+}
+
+Result<crypto::Identity> load_identity(const std::filesystem::path& key_file,
+                                       const std::optional<std::filesystem::path>& passphrase_file) {
+  std::optional<std::string> passphrase;
+  if (passphrase_file) {
+    MEDCRYPT_ASSIGN_OR_RETURN(passphrase, crypto::load_passphrase(*passphrase_file));
+  } else if (::isatty(STDIN_FILENO) != 0) {
+    auto text = read_file(key_file, 64 * 1024);
+    if (text && crypto::pem_is_encrypted(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()))) {
+      char buf[1024];
+      std::string prompt = fmt::format("Passphrase for {}: ", key_file.string());
+      if (UI_UTIL_read_pw_string(buf, sizeof buf, prompt.c_str(), 0) != 0) {
+        return make_error(ErrorCode::kBadKey, "no passphrase given");
+      }
+      passphrase = std::string(buf);
+      OPENSSL_cleanse(buf, sizeof buf);
+    }
+  }
+  auto id = crypto::load_private_identity(key_file, passphrase);
+  if (passphrase) OPENSSL_cleanse(passphrase->data(), passphrase->size());
+  return id;
+}
+
+unsigned threads_from_jobs(unsigned jobs) { return jobs == 0 ? default_threads() : jobs; }
+
+ProgressBar::ProgressBar(std::string label, std::uint64_t total)
+    : label_(std::move(label)), total_(std::max<std::uint64_t>(total, 1)), enabled_(::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()) {}
+
+ProgressBar::~ProgressBar() { finish(); }
+
+void ProgressBar::update(std::uint64_t done, const std::string& detail) {
+  if (!enabled_ || finished_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (done < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  constexpr int kWidth = 30;
+  double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
+  int filled = static_cast<int>(frac * kWidth);
+  double elapsed = std::chrono::duration<double>(now - start_).count();
+  double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
+  fmt::print(stderr, "\r{} [{}{}] {:3.0f}% ETA {:.0f}s {}\x1b[K", label_, std::string(filled, '='),
+             std::string(kWidth - filled, ' '), frac * 100, eta, detail);
+  std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+  if (!enabled_ || finished_) return;
+  finished_ = true;
+  fmt::print(stderr, "\r\x1b[K");
+  std::fflush(stderr);
+}
+
+}  // namespace medcrypt::cli

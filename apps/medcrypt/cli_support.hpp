@@ -1,0 +1,58 @@
+// What every subcommand shares: error reporting with exit codes, input lists, a progress bar.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/result.hpp"
+#include "crypto/identity.hpp"
+
+namespace medcrypt::cli {
+
+// Set by a subcommand's callback; main() returns it.
+struct Outcome {
+  int exit_code = 0;
+  // Records an error: prints one line on stderr and keeps the first failure's exit code.
+  void fail(const Error& error, const std::string& context = {});
+};
+
+// Expands files and directories (recursively, sorted) into a list of files. `extension`, if given,
+// filters files found inside directories (".mct" for decrypt).
+Result<std::vector<std::filesystem::path>> collect_inputs(const std::vector<std::string>& args,
+                                                          const std::string& extension = {});
+
+// With one input file, -o names the output file; with several inputs or a directory, a directory.
+bool output_is_directory(const std::vector<std::string>& args);
+
+// Loads an identity key, asking for its passphrase on the terminal if it is protected and no
+// passphrase file was given.
+Result<crypto::Identity> load_identity(const std::filesystem::path& key_file,
+                                       const std::optional<std::filesystem::path>& passphrase_file);
+
+// Threads from --jobs (0: every hardware thread).
+unsigned threads_from_jobs(unsigned jobs);
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, std::uint64_t total);
+  ~ProgressBar();
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+  void update(std::uint64_t done, const std::string& detail = {});
+  void finish();
+
+ private:
+  std::string label_;
+  std::uint64_t total_;
+  bool enabled_;
+  bool finished_ = false;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace medcrypt::cli

@@ -1,0 +1,18 @@
+// One function per subcommand, each in its own file: it declares its options on `app` and runs when
+// the subcommand is chosen, recording failures in `outcome`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli_support.hpp"
+
+namespace medcrypt::cli {
+
+void add_encrypt_command(CLI::App& app, Outcome& outcome);
+void add_decrypt_command(CLI::App& app, Outcome& outcome);
+void add_info_command(CLI::App& app, Outcome& outcome);
+void add_keygen_command(CLI::App& app, Outcome& outcome);
+void add_schemes_command(CLI::App& app, Outcome& outcome);
+void add_demo_command(CLI::App& app, Outcome& outcome);
+
+}  // namespace medcrypt::cli

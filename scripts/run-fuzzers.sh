@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target in BUILD_DIR/bin for SECONDS each, starting from the seed corpus in
+# fuzz/corpus/<target name without _fuzz>/ (copied, so the repository is not modified).
+# Exits non-zero if any target finds a crash, a leak or a timeout.
+set -euo pipefail
+build_dir=${1:-build-fuzz}
+seconds=${2:-60}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+status=0
+for fuzzer in "$build_dir"/bin/*_fuzz; do
+  [ -x "$fuzzer" ] || continue
+  name=$(basename "$fuzzer" _fuzz)
+  name=${name%_reader}
+  corpus="$work/$name"
+  mkdir -p "$corpus"
+  [ -d "$root/fuzz/corpus/$name" ] && cp -r "$root/fuzz/corpus/$name/." "$corpus/"
+  echo "fuzz: $(basename "$fuzzer") for ${seconds}s ($(ls "$corpus" | wc -l) seeds)"
+  if ! "$fuzzer" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
+      -artifact_prefix="$work/" >"$work/$name.log" 2>&1; then
+    echo "fuzz: $(basename "$fuzzer") FAILED"; tail -40 "$work/$name.log"; status=1
+  else
+    grep -E "stat::number_of_executed_units|Done" "$work/$name.log" | tail -2
+  fi
+done
+exit $status

@@ -1,0 +1,78 @@
+// Sealing an image into a .mct container for recipients (or a shared key), and opening it again.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "container/format.hpp"
+#include "container/stream_io.hpp"
+#include "core/parallel.hpp"
+#include "crypto/identity.hpp"
+#include "image/image.hpp"
+#include "schemes/scheme.hpp"
+
+namespace medcrypt::container {
+
+// Who can open the container: recipients' public identities, or the holders of one shared key.
+struct Recipients {
+  std::vector<crypto::PublicIdentity> identities;
+  const SecretBytes* shared_key = nullptr;
+};
+
+// Fixed "random" values, for known-answer containers and for analysis that must be repeatable.
+// Never used by the normal command-line path.
+struct FixedRandomness {
+  SecretBytes content_key;                       // 32 bytes
+  std::array<std::uint8_t, kMessageIdBytes> message_id{};
+  std::array<std::uint8_t, kNoncePrefixBytes> nonce_prefix{};
+  std::vector<SecretBytes> ephemeral_keys;        // one X25519 private key per recipient
+  std::array<std::uint8_t, kSharedSaltBytes> shared_salt{};
+};
+
+using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+struct SealOptions {
+  crypto::AeadAlgorithm aead = crypto::AeadAlgorithm::kAes256Gcm;
+  std::uint8_t chunk_log2 = kDefaultChunkLog2;
+  unsigned threads = default_threads();
+  const crypto::Identity* signer = nullptr;
+  const FixedRandomness* fixed = nullptr;
+  ProgressFn progress;
+  // If set, receives the stored payload as an image (schemes with exports_cipher_image only).
+  image::Image* cipher_image = nullptr;
+};
+
+Status seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
+            const Recipients& recipients, const SealOptions& options, Sink& sink);
+
+// Reads and checks the preamble and header (no key needed): for `info` and for relays.
+Result<ParsedHeader> read_header(Source& source);
+
+struct OpenKeys {
+  const crypto::Identity* identity = nullptr;
+  const SecretBytes* shared_key = nullptr;
+};
+
+struct OpenOptions {
+  unsigned threads = default_threads();
+  // When set, the container must be signed by exactly this Ed25519 key.
+  std::optional<crypto::PublicKey> expected_signer;
+  ProgressFn progress;
+  const schemes::SchemeRegistry* registry = nullptr;  // null: the built-in schemes
+};
+
+struct Opened {
+  image::Image image;
+  Metadata metadata;
+  Header header;
+};
+
+// Verifies everything (header, metadata, every chunk, the signature if any) before returning anything.
+Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& options);
+
+// Verifies the structure and, if present, the signature without any key: what a relay can check.
+// Returns the header; `require_signature` refuses unsigned containers.
+Result<Header> verify_signature_only(Source& source, bool require_signature);
+
+}  // namespace medcrypt::container

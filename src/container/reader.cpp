@@ -1,0 +1,174 @@
+#include <openssl/crypto.h>
+
+#include <fmt/format.h>
+
+#include "container/container.hpp"
+#include "container/payload_stream.hpp"
+#include "crypto/hash.hpp"
+
+namespace medcrypt::container {
+namespace {
+
+constexpr std::array<std::uint8_t, crypto::kAeadNonceBytes> kZeroNonce{};
+
+struct HeaderRead {
+  ParsedHeader parsed;
+  Bytes bytes;  // preamble and header as stored
+};
+
+Result<HeaderRead> read_and_check_header(Source& source) {
+  HeaderRead out;
+  MEDCRYPT_ASSIGN_OR_RETURN(ByteView preamble, source.next(kPreambleBytes));
+  out.bytes.assign(preamble.begin(), preamble.end());
+  MEDCRYPT_ASSIGN_OR_RETURN(std::size_t total, header_size_from_preamble(out.bytes));
+  MEDCRYPT_ASSIGN_OR_RETURN(ByteView rest, source.next(total - kPreambleBytes));
+  out.bytes.insert(out.bytes.end(), rest.begin(), rest.end());
+  MEDCRYPT_ASSIGN_OR_RETURN(out.parsed, parse_header(out.bytes));
+  const std::uint64_t expected = out.parsed.header.container_bytes(out.parsed.header_bytes);
+  if (source.size() != expected) {
+    return make_error(ErrorCode::kMalformed,
+                      source.size() < expected
+                          ? fmt::format("container truncated: {} bytes of {}", source.size(), expected)
+                          : fmt::format("container has {} bytes after its end", source.size() - expected));
+  }
+  return out;
+}
+
+Status check_signer(const Header& h, const std::optional<crypto::PublicKey>& expected) {
+  if (!expected) return {};
+  if (!h.is_signed) return make_error(ErrorCode::kSignature, "the container is not signed, but --from requires a signature");
+  if (CRYPTO_memcmp(h.signer.data(), expected->data(), expected->size()) != 0) {
+    return make_error(ErrorCode::kSignature, "the container is signed by another key than the expected sender's");
+  }
+  return {};
+}
+
+Status verify_signature(const Header& h, Source& source, crypto::Hasher& transcript) {
+  MEDCRYPT_ASSIGN_OR_RETURN(ByteView sig, source.next(crypto::kEd25519SignatureBytes));
+  if (!crypto::ed25519_verify(h.signer, signature_message(transcript.finish()), sig)) {
+    return make_error(ErrorCode::kSignature, "the sender's signature does not verify: the container was modified");
+  }
+  return {};
+}
+
+Result<SecretBytes> recover_content_key(const Header& h, const OpenKeys& keys) {
+  if (h.key_mode == KeyMode::kSharedKey) {
+    if (keys.shared_key == nullptr) {
+      return make_error(ErrorCode::kWrongKey, "the container is encrypted with a shared key: use --key");
+    }
+    MEDCRYPT_ASSIGN_OR_RETURN(auto key_id, shared_key_id(*keys.shared_key));
+    if (CRYPTO_memcmp(key_id.data(), h.shared.key_id.data(), key_id.size()) != 0) {
+      return make_error(ErrorCode::kWrongKey, "wrong key: the container was encrypted with another shared key");
+    }
+    return crypto::hkdf_sha256(keys.shared_key->span(), h.shared.salt, kLabelSharedContentKey, kContentKeyBytes);
+  }
+  if (keys.identity == nullptr) {
+    return make_error(ErrorCode::kWrongKey, "the container is addressed to recipients' identities: use --identity");
+  }
+  const crypto::PublicIdentity& me = keys.identity->public_identity;
+  const crypto::Fingerprint fp = me.fingerprint();
+  for (const RecipientStanza& stanza : h.recipients) {
+    if (stanza.fingerprint != fp) continue;
+    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes shared, crypto::x25519(keys.identity->x25519_private, stanza.ephemeral));
+    ByteWriter salt;
+    salt.raw(stanza.ephemeral);
+    salt.raw(me.x25519);
+    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes wrap_key,
+                              crypto::hkdf_sha256(shared.span(), salt.bytes(), kLabelWrap, crypto::kAeadKeyBytes));
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead cipher, crypto::Aead::create(h.aead, wrap_key));
+    SecretBytes content_key(kContentKeyBytes);
+    ByteView wrapped(stanza.wrapped_key);
+    MEDCRYPT_TRY(cipher.open(kZeroNonce, stanza.fingerprint, wrapped.first(kContentKeyBytes),
+                             wrapped.last(crypto::kAeadTagBytes), content_key.mutable_span()));
+    return content_key;
+  }
+  return make_error(ErrorCode::kWrongKey, fmt::format("wrong identity: the container is not addressed to {} ({})",
+                                                      me.name.empty() ? "this identity" : me.name,
+                                                      to_hex(ByteView(fp).first(8))));
+}
+
+}  // namespace
+
+Result<ParsedHeader> read_header(Source& source) {
+  MEDCRYPT_ASSIGN_OR_RETURN(HeaderRead read, read_and_check_header(source));
+  return std::move(read.parsed);
+}
+
+Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& opt) {
+  MEDCRYPT_ASSIGN_OR_RETURN(HeaderRead read, read_and_check_header(source));
+  const Header& h = read.parsed.header;
+  MEDCRYPT_TRY(check_signer(h, opt.expected_signer));
+  const crypto::Sha256Digest header_hash = crypto::sha256(read.bytes);
+  std::optional<crypto::Hasher> transcript;
+  if (h.is_signed) {
+    transcript.emplace(crypto::HashAlgorithm::kSha256);
+    transcript->update(read.bytes);
+  }
+
+  MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes content_key, recover_content_key(h, keys));
+  MEDCRYPT_ASSIGN_OR_RETURN(auto commitment, key_commitment(content_key, h));
+  if (CRYPTO_memcmp(commitment.data(), h.key_commitment.data(), commitment.size()) != 0) {
+    return make_error(ErrorCode::kAuthentication, "authentication failed");
+  }
+  MEDCRYPT_ASSIGN_OR_RETURN(MessageKeys message_keys, derive_message_keys(content_key, h));
+
+  // The metadata's tag authenticates the header (its hash is the associated data): check it before
+  // trusting any header field beyond the limits parse_header enforced.
+  MEDCRYPT_ASSIGN_OR_RETURN(ByteView sealed_metadata, source.next(h.metadata_bytes));
+  if (transcript) transcript->update(sealed_metadata);
+  MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead metadata_cipher, crypto::Aead::create(h.aead, message_keys.metadata));
+  MEDCRYPT_ASSIGN_OR_RETURN(Bytes plain_metadata, metadata_cipher.open(kZeroNonce, header_hash, sealed_metadata));
+  MEDCRYPT_ASSIGN_OR_RETURN(Metadata metadata, parse_metadata(plain_metadata));
+  OPENSSL_cleanse(plain_metadata.data(), plain_metadata.size());
+
+  const schemes::SchemeRegistry& registry = opt.registry ? *opt.registry : schemes::builtin_registry();
+  MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeParams params, schemes::parse_params(h.scheme_params));
+  auto scheme = registry.create(h.scheme_name, h.scheme_version, params);
+  if (!scheme) return make_error(ErrorCode::kVersion, scheme.error().message);
+  const schemes::SchemeInfo& info = (*scheme)->info();
+  if (info.sealing != h.sealing || info.lossless != h.lossless ||
+      (*scheme)->payload_size(h.geometry) != h.payload_bytes) {
+    return make_error(ErrorCode::kMalformed, fmt::format("header does not match scheme {}@{}", h.scheme_name,
+                                                         h.scheme_version));
+  }
+
+  Bytes payload(static_cast<std::size_t>(h.payload_bytes));
+  StreamContext ctx{h, header_hash, message_keys.payload, opt.threads, transcript ? &*transcript : nullptr, nullptr};
+  if (opt.progress) {
+    ctx.progress = [&](std::uint64_t done) { opt.progress(done, h.payload_bytes); };
+  }
+  MEDCRYPT_TRY(open_payload(ctx, source, payload));
+  if (transcript) {
+    Status s = verify_signature(h, source, *transcript);
+    if (!s) {
+      OPENSSL_cleanse(payload.data(), payload.size());
+      return std::move(s).error();
+    }
+  }
+
+  auto image = (*scheme)->decode(std::move(payload), h.geometry, message_keys.scheme);
+  if (!image) return std::move(image).error();
+  return Opened{std::move(*image), std::move(metadata), h};
+}
+
+Result<Header> verify_signature_only(Source& source, bool require_signature) {
+  MEDCRYPT_ASSIGN_OR_RETURN(HeaderRead read, read_and_check_header(source));
+  const Header& h = read.parsed.header;
+  if (!h.is_signed) {
+    if (require_signature) return make_error(ErrorCode::kSignature, "the container is not signed");
+    return h;
+  }
+  crypto::Hasher transcript(crypto::HashAlgorithm::kSha256);
+  transcript.update(read.bytes);
+  std::uint64_t body = h.container_bytes(read.parsed.header_bytes) - read.bytes.size() -
+                       crypto::kEd25519SignatureBytes;
+  constexpr std::uint64_t kStep = 4u << 20;
+  for (std::uint64_t done = 0; done < body; done += kStep) {
+    MEDCRYPT_ASSIGN_OR_RETURN(ByteView part, source.next(static_cast<std::size_t>(std::min(kStep, body - done))));
+    transcript.update(part);
+  }
+  MEDCRYPT_TRY(verify_signature(h, source, transcript));
+  return h;
+}
+
+}  // namespace medcrypt::container

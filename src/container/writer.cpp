@@ -1,0 +1,160 @@
+#include <openssl/crypto.h>
+
+#include <fmt/format.h>
+
+#include "container/container.hpp"
+#include "container/payload_stream.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/random.hpp"
+
+namespace medcrypt::container {
+namespace {
+
+constexpr std::array<std::uint8_t, crypto::kAeadNonceBytes> kZeroNonce{};
+
+template <std::size_t N>
+Status fill_random(std::array<std::uint8_t, N>& out, const std::array<std::uint8_t, N>* fixed) {
+  if (fixed != nullptr) {
+    out = *fixed;
+    return {};
+  }
+  return crypto::random_fill(out);
+}
+
+// HPKE-style wrap of the content key for one recipient: ephemeral X25519, HKDF, AEAD.
+Result<RecipientStanza> wrap_for(const crypto::PublicIdentity& recipient, const SecretBytes& content_key,
+                                 crypto::AeadAlgorithm aead, const SecretBytes* fixed_ephemeral) {
+  crypto::KeyPair eph;
+  if (fixed_ephemeral != nullptr) {
+    eph.private_key = *fixed_ephemeral;
+    MEDCRYPT_ASSIGN_OR_RETURN(eph.public_key, crypto::x25519_public_key(eph.private_key));
+  } else {
+    MEDCRYPT_ASSIGN_OR_RETURN(eph, crypto::x25519_generate());
+  }
+  MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes shared, crypto::x25519(eph.private_key, recipient.x25519));
+  ByteWriter salt;
+  salt.raw(eph.public_key);
+  salt.raw(recipient.x25519);
+  MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes wrap_key,
+                            crypto::hkdf_sha256(shared.span(), salt.bytes(), kLabelWrap, crypto::kAeadKeyBytes));
+  MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead cipher, crypto::Aead::create(aead, wrap_key));
+  RecipientStanza stanza;
+  stanza.fingerprint = recipient.fingerprint();
+  stanza.ephemeral = eph.public_key;
+  std::span<std::uint8_t> wrapped(stanza.wrapped_key);
+  MEDCRYPT_TRY(cipher.seal(kZeroNonce, stanza.fingerprint, content_key.span(), wrapped.first(kContentKeyBytes),
+                           wrapped.last(crypto::kAeadTagBytes)));
+  return stanza;
+}
+
+// Builds the key part of the header and returns the content key.
+Result<SecretBytes> set_up_keys(Header& h, const Recipients& to, const SealOptions& opt) {
+  const FixedRandomness* fixed = opt.fixed;
+  if (to.shared_key != nullptr) {
+    if (!to.identities.empty()) {
+      return make_error(ErrorCode::kUsage, "give either recipients (--to) or a shared key (--key), not both");
+    }
+    if (to.shared_key->size() != crypto::kAeadKeyBytes) return make_error(ErrorCode::kBadKey, "shared key must be 32 bytes");
+    h.key_mode = KeyMode::kSharedKey;
+    MEDCRYPT_ASSIGN_OR_RETURN(h.shared.key_id, shared_key_id(*to.shared_key));
+    MEDCRYPT_TRY(fill_random(h.shared.salt, fixed ? &fixed->shared_salt : nullptr));
+    return crypto::hkdf_sha256(to.shared_key->span(), h.shared.salt, kLabelSharedContentKey, kContentKeyBytes);
+  }
+  if (to.identities.empty()) return make_error(ErrorCode::kUsage, "no recipient: give --to NAME.pub or --key FILE");
+  if (to.identities.size() > kMaxRecipients) return make_error(ErrorCode::kLimits, "too many recipients");
+  if (fixed != nullptr && fixed->ephemeral_keys.size() != to.identities.size()) {
+    return make_error(ErrorCode::kInternal, "fixed randomness needs one ephemeral key per recipient");
+  }
+  h.key_mode = KeyMode::kRecipients;
+  SecretBytes content_key;
+  if (fixed != nullptr) {
+    content_key = fixed->content_key;
+  } else {
+    MEDCRYPT_ASSIGN_OR_RETURN(content_key, crypto::random_secret(kContentKeyBytes));
+  }
+  for (std::size_t i = 0; i < to.identities.size(); ++i) {
+    MEDCRYPT_ASSIGN_OR_RETURN(RecipientStanza stanza,
+                              wrap_for(to.identities[i], content_key, h.aead,
+                                       fixed ? &fixed->ephemeral_keys[i] : nullptr));
+    h.recipients.push_back(stanza);
+  }
+  return content_key;
+}
+
+}  // namespace
+
+Status seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
+            const Recipients& recipients, const SealOptions& opt, Sink& sink) {
+  const schemes::SchemeInfo& info = scheme.info();
+  Header h;
+  h.aead = opt.aead;
+  h.chunk_log2 = opt.chunk_log2;
+  if (h.chunk_log2 < kMinChunkLog2 || h.chunk_log2 > kMaxChunkLog2) {
+    return make_error(ErrorCode::kUsage, "chunk size must be 2^12..2^26 bytes");
+  }
+  h.sealing = info.sealing;
+  h.scheme_name = info.name;
+  h.scheme_version = info.version;
+  h.scheme_params = scheme.params();
+  h.lossless = info.lossless;
+  h.geometry = image.geometry();
+  h.payload_bytes = scheme.payload_size(h.geometry);
+  h.is_signed = opt.signer != nullptr;
+  if (h.is_signed) h.signer = opt.signer->public_identity.ed25519;
+  MEDCRYPT_TRY(fill_random(h.message_id, opt.fixed ? &opt.fixed->message_id : nullptr));
+  MEDCRYPT_TRY(fill_random(h.nonce_prefix, opt.fixed ? &opt.fixed->nonce_prefix : nullptr));
+  MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes content_key, set_up_keys(h, recipients, opt));
+  MEDCRYPT_ASSIGN_OR_RETURN(h.key_commitment, key_commitment(content_key, h));
+  MEDCRYPT_ASSIGN_OR_RETURN(MessageKeys keys, derive_message_keys(content_key, h));
+
+  Bytes plain_metadata = serialize_metadata(metadata);
+  if (plain_metadata.size() + crypto::kAeadTagBytes > kMaxMetadataBytes) {
+    return make_error(ErrorCode::kLimits, "metadata (DICOM attributes) exceeds the container's limit");
+  }
+  h.metadata_bytes = static_cast<std::uint32_t>(plain_metadata.size() + crypto::kAeadTagBytes);
+
+  // Encode before writing anything, so a scheme error leaves the sink untouched.
+  MEDCRYPT_ASSIGN_OR_RETURN(schemes::Payload payload, scheme.encode(image, keys.scheme));
+  if (payload.bytes().size() != h.payload_bytes) {
+    return make_error(ErrorCode::kInternal, fmt::format("scheme {} produced {} payload bytes, announced {}",
+                                                        info.name, payload.bytes().size(), h.payload_bytes));
+  }
+
+  Bytes header_bytes = serialize_header(h);
+  const crypto::Sha256Digest header_hash = crypto::sha256(header_bytes);
+  std::optional<crypto::Hasher> transcript;
+  if (h.is_signed) transcript.emplace(crypto::HashAlgorithm::kSha256);
+  auto emit = [&](ByteView bytes) -> Status {
+    if (transcript) transcript->update(bytes);
+    return sink.write(bytes);
+  };
+  MEDCRYPT_TRY(emit(header_bytes));
+
+  MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead metadata_cipher, crypto::Aead::create(h.aead, keys.metadata));
+  MEDCRYPT_ASSIGN_OR_RETURN(Bytes sealed_metadata, metadata_cipher.seal(kZeroNonce, header_hash, plain_metadata));
+  OPENSSL_cleanse(plain_metadata.data(), plain_metadata.size());
+  MEDCRYPT_TRY(emit(sealed_metadata));
+
+  std::span<std::uint8_t> stored;
+  if (opt.cipher_image != nullptr) {
+    if (!info.exports_cipher_image) {
+      return make_error(ErrorCode::kUsage, fmt::format("scheme '{}' has no cipher image to export", info.name));
+    }
+    MEDCRYPT_ASSIGN_OR_RETURN(*opt.cipher_image, image::Image::create(h.geometry));
+    stored = opt.cipher_image->bytes();
+  }
+  StreamContext ctx{h, header_hash, keys.payload, opt.threads, transcript ? &*transcript : nullptr, nullptr};
+  if (opt.progress) {
+    ctx.progress = [&](std::uint64_t done) { opt.progress(done, h.payload_bytes); };
+  }
+  MEDCRYPT_TRY(seal_payload(ctx, payload.bytes(), sink, stored));
+
+  if (h.is_signed) {
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Signature sig, crypto::ed25519_sign(opt.signer->ed25519_private,
+                                                                           signature_message(transcript->finish())));
+    MEDCRYPT_TRY(sink.write(sig));
+  }
+  return {};
+}
+
+}  // namespace medcrypt::container

@@ -1,0 +1,123 @@
+// Format detection by signature and dispatch to the per-format readers and writers.
+#include "image/image_file.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "core/file_io.hpp"
+#include "image/internal/codecs.hpp"
+
+namespace medcrypt::image {
+namespace {
+
+using namespace std::string_view_literals;
+
+bool has_signature(ByteView bytes, std::size_t offset, std::string_view signature) {
+  if (bytes.size() < offset + signature.size()) return false;
+  return std::equal(signature.begin(), signature.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+                    [](char a, std::uint8_t b) { return static_cast<std::uint8_t>(a) == b; });
+}
+
+Result<FileFormat> detect_format(ByteView bytes) {
+  if (bytes.empty()) return make_error(ErrorCode::kInvalidImage, "empty image file");
+  // DICOM Part 10: a 128-byte preamble, then "DICM".
+  if (has_signature(bytes, 128, "DICM"sv)) return FileFormat::kDicom;
+  if (has_signature(bytes, 0, "\x89PNG\r\n\x1a\n"sv)) return FileFormat::kPng;
+  if (has_signature(bytes, 0, "\xff\xd8\xff"sv)) return FileFormat::kJpeg;
+  // Classic TIFF and BigTIFF, either byte order.
+  for (auto magic : {"II*\0"sv, "MM\0*"sv, "II+\0"sv, "MM\0+"sv}) {
+    if (has_signature(bytes, 0, magic)) return FileFormat::kTiff;
+  }
+  // Unknown, not necessarily malformed: a BMP or GIF is a valid file medcrypt does not handle.
+  return make_error(ErrorCode::kUnsupported, "unrecognised image format (not DICOM, PNG, JPEG or TIFF)");
+}
+
+// The codec libraries allocate with new (DCMTK) or call back into code that does; nothing may escape.
+template <typename Fn>
+auto guarded(std::string_view what, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kLimits, fmt::format("out of memory while {}", what));
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInternal, fmt::format("unexpected error while {}: {}", what, e.what()));
+  } catch (...) {
+    return make_error(ErrorCode::kInternal, fmt::format("unexpected error while {}", what));
+  }
+}
+
+}  // namespace
+
+std::string_view format_name(FileFormat format) {
+  switch (format) {
+    case FileFormat::kDicom: return "dicom";
+    case FileFormat::kPng: return "png";
+    case FileFormat::kJpeg: return "jpeg";
+    case FileFormat::kTiff: return "tiff";
+  }
+  return "unknown";
+}
+
+Result<FileFormat> parse_format_name(std::string_view name) {
+  for (auto format : {FileFormat::kDicom, FileFormat::kPng, FileFormat::kJpeg, FileFormat::kTiff}) {
+    if (name == format_name(format)) return format;
+  }
+  if (name == "dcm") return FileFormat::kDicom;
+  if (name == "jpg") return FileFormat::kJpeg;
+  if (name == "tif") return FileFormat::kTiff;
+  return make_error(ErrorCode::kUsage,
+                    fmt::format("unknown image format '{}' (expected dicom, png, jpeg or tiff)", name));
+}
+
+Result<LoadedImage> read_image_bytes(ByteView bytes) {
+  MEDCRYPT_ASSIGN_OR_RETURN(FileFormat format, detect_format(bytes));
+  return guarded(fmt::format("reading a {} image", format_name(format)), [&]() -> Result<LoadedImage> {
+    switch (format) {
+      case FileFormat::kDicom: return internal::read_dicom(bytes);
+      case FileFormat::kPng: return internal::read_png(bytes);
+      case FileFormat::kJpeg: return internal::read_jpeg(bytes);
+      case FileFormat::kTiff: return internal::read_tiff(bytes);
+    }
+    return make_error(ErrorCode::kInternal, "unhandled image format");
+  });
+}
+
+Result<LoadedImage> read_image_file(const std::filesystem::path& path) {
+  MEDCRYPT_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxImageFileBytes));
+  auto loaded = read_image_bytes(bytes);
+  if (!loaded) {
+    return make_error(loaded.error().code, fmt::format("{}: {}", path.string(), loaded.error().message));
+  }
+  return loaded;
+}
+
+Result<Bytes> encode_image(const Image& image, FileFormat format, ByteView dicom_attributes) {
+  // mutable_geometry() lets callers change the geometry under the pixels; refuse a mismatch here.
+  MEDCRYPT_TRY(image.geometry().validate());
+  if (image.bytes().size() != image.geometry().byte_size()) {
+    return make_error(ErrorCode::kInternal, fmt::format("image holds {} bytes, its geometry needs {}",
+                                                        image.bytes().size(), image.geometry().byte_size()));
+  }
+  return guarded(fmt::format("writing a {} image", format_name(format)), [&]() -> Result<Bytes> {
+    switch (format) {
+      case FileFormat::kDicom: return internal::encode_dicom(image, dicom_attributes);
+      case FileFormat::kPng: return internal::encode_png(image);
+      case FileFormat::kTiff: return internal::encode_tiff(image);
+      case FileFormat::kJpeg:
+        return make_error(ErrorCode::kUnsupported,
+                          "JPEG output is lossy and not supported; write PNG instead");
+    }
+    return make_error(ErrorCode::kInternal, "unhandled image format");
+  });
+}
+
+Status write_image_file(const std::filesystem::path& path, const Image& image, FileFormat format,
+                        ByteView dicom_attributes) {
+  MEDCRYPT_ASSIGN_OR_RETURN(Bytes encoded, encode_image(image, format, dicom_attributes));
+  return write_file_atomic(path, encoded);
+}
+
+}  // namespace medcrypt::image

@@ -1,0 +1,260 @@
+// Round trips, recipients, shared keys, signatures and error classes of the container.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "container/payload_stream.hpp"
+#include "crypto/random.hpp"
+#include "test_images.hpp"
+
+namespace medcrypt::test {
+namespace {
+
+using container::OpenKeys;
+using container::OpenOptions;
+using container::Recipients;
+using container::SealOptions;
+
+struct GeometryCase {
+  std::uint32_t w, h, frames;
+  std::uint8_t samples, bits_allocated, bits_stored;
+  bool is_signed;
+};
+
+class RoundTrip : public ::testing::TestWithParam<std::tuple<GeometryCase, crypto::AeadAlgorithm, unsigned>> {};
+
+TEST_P(RoundTrip, DecryptsBitExactly) {
+  auto [g, aead, threads] = GetParam();
+  auto img = random_image(g.w, g.h, g.frames, g.samples, g.bits_allocated, g.bits_stored, g.is_signed, g.w * 31 + g.h);
+  auto alice = fresh_identity("alice");
+  SealOptions opt;
+  opt.aead = aead;
+  opt.chunk_log2 = 12;  // 4 KiB: many chunks even for small images
+  opt.threads = threads;
+  auto sealed = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, opt);
+  ASSERT_TRUE(sealed) << sealed.error().message;
+  OpenOptions open_opt;
+  open_opt.threads = threads;
+  auto opened = open_from_memory(*sealed, OpenKeys{&alice, nullptr}, open_opt);
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->image.geometry(), img.geometry());
+  EXPECT_TRUE(std::equal(opened->image.bytes().begin(), opened->image.bytes().end(), img.bytes().begin(),
+                         img.bytes().end()));
+  EXPECT_EQ(opened->metadata.file_name, "scan.png");
+  ASSERT_EQ(opened->metadata.notes.size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, RoundTrip,
+    ::testing::Combine(::testing::Values(GeometryCase{1, 1, 1, 1, 8, 8, false}, GeometryCase{7, 13, 1, 1, 16, 12, true},
+                                         GeometryCase{511, 509, 1, 1, 8, 8, false},
+                                         GeometryCase{100, 61, 1, 3, 8, 8, false},
+                                         GeometryCase{64, 64, 10, 1, 16, 16, false},
+                                         GeometryCase{33, 17, 3, 3, 16, 10, false}),
+                       ::testing::Values(crypto::AeadAlgorithm::kAes256Gcm, crypto::AeadAlgorithm::kChaCha20Poly1305),
+                       ::testing::Values(1u, 3u)));
+
+TEST(Container, SameBytesWhateverTheThreadCount) {
+  auto img = random_image(300, 200, 2, 1, 16, 16, false, 7);
+  auto alice = kat_identity("alice");
+  container::FixedRandomness fixed;
+  fixed.content_key = kat_value("content");
+  fixed.ephemeral_keys.push_back(kat_value("eph"));
+  SealOptions opt;
+  opt.chunk_log2 = 12;
+  opt.fixed = &fixed;
+  Bytes reference;
+  for (unsigned threads : {1u, 2u, 5u}) {
+    opt.threads = threads;
+    auto sealed = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, opt);
+    ASSERT_TRUE(sealed);
+    if (reference.empty()) {
+      reference = *sealed;
+    } else {
+      EXPECT_EQ(*sealed, reference) << threads << " threads";
+    }
+  }
+}
+
+TEST(Container, FreshKeysAndNoncesEveryMessage) {
+  auto img = random_image(32, 32, 1, 1, 8, 8, false, 1);
+  auto alice = fresh_identity("alice");
+  auto a = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, {});
+  auto b = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, {});
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->size(), b->size());
+  // Same image, same recipient: the ciphertexts agree only by chance (1 byte in 256 on average).
+  container::MemorySource source(*a);
+  auto parsed = container::read_header(source);
+  ASSERT_TRUE(parsed);
+  std::size_t start = parsed->total_bytes(), same = 0;
+  for (std::size_t i = start; i < a->size(); ++i) same += (*a)[i] == (*b)[i];
+  EXPECT_LT(same, (a->size() - start) / 50);
+  EXPECT_FALSE(std::equal(a->begin() + 15, a->begin() + 31, b->begin() + 15));  // message ids differ
+}
+
+TEST(Container, EveryRecipientCanOpenOthersCannot) {
+  auto img = random_image(40, 30, 1, 3, 8, 8, false, 3);
+  auto alice = fresh_identity("alice"), bob = fresh_identity("bob"), carol = fresh_identity("carol");
+  auto eve = fresh_identity("eve");
+  auto sealed = seal_to_memory(img, Recipients{{alice.public_identity, bob.public_identity, carol.public_identity}, nullptr}, {});
+  ASSERT_TRUE(sealed);
+  for (const auto* id : {&alice, &bob, &carol}) {
+    auto opened = open_from_memory(*sealed, OpenKeys{id, nullptr});
+    ASSERT_TRUE(opened) << id->name << ": " << opened.error().message;
+    EXPECT_EQ(opened->image, img);
+  }
+  auto denied = open_from_memory(*sealed, OpenKeys{&eve, nullptr});
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, ErrorCode::kWrongKey);
+
+  SecretBytes some_key(32);
+  auto with_key = open_from_memory(*sealed, OpenKeys{nullptr, &some_key});
+  ASSERT_FALSE(with_key);
+  EXPECT_EQ(with_key.error().code, ErrorCode::kWrongKey);
+}
+
+TEST(Container, SharedKey) {
+  auto img = random_image(50, 50, 1, 1, 16, 16, true, 4);
+  auto key = crypto::random_secret(32).value();
+  auto other = crypto::random_secret(32).value();
+  auto sealed = seal_to_memory(img, Recipients{{}, &key}, {});
+  ASSERT_TRUE(sealed);
+  auto opened = open_from_memory(*sealed, OpenKeys{nullptr, &key});
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->image, img);
+  auto wrong = open_from_memory(*sealed, OpenKeys{nullptr, &other});
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kWrongKey);
+  auto alice = fresh_identity("alice");
+  auto by_identity = open_from_memory(*sealed, OpenKeys{&alice, nullptr});
+  ASSERT_FALSE(by_identity);
+  EXPECT_EQ(by_identity.error().code, ErrorCode::kWrongKey);
+}
+
+TEST(Container, Signatures) {
+  auto img = random_image(20, 20, 1, 1, 8, 8, false, 5);
+  auto alice = fresh_identity("alice"), bob = fresh_identity("bob"), mallory = fresh_identity("mallory");
+  SealOptions opt;
+  opt.signer = &bob;
+  auto signed_msg = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, opt);
+  auto unsigned_msg = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, {});
+  ASSERT_TRUE(signed_msg && unsigned_msg);
+
+  OpenOptions from_bob;
+  from_bob.expected_signer = bob.public_identity.ed25519;
+  EXPECT_TRUE(open_from_memory(*signed_msg, OpenKeys{&alice, nullptr}, from_bob));
+  EXPECT_TRUE(open_from_memory(*signed_msg, OpenKeys{&alice, nullptr}));  // verified even when not required
+
+  OpenOptions from_mallory;
+  from_mallory.expected_signer = mallory.public_identity.ed25519;
+  auto wrong_sender = open_from_memory(*signed_msg, OpenKeys{&alice, nullptr}, from_mallory);
+  ASSERT_FALSE(wrong_sender);
+  EXPECT_EQ(wrong_sender.error().code, ErrorCode::kSignature);
+  auto not_signed = open_from_memory(*unsigned_msg, OpenKeys{&alice, nullptr}, from_bob);
+  ASSERT_FALSE(not_signed);
+  EXPECT_EQ(not_signed.error().code, ErrorCode::kSignature);
+
+  // Without any key, the structure and signature can still be checked (what a relay does).
+  container::MemorySource source(*signed_msg);
+  auto header = container::verify_signature_only(source, true);
+  ASSERT_TRUE(header) << header.error().message;
+  EXPECT_EQ(header->signer, bob.public_identity.ed25519);
+  container::MemorySource unsigned_source(*unsigned_msg);
+  EXPECT_EQ(container::verify_signature_only(unsigned_source, true).error().code, ErrorCode::kSignature);
+}
+
+TEST(Container, CipherImageIsTheStoredCiphertext) {
+  auto img = random_image(64, 48, 1, 1, 8, 8, false, 6);
+  auto key = crypto::random_secret(32).value();
+  image::Image cipher;
+  SealOptions opt;
+  opt.cipher_image = &cipher;
+  opt.chunk_log2 = 12;
+  auto sealed = seal_to_memory(img, Recipients{{}, &key}, opt);
+  ASSERT_TRUE(sealed);
+  ASSERT_EQ(cipher.geometry(), img.geometry());
+  EXPECT_NE(cipher, img);
+  // The first chunk's data sits right after the header and metadata; compare it with the cipher image.
+  container::MemorySource source(*sealed);
+  auto parsed = container::read_header(source);
+  ASSERT_TRUE(parsed);
+  std::size_t start = parsed->total_bytes() + parsed->header.metadata_bytes;
+  ASSERT_EQ(cipher.bytes().size(), 3072u);  // one chunk
+  EXPECT_TRUE(std::equal(cipher.bytes().begin(), cipher.bytes().end(), sealed->begin() + start));
+}
+
+TEST(Container, UnknownSchemeIsAVersionError) {
+  // A registry with a scheme this medcrypt does not know, used only to write.
+  class FutureScheme final : public schemes::Scheme {
+   public:
+    const schemes::SchemeInfo& info() const override {
+      static const schemes::SchemeInfo kInfo{"future", 3, true, false, 256, schemes::Sealing::kEncrypt, "", ""};
+      return kInfo;
+    }
+    std::uint64_t payload_size(const image::Geometry& g) const override { return g.byte_size(); }
+    Result<schemes::Payload> encode(const image::Image& plain, const schemes::SchemeKey&) const override {
+      return schemes::Payload::borrowed(plain.bytes());
+    }
+    Result<image::Image> decode(Bytes, const image::Geometry&, const schemes::SchemeKey&) const override {
+      return make_error(ErrorCode::kInternal, "unused");
+    }
+  };
+  auto img = random_image(8, 8, 1, 1, 8, 8, false, 8);
+  auto key = crypto::random_secret(32).value();
+  container::MemorySink sink;
+  ASSERT_TRUE(container::seal(img, sample_metadata(), FutureScheme(), Recipients{{}, &key}, {}, sink));
+  Bytes data = std::move(sink).take();
+  auto opened = open_from_memory(data, OpenKeys{nullptr, &key});
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kVersion);
+  EXPECT_NE(opened.error().message.find("future"), std::string::npos);
+}
+
+TEST(Container, UnknownVersionAndBadMagic) {
+  auto img = random_image(8, 8, 1, 1, 8, 8, false, 9);
+  auto key = crypto::random_secret(32).value();
+  auto sealed = seal_to_memory(img, Recipients{{}, &key}, {});
+  ASSERT_TRUE(sealed);
+  Bytes v2 = *sealed;
+  v2[8] = 2;
+  EXPECT_EQ(open_from_memory(v2, OpenKeys{nullptr, &key}).error().code, ErrorCode::kVersion);
+  Bytes bad_magic = *sealed;
+  bad_magic[1] = 'X';
+  EXPECT_EQ(open_from_memory(bad_magic, OpenKeys{nullptr, &key}).error().code, ErrorCode::kMalformed);
+  EXPECT_EQ(open_from_memory({}, OpenKeys{nullptr, &key}).error().code, ErrorCode::kMalformed);
+}
+
+TEST(Container, AbsurdGeometryIsRefusedBeforeAllocating) {
+  container::Header h;
+  h.scheme_name = "aead";
+  h.geometry = image::Geometry{1u << 31, 1u << 31, 1, 1, 8, 8, false, "MONOCHROME2"};
+  h.payload_bytes = std::uint64_t{1} << 62;
+  h.metadata_bytes = 16;
+  h.recipients.resize(1);
+  Bytes data = container::serialize_header(h);
+  data.resize(data.size() + 64);
+  auto key = crypto::random_secret(32).value();
+  auto opened = open_from_memory(data, OpenKeys{nullptr, &key});
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kLimits);
+
+  // A plausible geometry with a payload length that does not match the file is a size error.
+  h.geometry = image::Geometry{16, 16, 1, 1, 8, 8, false, "MONOCHROME2"};
+  h.payload_bytes = std::uint64_t{1} << 35;
+  Bytes data2 = container::serialize_header(h);
+  auto opened2 = open_from_memory(data2, OpenKeys{nullptr, &key});
+  ASSERT_FALSE(opened2);
+  EXPECT_EQ(opened2.error().code, ErrorCode::kMalformed);
+}
+
+TEST(Container, EmptyPayloadStillHasAFinalChunk) {
+  container::Header h;
+  h.payload_bytes = 0;
+  EXPECT_EQ(h.chunk_count(), 1u);
+  auto nonce = container::chunk_nonce(h, 0, 1);
+  EXPECT_EQ(nonce[11], 1);
+}
+
+}  // namespace
+}  // namespace medcrypt::test

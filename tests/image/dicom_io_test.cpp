@@ -1,0 +1,396 @@
+// DICOM: generated valid and malformed files, truncation at every length, DCMTK's own lossless encoders,
+// the writer's attribute handling and new_dicom_attributes.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <thread>
+
+#include "image_test_util.hpp"
+
+namespace medcrypt::image::test {
+namespace {
+
+using medcrypt::test::run_command;
+using medcrypt::test::ScratchDir;
+using medcrypt::test::shared_data;
+
+Geometry geometry_from_json(const nlohmann::json& json) {
+  Geometry g;
+  g.width = json.at("width");
+  g.height = json.at("height");
+  g.frames = json.at("frames");
+  g.samples = json.at("samples");
+  g.bits_allocated = json.at("bits_allocated");
+  g.bits_stored = json.at("bits_stored");
+  g.is_signed = json.at("is_signed");
+  g.photometric = json.at("photometric");
+  return g;
+}
+
+// The files image_reference.py dicom-cases generates, made once for all tests of the suite.
+class image_dicom_cases : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cases_ = std::make_unique<ScratchDir>();
+    generated_ = run_reference_script("dicom-cases " + quote(cases_->path()));
+  }
+  static void TearDownTestSuite() { cases_.reset(); }
+
+  static std::unique_ptr<ScratchDir> cases_;
+  static ScriptRun generated_;
+};
+
+std::unique_ptr<ScratchDir> image_dicom_cases::cases_;
+ScriptRun image_dicom_cases::generated_;
+
+#define REQUIRE_GENERATED_CASES()                                                         \
+  do {                                                                                    \
+    if (generated_.exit_code == kSkipExit) GTEST_SKIP() << "SKIPPED: " << generated_.out; \
+    ASSERT_EQ(generated_.exit_code, 0) << generated_.out;                                 \
+  } while (0)
+
+TEST_F(image_dicom_cases, GeneratedFilesDecodeToTheirPixelsAndRoundTrip) {
+  REQUIRE_GENERATED_CASES();
+  int checked = 0;
+  for (const auto& path : files_with_extension(cases_->path(), ".dcm")) {
+    const auto json = read_json(std::filesystem::path(path).replace_extension(".json"));
+    if (!json.contains("geometry")) continue;
+    SCOPED_TRACE(path.filename().string());
+    auto loaded = read_image_file(path);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->image.geometry(), geometry_from_json(json.at("geometry")));
+    EXPECT_EQ(loaded->image.bytes().size(),
+              read_bytes(std::filesystem::path(path).replace_extension(".raw")).size());
+    EXPECT_TRUE(std::ranges::equal(loaded->image.bytes(),
+                                   read_bytes(std::filesystem::path(path).replace_extension(".raw"))));
+
+    ScratchDir scratch;
+    const auto copy = scratch / "copy.dcm";
+    ASSERT_TRUE(write_image_file(copy, loaded->image, FileFormat::kDicom, loaded->dicom_attributes));
+    auto again = read_image_file(copy);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->image, loaded->image);
+    // Native files (planar, big endian, odd length included) come back as they were.
+    const std::string original_dump = dcmdump(path);
+    if (is_native_syntax(original_dump)) {
+      EXPECT_EQ(dcmdump(copy), original_dump);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 11);
+}
+
+TEST_F(image_dicom_cases, JpegTwoThousandColourTransformBecomesRgb) {
+  REQUIRE_GENERATED_CASES();
+  auto loaded = read_image_file(cases_->path() / "j2k_ybr_rct.dcm");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->image.geometry().photometric, "RGB");
+  EXPECT_NE(
+      std::find_if(loaded->notes.begin(), loaded->notes.end(),
+                   [](const std::string& note) { return note.find("YBR_RCT to RGB") != std::string::npos; }),
+      loaded->notes.end());
+  ScratchDir scratch;
+  ASSERT_TRUE(
+      write_image_file(scratch / "copy.dcm", loaded->image, FileFormat::kDicom, loaded->dicom_attributes));
+  const std::string dump = dcmdump(scratch / "copy.dcm");
+  EXPECT_NE(dump.find("(0028,0004) CS [RGB]"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("(0002,0010) UI =LittleEndianExplicit"), std::string::npos) << dump;
+}
+
+TEST_F(image_dicom_cases, MalformedFilesFailWithTheRightCodeAndOneQuietLine) {
+  REQUIRE_GENERATED_CASES();
+  int checked = 0;
+  const std::string printed = capture_stderr([&] {
+    for (const auto& path : files_with_extension(cases_->path(), ".dcm")) {
+      const auto json = read_json(std::filesystem::path(path).replace_extension(".json"));
+      if (!json.contains("error")) continue;
+      SCOPED_TRACE(path.filename().string());
+      auto loaded = read_image_file(path);
+      ASSERT_FALSE(loaded);
+      EXPECT_EQ(loaded.error().code, error_code_from_name(json.at("error"))) << loaded.error().message;
+      EXPECT_NE(loaded.error().message.find(json.at("contains").get<std::string>()), std::string::npos)
+          << loaded.error().message;
+      EXPECT_EQ(loaded.error().message.find('\n'), std::string::npos);
+      ++checked;
+    }
+  });
+  EXPECT_EQ(printed, "");
+  EXPECT_EQ(checked, 29);
+}
+
+TEST(image_dicom_errors, SharedTruncatedFileIsAnInvalidImage) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  Result<LoadedImage> loaded = make_error(ErrorCode::kInternal, "not run");
+  const std::string printed =
+      capture_stderr([&] { loaded = read_image_file(shared_data() / "dicom/MR_truncated.dcm"); });
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kInvalidImage);
+  EXPECT_NE(loaded.error().message.find(
+                "truncated DICOM: PixelData (7fe0,0010) declares 8192 bytes but only 8130 remain"),
+            std::string::npos)
+      << loaded.error().message;
+  EXPECT_EQ(printed, "") << "DCMTK's logger is silenced";
+}
+
+// A prefix of a file never gives a partial image: it fails, or, where it ends at an element boundary after
+// Pixel Data (trailing padding cut off), it is a whole file that decodes to the full image. Below 132 bytes
+// there is no DICOM signature yet (some preambles carry a TIFF header, so those fail as TIFF).
+void expect_every_truncation_fails(const std::filesystem::path& path, std::size_t step) {
+  const Bytes bytes = read_bytes(path);
+  auto full = read_image_bytes(bytes);
+  ASSERT_TRUE(full) << full.error().message;
+  const std::string printed = capture_stderr([&] {
+    for (std::size_t length = 0; length < bytes.size(); length += length < 200 ? 1 : step) {
+      auto loaded = read_image_bytes(ByteView(bytes).first(length));
+      if (loaded) {
+        ASSERT_EQ(loaded->image, full->image) << "prefix of " << length << " bytes decoded differently";
+        continue;
+      }
+      const ErrorCode code = loaded.error().code;
+      if (length == 0 || length >= 132) {
+        ASSERT_EQ(code, ErrorCode::kInvalidImage) << length << ": " << loaded.error().message;
+      } else {
+        ASSERT_TRUE(code == ErrorCode::kUnsupported || code == ErrorCode::kInvalidImage) << length;
+      }
+    }
+  });
+  EXPECT_EQ(printed, "");
+}
+
+TEST(image_dicom_errors, EveryTruncationFails) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  for (const char* name : {"MR_small.dcm", "MR_small_bigendian.dcm", "MR_small_RLE.dcm",
+                           "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm"}) {
+    SCOPED_TRACE(name);
+    expect_every_truncation_fails(shared_data() / "dicom" / name, 1);
+  }
+  expect_every_truncation_fails(shared_data() / "dicom/CT0012.fragmented_no_bot_jpeg_lossless.70.dcm", 397);
+  expect_every_truncation_fails(shared_data() / "dicom/US1_J2KR.dcm", 997);
+}
+
+// Damaged compressed data either decodes (to something) or fails cleanly; it never crashes or hangs.
+TEST(image_dicom_errors, CorruptCompressedDataNeverCrashes) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  for (const char* name : {"MR_small_jp2klossless.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm",
+                           "JPGLosslessP14SV1_1s_1f_8b.dcm"}) {
+    SCOPED_TRACE(name);
+    const Bytes original = read_bytes(shared_data() / "dicom" / name);
+    auto clean = read_image_bytes(original);
+    ASSERT_TRUE(clean) << clean.error().message;
+    const std::string printed = capture_stderr([&] {
+      for (std::size_t at = 1500; at < original.size(); at += original.size() / 300 + 1) {
+        Bytes damaged = original;
+        damaged[at] ^= 0x5a;
+        auto loaded = read_image_bytes(damaged);
+        if (loaded) {
+          EXPECT_EQ(loaded->image.geometry(), clean->image.geometry());
+        } else {
+          EXPECT_TRUE(loaded.error().code == ErrorCode::kInvalidImage ||
+                      loaded.error().code == ErrorCode::kLimits ||
+                      loaded.error().code == ErrorCode::kUnsupported)
+              << loaded.error().message;
+        }
+      }
+    });
+    EXPECT_EQ(printed, "");
+  }
+}
+
+// DCMTK's own encoders compress shared uncompressed files losslessly; decoding must give the originals.
+TEST(image_dicom, LosslessDcmtkEncodingsDecodeToTheOriginalPixels) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  ScratchDir scratch;
+  const std::vector<std::pair<std::string, std::string>> encoders = {
+      {"dcmcrle", "rle"}, {"dcmcjpeg +e1", "jpeg_lossless"}, {"dcmcjpls", "jpegls"}};
+  for (const char* name : {"US1_UNCR.dcm", "MR_small.dcm", "emri_small.dcm", "VL1_UNC.dcm"}) {
+    auto original = read_image_file(shared_data() / "dicom" / name);
+    ASSERT_TRUE(original) << original.error().message;
+    for (const auto& [command, label] : encoders) {
+      SCOPED_TRACE(std::string(name) + " via " + command);
+      const auto encoded = scratch / (label + "_" + name);
+      auto run = run_command(command + " " + quote(shared_data() / "dicom" / name) + " " + quote(encoded));
+      ASSERT_EQ(run.exit_code, 0) << run.out;
+      auto decoded = read_image_file(encoded);
+      ASSERT_TRUE(decoded) << decoded.error().message;
+      EXPECT_EQ(decoded->image, original->image);
+    }
+  }
+}
+
+// Deflated Explicit VR Little Endian is inflated on reading and, not being a native syntax, written back as
+// Explicit VR Little Endian.
+TEST(image_dicom, DeflatedFilesAreRead) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  ScratchDir scratch;
+  auto run = run_command("dcmconv +td " + quote(shared_data() / "dicom/CT_small.dcm") + " " +
+                         quote(scratch / "deflated.dcm"));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  auto original = read_image_file(shared_data() / "dicom/CT_small.dcm");
+  auto deflated = read_image_file(scratch / "deflated.dcm");
+  ASSERT_TRUE(original && deflated) << (deflated ? "" : deflated.error().message);
+  EXPECT_EQ(deflated->image, original->image);
+  ASSERT_TRUE(write_image_file(scratch / "copy.dcm", deflated->image, FileFormat::kDicom,
+                               deflated->dicom_attributes));
+  EXPECT_NE(dcmdump(scratch / "copy.dcm").find("(0002,0010) UI =LittleEndianExplicit"), std::string::npos);
+}
+
+TEST(image_dicom, UndefinedLengthSequencesStayUndefined) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  ScratchDir scratch;
+  const auto undefined = scratch / "undefined.dcm";
+  auto run =
+      run_command("dcmconv -e " + quote(shared_data() / "dicom/CT_small.dcm") + " " + quote(undefined));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const std::string dump = dcmdump(undefined);
+  ASSERT_NE(dump.find("(Sequence with undefined length"), std::string::npos) << dump;
+  auto loaded = read_image_file(undefined);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  ASSERT_TRUE(
+      write_image_file(scratch / "copy.dcm", loaded->image, FileFormat::kDicom, loaded->dicom_attributes));
+  EXPECT_EQ(dcmdump(scratch / "copy.dcm"), dump);
+}
+
+// A cipher image written with the original's attributes but another geometry gets a matching pixel module.
+TEST(image_dicom, WriterUpdatesThePixelModuleToTheImage) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  auto original = read_image_file(shared_data() / "dicom/MR_small.dcm");
+  ASSERT_TRUE(original) << original.error().message;
+  const Image image = random_image({.width = 10,
+                                    .height = 7,
+                                    .frames = 3,
+                                    .samples = 3,
+                                    .bits_allocated = 8,
+                                    .bits_stored = 8,
+                                    .photometric = "RGB"},
+                                   8);
+  ScratchDir scratch;
+  ASSERT_TRUE(write_image_file(scratch / "rgb.dcm", image, FileFormat::kDicom, original->dicom_attributes));
+  auto again = read_image_file(scratch / "rgb.dcm");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->image, image);
+  const std::string dump = dcmdump(scratch / "rgb.dcm");
+  EXPECT_NE(dump.find("(0028,0008) IS [3]"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("(0028,0006) US 0"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("(0028,0102) US 7"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("(0010,0010) PN [CompressedSamples^MR1]"), std::string::npos)
+      << "other attributes kept";
+}
+
+struct NewAttributesCase {
+  std::string modality;
+  Geometry geometry;
+  std::string sop_class;  // as dcmdump names it
+};
+
+TEST(image_dicom, NewAttributesMakeFilesThatPydicomDecodes) {
+  const std::vector<NewAttributesCase> cases = {
+      {"CT",
+       {.width = 32, .height = 24, .bits_allocated = 16, .bits_stored = 12, .is_signed = true},
+       "=CTImageStorage"},
+      {"CT", {.width = 9, .height = 5, .samples = 3, .photometric = "RGB"}, "=SecondaryCaptureImageStorage"},
+      {"OT",
+       {.width = 9, .height = 5, .frames = 4, .samples = 3, .photometric = "RGB"},
+       "=MultiframeTrueColorSecondaryCaptureImageStorage"},
+      {"MR",
+       {.width = 16, .height = 16, .frames = 2, .bits_allocated = 16, .bits_stored = 16},
+       "=MultiframeGrayscaleWordSecondaryCaptureImageStorage"},
+      {"US", {.width = 7, .height = 3}, "=SecondaryCaptureImageStorage"},
+  };
+  std::uint32_t seed = 10;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.modality + " " + c.sop_class);
+    const Image image = random_image(c.geometry, seed++);
+    auto attributes = new_dicom_attributes(c.modality, c.geometry);
+    ASSERT_TRUE(attributes) << attributes.error().message;
+    ScratchDir scratch;
+    const auto path = scratch / "new.dcm";
+    ASSERT_TRUE(write_image_file(path, image, FileFormat::kDicom, *attributes));
+    auto loaded = read_image_file(path);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->image, image);
+    EXPECT_EQ(loaded->modality, c.modality);
+    bool ok = false;
+    const std::string dump = dcmdump(path, &ok);
+    EXPECT_TRUE(ok) << dump;
+    EXPECT_NE(dump.find("(0008,0016) UI " + c.sop_class), std::string::npos) << dump;
+    EXPECT_NE(dump.find("(0010,0010) PN [MEDCRYPT^DEMO]"), std::string::npos) << dump;
+    MEDCRYPT_RUN_REFERENCE(run, "decode " + quote(path) + " " + quote(scratch / "reference.raw"));
+    EXPECT_TRUE(std::ranges::equal(parse_reference(run, scratch / "reference.raw").words, image.bytes()));
+  }
+}
+
+TEST(image_dicom, NewAttributesHaveFreshUids) {
+  const Geometry g{.width = 4, .height = 4};
+  auto a = new_dicom_attributes("OT", g);
+  auto b = new_dicom_attributes("OT", g);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(*a, *b);
+  const Image image = random_image(g, 1);
+  ScratchDir scratch;
+  ASSERT_TRUE(write_image_file(scratch / "a.dcm", image, FileFormat::kDicom, *a));
+  ASSERT_TRUE(write_image_file(scratch / "b.dcm", image, FileFormat::kDicom, *b));
+  auto instance_uid = [](const std::string& dump) {
+    const auto at = dump.find("(0008,0018) UI [");
+    return at == std::string::npos ? std::string() : dump.substr(at, dump.find(']', at) - at);
+  };
+  EXPECT_NE(instance_uid(dcmdump(scratch / "a.dcm")), "");
+  EXPECT_NE(instance_uid(dcmdump(scratch / "a.dcm")), instance_uid(dcmdump(scratch / "b.dcm")));
+}
+
+TEST(image_dicom, BadModalityIsAUsageError) {
+  for (const char* modality : {"", "ct", "C T", "SEVENTEEN_LETTERS"}) {
+    auto attributes = new_dicom_attributes(modality, Geometry{.width = 4, .height = 4});
+    ASSERT_FALSE(attributes) << modality;
+    EXPECT_EQ(attributes.error().code, ErrorCode::kUsage);
+  }
+}
+
+TEST(image_dicom, EmptyAttributesMakeASecondaryCapture) {
+  const Image image = random_image({.width = 6, .height = 5, .bits_allocated = 16, .bits_stored = 16}, 2);
+  ScratchDir scratch;
+  ASSERT_TRUE(write_image_file(scratch / "sc.dcm", image, FileFormat::kDicom));
+  auto loaded = read_image_file(scratch / "sc.dcm");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->image, image);
+  EXPECT_EQ(loaded->modality, "OT");
+}
+
+TEST(image_dicom, MalformedAttributesAreRefused) {
+  const Image image = random_image({.width = 6, .height = 5}, 3);
+  const Bytes garbage(300, 0x11);
+  auto encoded = encode_image(image, FileFormat::kDicom, garbage);
+  ASSERT_FALSE(encoded);
+  EXPECT_EQ(encoded.error().code, ErrorCode::kInvalidImage);
+}
+
+// Codec registration happens once however many threads decode at the same time.
+TEST(image_dicom, ConcurrentReadsAgree) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  const std::vector<std::string> names = {"MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm",
+                                          "JPGLosslessP14SV1_1s_1f_8b.dcm", "MR_small_jp2klossless.dcm"};
+  std::vector<Bytes> files;
+  for (const auto& name : names) files.push_back(read_bytes(shared_data() / "dicom" / name));
+  std::vector<std::vector<Bytes>> results(8);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t i = 0; i < files.size(); ++i) {
+        const std::size_t which = (i + t) % files.size();
+        auto loaded = read_image_bytes(files[which]);
+        results[t].push_back(loaded ? Bytes(loaded->image.bytes().begin(), loaded->image.bytes().end())
+                                    : Bytes{});
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      auto expected = read_image_bytes(files[(i + t) % files.size()]);
+      ASSERT_TRUE(expected);
+      EXPECT_TRUE(std::ranges::equal(results[t][i], expected->image.bytes())) << t << " " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace medcrypt::image::test
