@@ -39,7 +39,8 @@ struct SealOptions {
   const crypto::Identity* signer = nullptr;
   const FixedRandomness* fixed = nullptr;
   ProgressFn progress;
-  // If set, receives the stored payload as an image (schemes with exports_cipher_image only).
+  // If set, receives the stored payload as an image (schemes with exports_cipher_image only), with
+  // bits stored = bits allocated and unsigned: cipher words use the whole word.
   image::Image* cipher_image = nullptr;
 };
 

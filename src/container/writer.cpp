@@ -140,7 +140,11 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
     if (!info.exports_cipher_image) {
       return make_error(ErrorCode::kUsage, fmt::format("scheme '{}' has no cipher image to export", info.name));
     }
-    MEDCRYPT_ASSIGN_OR_RETURN(*opt.cipher_image, image::Image::create(h.geometry));
+    // Cipher words use every bit of their 8- or 16-bit word, whatever the plain image's bits stored.
+    image::Geometry cipher_geometry = h.geometry;
+    cipher_geometry.bits_stored = cipher_geometry.bits_allocated;
+    cipher_geometry.is_signed = false;
+    MEDCRYPT_ASSIGN_OR_RETURN(*opt.cipher_image, image::Image::create(cipher_geometry));
     stored = opt.cipher_image->bytes();
   }
   StreamContext ctx{h, header_hash, keys.payload, opt.threads, transcript ? &*transcript : nullptr, nullptr};

@@ -1,15 +1,23 @@
-// DICOM through DCMTK: dcmdata parses and writes, its JPEG, JPEG-LS and RLE codecs decompress, and
-// jpeg2000.cpp (OpenJPEG) decodes the JPEG 2000 syntaxes DCMTK cannot. Pixels are the stored words exactly
-// as decoded: no masking of unused high bits, no rescaling, colour converted only where a decoder does it.
+// DICOM through DCMTK: dcmdata parses and writes, its JPEG and JPEG-LS codecs decompress, medcrypt decodes
+// RLE itself, and jpeg2000.cpp (OpenJPEG) decodes the JPEG 2000 syntaxes DCMTK cannot. Pixels are the stored
+// words exactly as decoded: no masking of unused high bits, no rescaling, colour converted only where a
+// decoder does it.
+//
+// Memory: the image is the only full copy of the pixels. Reading leaves Pixel Data in the file (or input
+// buffer) until it is copied into the image in chunks, or decompressed into it frame by frame; writing hands
+// DCMTK a stream over the image (PixelStreamFactory), which it reads in chunks as it writes.
 #include <dcmtk/config/osconfig.h>  // must come first in every DCMTK user
 
 #include <dcmtk/dcmdata/dccodec.h>
+#include <dcmtk/dcmdata/dcfcache.h>
 #include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcistrmf.h>
 #include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmdata/dcwcache.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
@@ -37,7 +45,11 @@ namespace {
 // claims gigabytes of frames does, and would otherwise make the decoder allocate them.
 constexpr std::uint64_t kMaxCompressionRatio = 65536;
 // DCMTK's output stream writes into a fixed buffer and hands it back whenever it is full.
-constexpr std::size_t kWriteChunk = 1 << 16;
+constexpr std::size_t kWriteChunk = 1 << 20;
+// Native Pixel Data is copied from the input into the image this many bytes at a time.
+constexpr std::uint32_t kReadChunk = 16u << 20;
+// The longest value a DICOM element can have (a 32-bit length, 0xFFFFFFFF meaning undefined, kept even).
+constexpr std::uint64_t kMaxValueLength = 0xFFFFFFFE;
 
 void initialise_dcmtk() {
   static std::once_flag once;
@@ -61,8 +73,11 @@ std::string tag_name(const DcmTagKey& key) {
 
 // DCMTK allocates an element's declared length before reading its value, unless the stream can hand out
 // a factory for reading the value later: then it first skips the value, which fails for a length running
-// past the end. A plain buffer stream has no factory, so a 4 GB length in a tiny file would cost 4 GB;
-// this one has, so memory stays bounded by the input.
+// past the end, and loads the value only when asked (or, with getPartialValue, a part of it straight into
+// the caller's buffer). A plain buffer stream has no factory, so a 4 GB length in a tiny input would cost
+// 4 GB; the two streams below have, so memory stays bounded by what the input really holds. Each remembers
+// where the value it most recently deferred starts, for parse_file's message about a value that overruns the
+// data. Positions mean nothing once a deflate filter is installed: then neither defers.
 class MemoryInputStream : public DcmInputBufferStream {
  public:
   explicit MemoryInputStream(ByteView data) : data_(data), raw_producer_(currentProducer()) {
@@ -70,13 +85,11 @@ class MemoryInputStream : public DcmInputBufferStream {
     setEos();
   }
   DcmInputStreamFactory* newFactory() const override;
-  // Where the value of the element DCMTK most recently deferred starts, if any: parse_file uses it to say
-  // by how much a value overruns the data.
   std::optional<std::uint64_t> last_deferred_value() const { return last_deferred_value_; }
 
  private:
   ByteView data_;
-  const DcmProducer* raw_producer_;  // positions mean nothing once a deflate filter is installed
+  const DcmProducer* raw_producer_;
   mutable std::optional<std::uint64_t> last_deferred_value_;
 };
 
@@ -102,9 +115,25 @@ DcmInputStreamFactory* MemoryInputStream::newFactory() const {
   return new MemoryStreamFactory(data_, tell());
 }
 
-// Parses a whole Part 10 stream held in memory; `bytes` must outlive `file` (values load lazily).
-Status parse_file(DcmFileFormat& file, ByteView bytes) {
-  MemoryInputStream stream(bytes);
+// DCMTK's file stream defers values the same way, its factories reopening the file.
+class FileInputStream : public DcmInputFileStream {
+ public:
+  explicit FileInputStream(const std::filesystem::path& path)
+      : DcmInputFileStream(OFFilename(path.c_str())) {}
+  DcmInputStreamFactory* newFactory() const override {
+    DcmInputStreamFactory* factory = DcmInputFileStream::newFactory();
+    if (factory != nullptr) last_deferred_value_ = static_cast<std::uint64_t>(tell());
+    return factory;
+  }
+  std::optional<std::uint64_t> last_deferred_value() const { return last_deferred_value_; }
+
+ private:
+  mutable std::optional<std::uint64_t> last_deferred_value_;
+};
+
+// Parses a whole Part 10 stream of `size` bytes; its source must outlive `file` (values load lazily).
+template <typename Stream>
+Status parse_file(DcmFileFormat& file, Stream& stream, std::uint64_t size) {
   file.transferInit();
   const OFCondition status = file.read(stream);
   if (status.good()) {
@@ -124,9 +153,9 @@ Status parse_file(DcmFileFormat& file, ByteView bytes) {
                     ? fmt::format("truncated DICOM: the data ends inside {}", tag_name(last->getTag()))
                     : fmt::format("truncated DICOM: {} declares {} bytes but the data ends first",
                                   tag_name(last->getTag()), declared);
-    } else if (!last->valueLoaded() && deferred && *deferred + declared > bytes.size()) {
+    } else if (!last->valueLoaded() && deferred && *deferred + declared > size) {
       message = fmt::format("truncated DICOM: {} declares {} bytes but only {} remain",
-                            tag_name(last->getTag()), declared, bytes.size() - *deferred);
+                            tag_name(last->getTag()), declared, size - *deferred);
     }
   }
   file.transferEnd();
@@ -152,33 +181,44 @@ Status set_meta_transfer_syntax(DcmMetaInfo& meta, E_TransferSyntax xfer) {
   return {};
 }
 
-// Writes the file (meta header and dataset) into memory in `xfer`. An existing meta header is written as
-// read but for the Transfer Syntax UID (DCMTK's other modes would also rewrite the Implementation Class
-// UID and Version Name); without one, DCMTK makes a fresh one.
-Result<Bytes> serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType encoding) {
+// Writes the file (meta header and dataset) in `xfer` to `sink`, a buffer at a time; values DCMTK has not
+// loaded (Pixel Data from a PixelStreamFactory) are read in chunks through one write cache. An existing meta
+// header is written as read but for the Transfer Syntax UID (DCMTK's other modes would also rewrite the
+// Implementation Class UID and Version Name); without one, DCMTK makes a fresh one.
+Status serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType encoding, const ByteSink& sink) {
   DcmMetaInfo& meta = *file.getMetaInfo();
   E_FileWriteMode mode = EWM_fileformat;
   if (meta.card() > 0) {
     MEDCRYPT_TRY(set_meta_transfer_syntax(meta, xfer));
     mode = EWM_dontUpdateMeta;
   }
-  Bytes out;
   std::vector<std::uint8_t> chunk(kWriteChunk);
   DcmOutputBufferStream stream(chunk.data(), static_cast<offile_off_t>(chunk.size()));
+  DcmWriteCache cache;
+  Status written;
   file.transferInit();
   OFCondition status;
   do {
-    status = file.write(stream, xfer, encoding, nullptr, EGL_recalcGL, EPD_noChange, 0, 0, 0, mode);
+    status = file.write(stream, xfer, encoding, &cache, EGL_recalcGL, EPD_noChange, 0, 0, 0, mode);
     void* data = nullptr;
     offile_off_t length = 0;
     stream.flushBuffer(data, length);
-    const auto* begin = static_cast<const std::uint8_t*>(data);
-    out.insert(out.end(), begin, begin + length);
-  } while (status == EC_StreamNotifyClient);
+    written = sink(ByteView(static_cast<const std::uint8_t*>(data), static_cast<std::size_t>(length)));
+  } while (written && status == EC_StreamNotifyClient);
   file.transferEnd();
+  MEDCRYPT_TRY(written);
   if (status.bad()) {
     return make_error(ErrorCode::kInternal, fmt::format("DICOM encoding failed: {}", status.text()));
   }
+  return {};
+}
+
+Result<Bytes> serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType encoding) {
+  Bytes out;
+  MEDCRYPT_TRY(serialize(file, xfer, encoding, [&out](ByteView data) -> Status {
+    out.insert(out.end(), data.begin(), data.end());
+    return {};
+  }));
   return out;
 }
 
@@ -291,28 +331,36 @@ Result<std::uint16_t> planar_configuration(DcmItem& dataset, const Geometry& g) 
   return planar;
 }
 
-// Converts between colour-by-plane (R...R G...G B...B per frame) and interleaved samples.
-Bytes reorder_planes(ByteView in, const Geometry& g, bool to_planar) {
-  Bytes out(in.size());
+// Colour-by-plane samples (R...R G...G B...B) of one frame to interleaved ones (R,G,B,R,G,B,...).
+void interleave_frame(const std::uint8_t* planar, std::uint8_t* interleaved, const Geometry& g) {
   const std::size_t word = g.bytes_per_sample();
+  const std::size_t stride = g.samples * word;
   const auto pixels = static_cast<std::size_t>(g.pixels_per_frame());
-  const auto frame_bytes = static_cast<std::size_t>(g.frame_bytes());
-  for (std::size_t f = 0; f < g.frames; ++f) {
-    const std::uint8_t* src = in.data() + f * frame_bytes;
-    std::uint8_t* dst = out.data() + f * frame_bytes;
-    for (std::size_t c = 0; c < g.samples; ++c) {
-      for (std::size_t i = 0; i < pixels; ++i) {
-        const std::size_t planar = (c * pixels + i) * word;
-        const std::size_t interleaved = (i * g.samples + c) * word;
-        std::memcpy(dst + (to_planar ? planar : interleaved), src + (to_planar ? interleaved : planar), word);
-      }
-    }
+  for (std::size_t c = 0; c < g.samples; ++c) {
+    const std::uint8_t* plane = planar + c * pixels * word;
+    std::uint8_t* out = interleaved + c * word;
+    for (std::size_t i = 0; i < pixels; ++i) std::memcpy(out + i * stride, plane + i * word, word);
   }
-  return out;
 }
 
-// Native (or natively decompressed) pixel data: DCMTK hands 16-bit words over in host (little-endian) order.
-Result<Bytes> native_pixels(DcmPixelData& pixel_data, const Geometry& g) {
+// Copies part of an element's value, from `offset` on, into `out`: in chunks, straight from the input where
+// DCMTK left the value, 16-bit words little-endian whatever the input's byte order.
+Status read_value(DcmElement& element, DcmFileCache& cache, std::uint64_t offset,
+                  std::span<std::uint8_t> out) {
+  for (std::size_t done = 0; done < out.size();) {
+    const auto count = static_cast<Uint32>(std::min<std::size_t>(out.size() - done, kReadChunk));
+    const OFCondition status = element.getPartialValue(out.data() + done, static_cast<Uint32>(offset + done),
+                                                       count, &cache, EBO_LittleEndian);
+    if (status.bad()) {
+      return make_error(ErrorCode::kIo, fmt::format("cannot read DICOM Pixel Data: {}", status.text()));
+    }
+    done += count;
+  }
+  return {};
+}
+
+// Native pixel data, copied into the image; colour-by-plane data a frame at a time through a frame's buffer.
+Result<Bytes> native_pixels(DcmPixelData& pixel_data, const Geometry& g, bool planar) {
   const std::uint64_t needed = g.byte_size();
   const std::uint64_t length = pixel_data.getLength();
   // A value of odd length carries one pad byte.
@@ -323,17 +371,116 @@ Result<Bytes> native_pixels(DcmPixelData& pixel_data, const Geometry& g) {
                     "need {}",
                     length, g.frames, g.width, g.height, g.samples, g.bits_allocated, needed));
   }
-  const std::uint8_t* data = nullptr;
-  if (g.bits_allocated == 8) {
-    Uint8* bytes = nullptr;
-    if (pixel_data.getUint8Array(bytes).good()) data = bytes;
-  } else {
-    Uint16* words = nullptr;
-    if (pixel_data.getUint16Array(words).good()) data = reinterpret_cast<const std::uint8_t*>(words);
+  Bytes pixels(static_cast<std::size_t>(needed));
+  DcmFileCache cache;  // keeps the input open from one chunk to the next
+  if (!planar) {
+    MEDCRYPT_TRY(read_value(pixel_data, cache, 0, pixels));
+    return pixels;
   }
-  if (data == nullptr) return make_error(ErrorCode::kInvalidImage, "DICOM Pixel Data has no readable value");
-  return Bytes(data, data + needed);
+  const auto frame_bytes = static_cast<std::size_t>(g.frame_bytes());
+  Bytes frame(frame_bytes);
+  for (std::size_t f = 0; f < g.frames; ++f) {
+    MEDCRYPT_TRY(read_value(pixel_data, cache, f * frame_bytes, frame));
+    interleave_frame(frame.data(), pixels.data() + f * frame_bytes, g);
+  }
+  return pixels;
 }
+
+// An image's pixels as Pixel Data stores them: colour by plane where Planar Configuration is 1, and a zero
+// pad byte after an odd number of bytes.
+struct PixelLayout {
+  ByteView pixels;  // the image's own bytes, samples interleaved
+  std::size_t word = 1;
+  std::size_t samples = 1;
+  std::size_t frame_bytes = 0;
+  std::size_t plane_bytes = 0;  // one sample's plane in a frame when colour is by plane, else 0
+  std::uint64_t length = 0;     // the value: the pixels and any pad byte
+};
+
+// Serves a PixelLayout's bytes, reordering colour-by-plane on the fly, so that DCMTK writes Pixel Data
+// straight from the image a chunk at a time (and swaps 16-bit words itself for big endian).
+class PixelProducer : public DcmProducer {
+ public:
+  explicit PixelProducer(const PixelLayout& layout) : layout_(layout) {}
+  OFBool good() const override { return OFTrue; }
+  OFCondition status() const override { return EC_Normal; }
+  OFBool eos() override { return position_ >= layout_.length; }
+  offile_off_t avail() override { return static_cast<offile_off_t>(layout_.length - position_); }
+  offile_off_t read(void* buffer, offile_off_t length) override {
+    const std::uint64_t count =
+        std::min<std::uint64_t>(static_cast<std::uint64_t>(length), layout_.length - position_);
+    auto* out = static_cast<std::uint8_t*>(buffer);
+    const std::uint64_t stored = std::min<std::uint64_t>(position_ + count, layout_.pixels.size());
+    if (position_ < stored) {
+      const auto n = static_cast<std::size_t>(stored - position_);
+      if (layout_.plane_bytes == 0) {
+        std::memcpy(out, layout_.pixels.data() + position_, n);
+      } else {
+        copy_planar(out, n);
+      }
+      out += n;
+    }
+    std::fill(out, static_cast<std::uint8_t*>(buffer) + count, std::uint8_t{0});  // the pad byte
+    position_ += count;
+    return static_cast<offile_off_t>(count);
+  }
+  offile_off_t skip(offile_off_t length) override {
+    const std::uint64_t count =
+        std::min<std::uint64_t>(static_cast<std::uint64_t>(length), layout_.length - position_);
+    position_ += count;
+    return static_cast<offile_off_t>(count);
+  }
+  void putback(offile_off_t length) override {
+    position_ -= std::min<std::uint64_t>(static_cast<std::uint64_t>(length), position_);
+  }
+
+ private:
+  // Byte k of a plane is byte k % word of the sample k / word of that plane, interleaved in the image.
+  void copy_planar(std::uint8_t* out, std::size_t count) const {
+    const std::size_t stride = layout_.samples * layout_.word;
+    std::uint64_t position = position_;
+    while (count > 0) {
+      const std::uint64_t frame = position / layout_.frame_bytes;
+      const auto in_frame = static_cast<std::size_t>(position % layout_.frame_bytes);
+      const std::size_t plane = in_frame / layout_.plane_bytes;
+      const std::size_t offset = in_frame % layout_.plane_bytes;
+      const std::size_t run = std::min(count, layout_.plane_bytes - offset);
+      const std::uint8_t* first = layout_.pixels.data() +
+                                  static_cast<std::size_t>(frame) * layout_.frame_bytes +
+                                  plane * layout_.word;
+      for (std::size_t k = offset; k < offset + run; ++k) {
+        *out++ = first[(k / layout_.word) * stride + k % layout_.word];
+      }
+      count -= run;
+      position += run;
+    }
+  }
+
+  PixelLayout layout_;
+  std::uint64_t position_ = 0;
+};
+
+class PixelInputStream : public DcmInputStream {
+ public:
+  explicit PixelInputStream(const PixelLayout& layout) : DcmInputStream(&producer_), producer_(layout) {}
+  DcmInputStreamFactory* newFactory() const override { return nullptr; }
+
+ private:
+  PixelProducer producer_;
+};
+
+// Given to a Pixel Data element as where its value lives (createValueFromTempFile); must not outlive the
+// image.
+class PixelStreamFactory : public DcmInputStreamFactory {
+ public:
+  explicit PixelStreamFactory(const PixelLayout& layout) : layout_(layout) {}
+  DcmInputStream* create() const override { return new PixelInputStream(layout_); }
+  DcmInputStreamFactory* clone() const override { return new PixelStreamFactory(*this); }
+  DcmInputStreamFactoryType ident() const override { return DFT_DcmInputFileStreamFactory; }
+
+ private:
+  PixelLayout layout_;
+};
 
 struct Fragment {
   ByteView data;
@@ -395,34 +542,46 @@ struct Encapsulated {
   std::vector<Fragment> fragments;
 };
 
-// The items of encapsulated Pixel Data, as views into the dataset.
-Result<Encapsulated> encapsulated_items(DcmPixelData& pixel_data, E_TransferSyntax xfer) {
+Result<DcmPixelSequence*> pixel_sequence(DcmPixelData& pixel_data, E_TransferSyntax xfer) {
   DcmPixelSequence* sequence = nullptr;
   if (pixel_data.getEncapsulatedRepresentation(xfer, nullptr, sequence).bad() || sequence == nullptr) {
     return make_error(ErrorCode::kInvalidImage, "compressed DICOM Pixel Data is not encapsulated");
   }
-  Encapsulated items;
-  std::uint64_t offset = 0;
-  for (unsigned long i = 0; i < sequence->card(); ++i) {
-    DcmPixelItem* item = nullptr;
-    Uint8* data = nullptr;
-    if (sequence->getItem(item, i).bad() || item == nullptr) {
-      return make_error(ErrorCode::kInvalidImage, "unreadable DICOM Pixel Data fragment");
-    }
-    const Uint32 length = item->getLength();
-    if (length > 0 && (item->getUint8Array(data).bad() || data == nullptr)) {
-      return make_error(ErrorCode::kInvalidImage, "unreadable DICOM Pixel Data fragment");
-    }
-    const ByteView view(data, length);
-    if (i == 0) {
-      items.offset_table = view;  // the first item is always the offset table
-      continue;
-    }
-    items.fragments.push_back({view, offset});
-    offset += 8 + std::uint64_t{length};  // item tag and length, then the value
+  if (sequence->card() < 2) return make_error(ErrorCode::kInvalidImage, "DICOM Pixel Data has no fragments");
+  return sequence;
+}
+
+// The value of item `index` (0 is the offset table), loaded if it was left in the input. The view lasts until
+// release_item() or the dataset's end.
+Result<ByteView> item_value(DcmPixelSequence& sequence, unsigned long index) {
+  DcmPixelItem* item = nullptr;
+  Uint8* data = nullptr;
+  if (sequence.getItem(item, index).bad() || item == nullptr) {
+    return make_error(ErrorCode::kInvalidImage, "unreadable DICOM Pixel Data fragment");
   }
-  if (items.fragments.empty()) {
-    return make_error(ErrorCode::kInvalidImage, "DICOM Pixel Data has no fragments");
+  const Uint32 length = item->getLength();
+  if (length > 0 && (item->getUint8Array(data).bad() || data == nullptr)) {
+    return make_error(ErrorCode::kInvalidImage, "unreadable DICOM Pixel Data fragment");
+  }
+  return ByteView(data, length);
+}
+
+// Drops a loaded item value that can be loaded again from the input.
+void release_item(DcmPixelSequence& sequence, unsigned long index) {
+  DcmPixelItem* item = nullptr;
+  if (sequence.getItem(item, index).good() && item != nullptr) item->compact();
+}
+
+// The items of encapsulated Pixel Data, as views into the dataset.
+Result<Encapsulated> encapsulated_items(DcmPixelData& pixel_data, E_TransferSyntax xfer) {
+  MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
+  Encapsulated items;
+  MEDCRYPT_ASSIGN_OR_RETURN(items.offset_table, item_value(*sequence, 0));  // always the offset table
+  std::uint64_t offset = 0;
+  for (unsigned long i = 1; i < sequence->card(); ++i) {
+    MEDCRYPT_ASSIGN_OR_RETURN(ByteView view, item_value(*sequence, i));
+    items.fragments.push_back({view, offset});
+    offset += 8 + std::uint64_t{view.size()};  // item tag and length, then the value
   }
   return items;
 }
@@ -498,6 +657,294 @@ Result<Bytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xfer, G
     }
   }
   return pixels;
+}
+
+// Refuses JPEG data that would hang DCMTK's decoder, a fragment at a time.
+Status check_jpeg_markers(DcmPixelSequence& sequence) {
+  for (unsigned long i = 1; i < sequence.card(); ++i) {
+    MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(sequence, i));
+    const bool ends = dcmtk_jpeg_marker_walk_ends(fragment);
+    release_item(sequence, i);
+    if (!ends) {
+      return make_error(ErrorCode::kInvalidImage,
+                        "malformed JPEG in DICOM: a TEM marker (FF01) among the frame headers");
+    }
+  }
+  return {};
+}
+
+// Unpacks one PackBits-encoded RLE segment into every `stride`-th byte of `out`, `count` bytes in all, and
+// says how many input bytes that took; nothing when the data ends first. A run past the end is cut short, as
+// DCMTK's decoder does, and bytes after the last run are ignored.
+std::optional<std::size_t> unpack_rle_segment(ByteView in, std::uint8_t* out, std::size_t count,
+                                              std::size_t stride) {
+  std::size_t at = 0;
+  std::size_t written = 0;
+  while (written < count) {
+    if (at >= in.size()) return std::nullopt;
+    const auto header = static_cast<std::int8_t>(in[at++]);
+    if (header >= 0) {  // header + 1 bytes as they are
+      const std::size_t literal = static_cast<std::size_t>(header) + 1;
+      if (in.size() - at < literal) return std::nullopt;
+      const std::size_t n = std::min(literal, count - written);
+      for (std::size_t i = 0; i < n; ++i) out[(written + i) * stride] = in[at + i];
+      at += literal;
+      written += n;
+    } else if (header != -128) {  // the next byte, 1 - header times
+      if (at >= in.size()) return std::nullopt;
+      const std::uint8_t value = in[at++];
+      const std::size_t n = std::min<std::size_t>(1 - header, count - written);
+      for (std::size_t i = 0; i < n; ++i) out[(written + i) * stride] = value;
+      written += n;
+    }
+  }
+  return at;
+}
+
+// RLE Lossless (PS3.5 Annex G): a 64-byte header (the number of segments, then their offsets, 32-bit little
+// endian), then a PackBits segment per byte of each sample, most significant byte first. Decodes one frame
+// into `out`, samples interleaved, words little-endian, and says where in `data` the frame ended; nothing
+// when the data ends first (the frame goes on in the next fragment).
+Result<std::optional<std::size_t>> decode_rle_frame(ByteView data, const Geometry& g, std::uint8_t* out) {
+  constexpr std::size_t kHeaderBytes = 64;
+  if (data.size() < kHeaderBytes) return make_error(ErrorCode::kInvalidImage, "RLE header is incomplete");
+  auto u32 = [&data](std::size_t at) {
+    return std::uint32_t{data[at]} | (std::uint32_t{data[at + 1]} << 8) |
+           (std::uint32_t{data[at + 2]} << 16) | (std::uint32_t{data[at + 3]} << 24);
+  };
+  const std::size_t word = g.bytes_per_sample();
+  const std::size_t segments = u32(0);
+  if (segments != g.samples * word) {
+    return make_error(ErrorCode::kInvalidImage,
+                      fmt::format("RLE header lists {} segments, {}-bit samples x {} need {}", segments,
+                                  g.bits_allocated, g.samples, g.samples * word));
+  }
+  std::size_t frame_end = 0;
+  for (std::size_t k = 0; k < segments; ++k) {
+    const std::uint64_t begin = u32(4 + 4 * k);
+    const std::uint64_t end = k + 1 < segments ? u32(8 + 4 * k) : std::max<std::uint64_t>(begin, data.size());
+    if (begin < kHeaderBytes || end < begin) {
+      return make_error(ErrorCode::kInvalidImage, fmt::format("RLE segment {} has offset {}", k + 1, begin));
+    }
+    if (end > data.size()) return std::optional<std::size_t>();
+    const std::size_t sample = k / word;
+    const std::size_t byte = word - 1 - k % word;
+    const ByteView segment =
+        data.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
+    const auto used = unpack_rle_segment(segment, out + sample * word + byte,
+                                         static_cast<std::size_t>(g.pixels_per_frame()), g.samples * word);
+    if (!used) {
+      if (k + 1 < segments) {
+        return make_error(ErrorCode::kInvalidImage, fmt::format("RLE segment {} is too short", k + 1));
+      }
+      return std::optional<std::size_t>();
+    }
+    frame_end = std::max(frame_end, static_cast<std::size_t>(begin) + *used);
+  }
+  return std::optional<std::size_t>(frame_end);
+}
+
+// Decodes compressed frames in order into one frame's buffer: JPEG and JPEG-LS with DCMTK's codecs, one frame
+// at a time (getUncompressedFrame, which leaves the samples colour-by-plane where the dataset says so), RLE
+// with decode_rle_frame (interleaved). Fragments are loaded as they are needed and dropped once decoded.
+class FrameDecoder {
+ public:
+  FrameDecoder(DcmDataset& dataset, DcmPixelData& pixel_data, DcmPixelSequence& sequence,
+               E_TransferSyntax xfer, const Geometry& geometry)
+      : dataset_(dataset),
+        pixel_data_(pixel_data),
+        sequence_(sequence),
+        rle_(xfer == EXS_RLELossless),
+        geometry_(geometry),
+        name_(DcmXfer(xfer).getXferName()),
+        // Two bytes a sample: the most these codecs write, whatever precision they find.
+        buffer_(static_cast<std::size_t>(geometry.pixels_per_frame()) * geometry.samples * 2) {}
+
+  // Decodes the next frame into frame(); says whether its samples are colour-by-plane.
+  Result<bool> next() {
+    const Uint32 first = next_item_;
+    bool planar = false;
+    if (rle_) {
+      MEDCRYPT_TRY(next_rle());
+    } else {
+      // DCMTK's JPEG decoder insists on a Planar Configuration for colour; a whole-image decode does not.
+      if (geometry_.samples > 1 && !dataset_.tagExists(DCM_PlanarConfiguration) &&
+          dataset_.putAndInsertUint16(DCM_PlanarConfiguration, 0).bad()) {
+        return make_error(ErrorCode::kInternal, "cannot set the DICOM Planar Configuration");
+      }
+      OFString colour_model;
+      const OFCondition status =
+          pixel_data_.getUncompressedFrame(&dataset_, frame_, next_item_, buffer_.data(),
+                                           static_cast<Uint32>(buffer_.size()), colour_model, nullptr);
+      if (status.bad()) return failure(status.text());
+      Uint16 configuration = 0;
+      planar = geometry_.samples > 1 &&
+               dataset_.findAndGetUint16(DCM_PlanarConfiguration, configuration).good() && configuration == 1;
+    }
+    for (Uint32 i = first; i < next_item_; ++i) release_item(sequence_, i);
+    ++frame_;
+    return planar;
+  }
+  const std::uint8_t* frame() const { return buffer_.data(); }
+  // The item after the last fragment decoded so far (the offset table is item 0).
+  Uint32 next_item() const { return next_item_; }
+
+ private:
+  // A frame normally fills one fragment. One split over several is decoded from their concatenation, tried
+  // with twice as many fragments each time; the next frame starts after the fragment the frame ended in.
+  Status next_rle() {
+    const Uint32 first = next_item_;
+    const auto items = static_cast<Uint32>(sequence_.card());
+    std::vector<ByteView> parts;  // loaded until next() releases them
+    Bytes joined;
+    for (Uint32 count = 1;; count = std::min(2 * count, items - first)) {
+      if (first >= items) return failure("the data ends inside the frame");
+      while (parts.size() < count) {
+        MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment,
+                                  item_value(sequence_, first + static_cast<Uint32>(parts.size())));
+        parts.push_back(fragment);
+      }
+      ByteView data = parts.front();
+      if (parts.size() > 1) {
+        joined.clear();
+        for (ByteView part : parts) joined.insert(joined.end(), part.begin(), part.end());
+        data = joined;
+      }
+      auto frame_end = decode_rle_frame(data, geometry_, buffer_.data());
+      if (!frame_end) return failure(frame_end.error().message);
+      if (*frame_end) {
+        const std::size_t frame_bytes = std::max<std::size_t>(**frame_end, 1);
+        std::size_t end = 0;
+        Uint32 used = 0;
+        while (used < parts.size() && end < frame_bytes) end += parts[used++].size();
+        next_item_ = first + used;
+        return {};
+      }
+      if (first + count >= items) return failure("the data ends inside the frame");
+    }
+  }
+  Error failure(const std::string& why) const {
+    const std::string frame = geometry_.frames > 1 ? fmt::format("frame {}: ", frame_ + 1) : "";
+    return make_error(ErrorCode::kInvalidImage,
+                      fmt::format("cannot decompress {} pixel data: {}{}", name_, frame, why));
+  }
+
+  DcmDataset& dataset_;
+  DcmPixelData& pixel_data_;
+  DcmPixelSequence& sequence_;
+  bool rle_;
+  Geometry geometry_;
+  std::string name_;
+  Bytes buffer_;
+  Uint32 frame_ = 0;
+  Uint32 next_item_ = 1;
+};
+
+// A copy of the file's attributes, everything but Pixel Data (taken out meanwhile, not copied).
+Result<std::unique_ptr<DcmFileFormat>> copy_without_pixel_data(DcmFileFormat& file) {
+  DcmDataset& dataset = *file.getDataset();
+  std::unique_ptr<DcmElement> pixel_data(dataset.remove(DCM_PixelData));
+  auto copy = std::make_unique<DcmFileFormat>(file);
+  if (pixel_data != nullptr) {
+    if (dataset.insert(pixel_data.get()).bad()) {
+      return make_error(ErrorCode::kInternal, "cannot put DICOM Pixel Data back");
+    }
+    pixel_data.release();
+  }
+  return copy;
+}
+
+// Makes `attributes` (a copy without Pixel Data) what a whole-image decode by DCMTK (chooseRepresentation)
+// leaves: the decoder may change Photometric Interpretation (YBR_FULL_422 -> RGB for JPEG), Samples per
+// Pixel, Bits Allocated and Stored, High Bit, Planar Configuration and Lossy Image Compression, and writes
+// Number of Frames. It is learnt by letting DCMTK decode the first frame (items 1 to first_end - 1) alone.
+Status apply_decoder_changes(DcmFileFormat& attributes, E_TransferSyntax xfer, DcmPixelSequence& sequence,
+                             Uint32 first_end, std::uint32_t frames) {
+  DcmDataset& dataset = *attributes.getDataset();
+  const bool has_frame_count = dataset.tagExists(DCM_NumberOfFrames);
+  if (has_frame_count && dataset.putAndInsertString(DCM_NumberOfFrames, "1").bad()) {
+    return make_error(ErrorCode::kInternal, "cannot set the DICOM Number of Frames");
+  }
+  auto first_frame = std::make_unique<DcmPixelSequence>(DcmTag(DCM_PixelSequenceTag));
+  for (Uint32 i = 0; i < first_end; ++i) {
+    auto item = std::make_unique<DcmPixelItem>(DcmTag(DCM_PixelItemTag));
+    if (i > 0) {  // item 0 stays an empty offset table
+      MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(sequence, i));
+      if (item->putUint8Array(fragment.data(), static_cast<unsigned long>(fragment.size())).bad()) {
+        return make_error(ErrorCode::kInternal, "cannot copy a DICOM Pixel Data fragment");
+      }
+      release_item(sequence, i);
+    }
+    if (first_frame->insert(item.get()).bad()) {
+      return make_error(ErrorCode::kInternal, "cannot copy a DICOM Pixel Data fragment");
+    }
+    item.release();
+  }
+  auto pixel_data = std::make_unique<DcmPixelData>(DcmTag(DCM_PixelData, EVR_OB));
+  pixel_data->putOriginalRepresentation(xfer, nullptr, first_frame.release());
+  if (dataset.insert(pixel_data.get()).bad()) {
+    return make_error(ErrorCode::kInternal, "cannot store DICOM Pixel Data");
+  }
+  pixel_data.release();
+  const OFCondition status = dataset.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+  if (status.bad() || !dataset.canWriteXfer(EXS_LittleEndianExplicit)) {
+    return make_error(ErrorCode::kInvalidImage, fmt::format("cannot decompress {} pixel data: {}",
+                                                            DcmXfer(xfer).getXferName(), status.text()));
+  }
+  dataset.findAndDeleteElement(DCM_PixelData);
+  if (has_frame_count &&
+      dataset.putAndInsertString(DCM_NumberOfFrames, std::to_string(frames).c_str()).bad()) {
+    return make_error(ErrorCode::kInternal, "cannot set the DICOM Number of Frames");
+  }
+  return {};
+}
+
+struct Decompressed {
+  Bytes pixels;
+  Geometry geometry;                          // of the decoded pixels
+  std::unique_ptr<DcmFileFormat> attributes;  // as DCMTK's decoder leaves them, without Pixel Data
+  bool planar = false;                        // the decoded attributes say colour-by-plane
+};
+
+// JPEG, JPEG-LS and RLE: decoded frame by frame straight into the image, with the attributes a whole-image
+// decode would give (apply_decoder_changes).
+Result<Decompressed> decompress(DcmFileFormat& file, DcmPixelData& pixel_data, E_TransferSyntax xfer,
+                                const Geometry& geometry) {
+  MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
+  if (is_dcmtk_jpeg(xfer)) MEDCRYPT_TRY(check_jpeg_markers(*sequence));
+  // Like DCMTK's whole-image decoders, count at most one frame per fragment.
+  const auto frames =
+      static_cast<std::uint32_t>(std::min<unsigned long>(geometry.frames, sequence->card() - 1));
+  Decompressed out;
+  // Copied before the decoder below touches the dataset.
+  MEDCRYPT_ASSIGN_OR_RETURN(out.attributes, copy_without_pixel_data(file));
+  FrameDecoder decoder(*file.getDataset(), pixel_data, *sequence, xfer, geometry);
+  MEDCRYPT_ASSIGN_OR_RETURN(bool planar, decoder.next());
+  MEDCRYPT_TRY(apply_decoder_changes(*out.attributes, xfer, *sequence, decoder.next_item(), frames));
+  DcmDataset& attributes = *out.attributes->getDataset();
+  MEDCRYPT_ASSIGN_OR_RETURN(out.geometry, read_geometry(attributes));
+  const Geometry& g = out.geometry;
+  if (g.width != geometry.width || g.height != geometry.height || g.samples != geometry.samples ||
+      g.frames != frames) {
+    return make_error(ErrorCode::kInvalidImage, fmt::format("DICOM {} decoder changed the image geometry",
+                                                            DcmXfer(xfer).getXferName()));
+  }
+  MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored_planar, planar_configuration(attributes, g));
+  out.planar = stored_planar == 1;
+  out.pixels.resize(static_cast<std::size_t>(g.byte_size()));
+  const auto frame_bytes = static_cast<std::size_t>(g.frame_bytes());
+  for (std::uint32_t f = 0; f < frames; ++f) {
+    if (f > 0) {
+      MEDCRYPT_ASSIGN_OR_RETURN(planar, decoder.next());
+    }
+    std::uint8_t* target = out.pixels.data() + std::size_t{f} * frame_bytes;
+    if (planar) {
+      interleave_frame(decoder.frame(), target, g);
+    } else {
+      std::memcpy(target, decoder.frame(), frame_bytes);
+    }
+  }
+  return out;
 }
 
 // Sets the pixel module attributes that differ from the geometry; values that agree stay untouched, so a
@@ -635,14 +1082,9 @@ Result<Bytes> build_new_attributes(std::string_view modality, const Geometry& g)
   return serialize(file, EXS_LittleEndianExplicit, EET_ExplicitLength);
 }
 
-}  // namespace
-
-Result<LoadedImage> read_dicom(ByteView bytes) {
-  initialise_dcmtk();
-  DcmFileFormat file;
-  MEDCRYPT_TRY(parse_file(file, bytes));
+// Everything after parsing, whatever the input: checks, pixels (native, decompressed), attributes.
+Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   DcmDataset& dataset = *file.getDataset();
-
   OFString syntax_uid;
   file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, syntax_uid);
   if (const std::string uid = trimmed_uid(syntax_uid);
@@ -669,67 +1111,79 @@ Result<LoadedImage> read_dicom(ByteView bytes) {
   OFString modality;
   dataset.findAndGetOFString(DCM_Modality, modality);
   loaded.modality = trimmed(modality);
+  const E_EncodingType encoding = encoding_of(dataset);
+  DcmFileFormat* attributes = &file;  // what dicom_attributes is made from
+  std::unique_ptr<DcmFileFormat> decoded_attributes;
   Bytes pixels;
-  if (xfer.isEncapsulated()) {
-    if (geometry.byte_size() > bytes.size() * kMaxCompressionRatio) {
+  bool planar = false;
+  if (!xfer.isEncapsulated()) {
+    MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored_planar, planar_configuration(dataset, geometry));
+    planar = stored_planar == 1;
+    MEDCRYPT_ASSIGN_OR_RETURN(pixels, native_pixels(*pixel_data, geometry, planar));
+  } else {
+    if (geometry.byte_size() > input_size * kMaxCompressionRatio) {
       return make_error(
           ErrorCode::kLimits,
           fmt::format("DICOM header claims {} bytes of pixels, implausible for a {}-byte {} file",
-                      geometry.byte_size(), bytes.size(), xfer.getXferName()));
+                      geometry.byte_size(), input_size, xfer.getXferName()));
     }
     loaded.notes.push_back(
         fmt::format("{} pixel data decompressed; it is written back as Explicit VR Little "
                     "Endian",
                     xfer.getXferName()));
-  }
-  if (is_jpeg2000(original)) {
-    MEDCRYPT_ASSIGN_OR_RETURN(pixels,
-                              decode_jpeg2000(*pixel_data, original, geometry, dataset, loaded.notes));
-  } else {
-    if (xfer.isEncapsulated()) {
+    if (is_jpeg2000(original)) {
+      MEDCRYPT_ASSIGN_OR_RETURN(pixels,
+                                decode_jpeg2000(*pixel_data, original, geometry, dataset, loaded.notes));
+    } else {
       if (!DcmCodecList::canChangeCoding(original, EXS_LittleEndianExplicit)) {
         return make_error(ErrorCode::kUnsupported,
                           fmt::format("DICOM transfer syntax {} ({}) cannot be decoded", xfer.getXferName(),
                                       xfer.getXferID()));
       }
-      if (is_dcmtk_jpeg(original)) {
-        MEDCRYPT_ASSIGN_OR_RETURN(Encapsulated items, encapsulated_items(*pixel_data, original));
-        for (const Fragment& fragment : items.fragments) {
-          if (!dcmtk_jpeg_marker_walk_ends(fragment.data)) {
-            return make_error(ErrorCode::kInvalidImage,
-                              "malformed JPEG in DICOM: a TEM marker (FF01) among the "
-                              "frame headers");
-          }
-        }
+      MEDCRYPT_ASSIGN_OR_RETURN(Decompressed decompressed, decompress(file, *pixel_data, original, geometry));
+      if (decompressed.geometry.photometric != geometry.photometric) {
+        loaded.notes.push_back(fmt::format("decoder converted {} to {}", geometry.photometric,
+                                           decompressed.geometry.photometric));
       }
-      const OFCondition status = dataset.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
-      if (status.bad() || !dataset.canWriteXfer(EXS_LittleEndianExplicit)) {
-        return make_error(ErrorCode::kInvalidImage, fmt::format("cannot decompress {} pixel data: {}",
-                                                                xfer.getXferName(), status.text()));
-      }
-      // The decoder may have changed attributes (YBR_FULL -> RGB for JPEG); the dataset now describes the
-      // decoded pixels.
-      const std::string before = geometry.photometric;
-      MEDCRYPT_ASSIGN_OR_RETURN(geometry, read_geometry(dataset));
-      if (geometry.photometric != before) {
-        loaded.notes.push_back(fmt::format("decoder converted {} to {}", before, geometry.photometric));
-      }
-    }
-    MEDCRYPT_ASSIGN_OR_RETURN(pixels, native_pixels(*pixel_data, geometry));
-    MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t planar, planar_configuration(dataset, geometry));
-    if (planar == 1) {
-      pixels = reorder_planes(pixels, geometry, false);
-      loaded.notes.push_back("colour-by-plane pixels (Planar Configuration 1) interleaved");
+      pixels = std::move(decompressed.pixels);
+      geometry = std::move(decompressed.geometry);
+      planar = decompressed.planar;
+      decoded_attributes = std::move(decompressed.attributes);
+      attributes = decoded_attributes.get();
     }
   }
-  const E_EncodingType encoding = encoding_of(dataset);
-  dataset.findAndDeleteElement(DCM_PixelData);
-  MEDCRYPT_ASSIGN_OR_RETURN(loaded.dicom_attributes, serialize(file, original, encoding));
+  if (planar) loaded.notes.push_back("colour-by-plane pixels (Planar Configuration 1) interleaved");
+  attributes->getDataset()->findAndDeleteElement(DCM_PixelData);
+  MEDCRYPT_ASSIGN_OR_RETURN(loaded.dicom_attributes, serialize(*attributes, original, encoding));
   MEDCRYPT_ASSIGN_OR_RETURN(loaded.image, Image::from_bytes(std::move(geometry), std::move(pixels)));
   return loaded;
 }
 
-Result<Bytes> encode_dicom(const Image& image, ByteView dicom_attributes) {
+}  // namespace
+
+Result<LoadedImage> read_dicom(ByteView bytes) {
+  initialise_dcmtk();
+  DcmFileFormat file;
+  MemoryInputStream stream(bytes);
+  MEDCRYPT_TRY(parse_file(file, stream, bytes.size()));
+  return load(file, bytes.size());
+}
+
+Result<LoadedImage> read_dicom_file(const std::filesystem::path& path) {
+  initialise_dcmtk();
+  std::error_code error;
+  const std::uint64_t size = std::filesystem::file_size(path, error);
+  if (error) return make_error(ErrorCode::kIo, fmt::format("cannot read the file size: {}", error.message()));
+  DcmFileFormat file;
+  FileInputStream stream(path);
+  if (stream.status().bad()) {
+    return make_error(ErrorCode::kIo, fmt::format("cannot open the file: {}", stream.status().text()));
+  }
+  MEDCRYPT_TRY(parse_file(file, stream, size));
+  return load(file, size);
+}
+
+Status write_dicom(const Image& image, ByteView dicom_attributes, const ByteSink& sink) {
   initialise_dcmtk();
   const Geometry& g = image.geometry();
   Bytes fresh;
@@ -738,7 +1192,8 @@ Result<Bytes> encode_dicom(const Image& image, ByteView dicom_attributes) {
     dicom_attributes = fresh;
   }
   DcmFileFormat file;
-  if (auto parsed = parse_file(file, dicom_attributes); !parsed) {
+  MemoryInputStream stream(dicom_attributes);
+  if (auto parsed = parse_file(file, stream, dicom_attributes.size()); !parsed) {
     return make_error(ErrorCode::kInvalidImage, fmt::format("DICOM attributes: {}", parsed.error().message));
   }
   DcmDataset& dataset = *file.getDataset();
@@ -751,24 +1206,31 @@ Result<Bytes> encode_dicom(const Image& image, ByteView dicom_attributes) {
   dataset.findAndDeleteElement(DCM_PixelData);
   MEDCRYPT_TRY(apply_geometry(dataset, g));
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t planar, planar_configuration(dataset, g));
-  Bytes planes;
-  ByteView stored = image.bytes();
-  if (planar == 1) {
-    planes = reorder_planes(stored, g, true);
-    stored = planes;
+  PixelLayout layout{.pixels = image.bytes(),
+                     .word = g.bytes_per_sample(),
+                     .samples = g.samples,
+                     .frame_bytes = static_cast<std::size_t>(g.frame_bytes()),
+                     .plane_bytes = planar == 1 ? static_cast<std::size_t>(g.frame_bytes() / g.samples) : 0,
+                     .length = image.bytes().size() + image.bytes().size() % 2};
+  if (layout.length > kMaxValueLength) {
+    return make_error(ErrorCode::kLimits, fmt::format("{} bytes of pixels exceed the {} a DICOM Pixel Data "
+                                                      "value can hold",
+                                                      image.bytes().size(), kMaxValueLength));
   }
+  // The element reads its value from the image as DCMTK writes it: no copy of the pixels is made.
   auto pixel_data =
       std::make_unique<DcmPixelData>(DcmTag(DCM_PixelData, g.bits_allocated == 8 ? EVR_OB : EVR_OW));
-  const OFCondition put_status =
-      g.bits_allocated == 8
-          ? pixel_data->putUint8Array(stored.data(), static_cast<unsigned long>(stored.size()))
-          : pixel_data->putUint16Array(reinterpret_cast<const Uint16*>(stored.data()),
-                                       static_cast<unsigned long>(stored.size() / 2));
-  if (put_status.bad() || dataset.insert(pixel_data.get(), true).bad()) {
+  auto factory = std::make_unique<PixelStreamFactory>(layout);
+  if (pixel_data->createValueFromTempFile(factory.get(), static_cast<Uint32>(layout.length), EBO_LittleEndian)
+          .bad()) {
+    return make_error(ErrorCode::kInternal, "cannot store DICOM Pixel Data");
+  }
+  factory.release();  // the element owns it now
+  if (dataset.insert(pixel_data.get(), true).bad()) {
     return make_error(ErrorCode::kInternal, "cannot store DICOM Pixel Data");
   }
   pixel_data.release();  // the dataset owns it now
-  return serialize(file, output, encoding);
+  return serialize(file, output, encoding, sink);
 }
 
 }  // namespace internal

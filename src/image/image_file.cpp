@@ -2,7 +2,10 @@
 #include "image/image_file.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <new>
 
 #include <fmt/format.h>
@@ -33,6 +36,26 @@ Result<FileFormat> detect_format(ByteView bytes) {
   }
   // Unknown, not necessarily malformed: a BMP or GIF is a valid file medcrypt does not handle.
   return make_error(ErrorCode::kUnsupported, "unrecognised image format (not DICOM, PNG, JPEG or TIFF)");
+}
+
+// Enough of a file to recognise every format: the DICOM preamble and "DICM".
+constexpr std::size_t kSignatureBytes = 132;
+
+Result<Bytes> read_file_head(const std::filesystem::path& path, std::size_t count) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(ErrorCode::kIo,
+                      fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  }
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return make_error(ErrorCode::kIo, fmt::format("{}: not a regular file", path.string()));
+  }
+  Bytes head(count);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(count));
+  if (in.bad()) return make_error(ErrorCode::kIo, fmt::format("{}: read failed", path.string()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head;
 }
 
 // The codec libraries allocate with new (DCMTK) or call back into code that does; nothing may escape.
@@ -86,38 +109,73 @@ Result<LoadedImage> read_image_bytes(ByteView bytes) {
 }
 
 Result<LoadedImage> read_image_file(const std::filesystem::path& path) {
-  MEDCRYPT_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxImageFileBytes));
-  auto loaded = read_image_bytes(bytes);
+  // DICOM files are read in place (Pixel Data straight into the image); the others are read into memory
+  // first.
+  MEDCRYPT_ASSIGN_OR_RETURN(Bytes head, read_file_head(path, kSignatureBytes));
+  Result<LoadedImage> loaded = make_error(ErrorCode::kInternal, "not read");
+  if (auto format = detect_format(head); format && *format == FileFormat::kDicom) {
+    loaded = guarded("reading a dicom image", [&] { return internal::read_dicom_file(path); });
+  } else {
+    MEDCRYPT_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxImageFileBytes));
+    loaded = read_image_bytes(bytes);
+  }
   if (!loaded) {
     return make_error(loaded.error().code, fmt::format("{}: {}", path.string(), loaded.error().message));
   }
   return loaded;
 }
 
-Result<Bytes> encode_image(const Image& image, FileFormat format, ByteView dicom_attributes) {
-  // mutable_geometry() lets callers change the geometry under the pixels; refuse a mismatch here.
+namespace {
+
+// mutable_geometry() lets callers change the geometry under the pixels; refuse a mismatch here.
+Status check_writable(const Image& image, FileFormat format) {
   MEDCRYPT_TRY(image.geometry().validate());
   if (image.bytes().size() != image.geometry().byte_size()) {
     return make_error(ErrorCode::kInternal, fmt::format("image holds {} bytes, its geometry needs {}",
                                                         image.bytes().size(), image.geometry().byte_size()));
   }
-  return guarded(fmt::format("writing a {} image", format_name(format)), [&]() -> Result<Bytes> {
+  if (format == FileFormat::kJpeg) {
+    return make_error(ErrorCode::kUnsupported, "JPEG output is lossy and not supported; write PNG instead");
+  }
+  return {};
+}
+
+Status write_image(const Image& image, FileFormat format, ByteView dicom_attributes,
+                   const internal::ByteSink& sink) {
+  return guarded(fmt::format("writing a {} image", format_name(format)), [&]() -> Status {
     switch (format) {
-      case FileFormat::kDicom: return internal::encode_dicom(image, dicom_attributes);
-      case FileFormat::kPng: return internal::encode_png(image);
-      case FileFormat::kTiff: return internal::encode_tiff(image);
-      case FileFormat::kJpeg:
-        return make_error(ErrorCode::kUnsupported,
-                          "JPEG output is lossy and not supported; write PNG instead");
+      case FileFormat::kDicom: return internal::write_dicom(image, dicom_attributes, sink);
+      case FileFormat::kPng: return internal::write_png(image, sink);
+      case FileFormat::kTiff: {
+        MEDCRYPT_ASSIGN_OR_RETURN(Bytes encoded, internal::encode_tiff(image));
+        return sink(encoded);
+      }
+      case FileFormat::kJpeg: break;  // refused by check_writable
     }
     return make_error(ErrorCode::kInternal, "unhandled image format");
   });
 }
 
+}  // namespace
+
+Result<Bytes> encode_image(const Image& image, FileFormat format, ByteView dicom_attributes) {
+  MEDCRYPT_TRY(check_writable(image, format));
+  Bytes out;
+  MEDCRYPT_TRY(write_image(image, format, dicom_attributes, [&out](ByteView data) -> Status {
+    out.insert(out.end(), data.begin(), data.end());
+    return {};
+  }));
+  return out;
+}
+
 Status write_image_file(const std::filesystem::path& path, const Image& image, FileFormat format,
                         ByteView dicom_attributes) {
-  MEDCRYPT_ASSIGN_OR_RETURN(Bytes encoded, encode_image(image, format, dicom_attributes));
-  return write_file_atomic(path, encoded);
+  MEDCRYPT_TRY(check_writable(image, format));
+  // Written as it is encoded: a DICOM or PNG file never exists in memory as a whole.
+  MEDCRYPT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::create(path));
+  MEDCRYPT_TRY(
+      write_image(image, format, dicom_attributes, [&file](ByteView data) { return file.write(data); }));
+  return file.commit();
 }
 
 }  // namespace medcrypt::image

@@ -30,13 +30,15 @@ struct LoadedImage {
   std::vector<std::string> notes;
 };
 
-// Maximum input file size read into memory.
+// Maximum size of a PNG, JPEG or TIFF file, which is read into memory whole (DICOM files are read in place).
 inline constexpr std::uint64_t kMaxImageFileBytes = 16ull << 30;
 
 // Detects the format from the file's first bytes, not its name (docs/IMAGES.md lists what each reader
 // accepts and converts). Errors: kInvalidImage for malformed or truncated data (and an empty file),
 // kUnsupported for an unknown signature or a valid file medcrypt does not handle (transfer syntax, bit
 // depth, colour model), kLimits for geometry over the limits in image.hpp, kIo if the file cannot be read.
+// A DICOM file's pixels go straight from the file into the image (decompressed frame by frame), so reading
+// costs little more memory than the image itself; read_image_bytes does the same from memory.
 Result<LoadedImage> read_image_file(const std::filesystem::path& path);
 Result<LoadedImage> read_image_bytes(ByteView bytes);
 
@@ -49,9 +51,12 @@ Result<LoadedImage> read_image_bytes(ByteView bytes);
 // PNG and TIFF keep the stored words (8 or 16 bits, 1 or 3 samples) but not signedness (PNG) or
 // photometrics other than grey and RGB. PNG stacks frames vertically into one image of height x frames
 // rows, frame 0 on top (how cipher images are exported); TIFF writes one page per frame. JPEG is written as
-// PNG (lossless) by callers: write_image_file refuses kJpeg. Output appears atomically.
+// PNG (lossless) by callers: write_image_file refuses kJpeg. Output appears atomically. DICOM and PNG files
+// are written as they are encoded, the pixels read from the image in chunks: no second copy is made.
+// Uncompressed DICOM Pixel Data holds at most 4 GiB - 2 bytes (kLimits beyond).
 Status write_image_file(const std::filesystem::path& path, const Image& image, FileFormat format,
                         ByteView dicom_attributes = {});
+// The same file as bytes in memory.
 Result<Bytes> encode_image(const Image& image, FileFormat format, ByteView dicom_attributes = {});
 
 }  // namespace medcrypt::image

@@ -5,6 +5,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -154,31 +155,36 @@ struct WriteContext {
   png_structp png = nullptr;
   png_infop info = nullptr;
   ErrorMessage error;
-  Bytes out;
+  const ByteSink* sink = nullptr;
+  std::optional<Error> sink_error;  // why the sink refused data, reported instead of libpng's message
   std::vector<png_bytep> rows;
 };
 
-void write_to_memory(png_structp png, png_bytep data, std::size_t length) {
+void write_to_sink(png_structp png, png_bytep data, std::size_t length) {
   auto* ctx = static_cast<WriteContext*>(png_get_io_ptr(png));
   try {
-    ctx->out.insert(ctx->out.end(), data, data + length);
+    Status written = (*ctx->sink)(ByteView(data, length));
+    if (written) return;
+    ctx->sink_error = std::move(written).error();
   } catch (...) {  // an exception must not unwind through libpng's C frames
-    png_error(png, "out of memory");
+    ctx->sink_error = make_error(ErrorCode::kLimits, "out of memory while writing a PNG image");
   }
+  png_error(png, "output failed");
 }
 
-void flush_memory(png_structp) {}
+void flush_sink(png_structp) {}
 
 Status encode(WriteContext& ctx, const Image& image) {
   png_structp png = ctx.png;
   png_infop info = ctx.info;
   if (setjmp(png_jmpbuf(png))) {
+    if (ctx.sink_error) return *ctx.sink_error;
     return make_error(ErrorCode::kInternal, fmt::format("PNG encoding failed: {}", ctx.error.text));
   }
   const Geometry& g = image.geometry();
   const auto rows = static_cast<png_uint_32>(std::uint64_t{g.height} * g.frames);
   const bool colour = g.samples == 3;
-  png_set_write_fn(png, &ctx, write_to_memory, flush_memory);
+  png_set_write_fn(png, &ctx, write_to_sink, flush_sink);
   png_set_IHDR(png, info, g.width, rows, g.bits_allocated, colour ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   if (g.bits_stored < g.bits_allocated) {
@@ -214,7 +220,7 @@ Result<LoadedImage> read_png(ByteView bytes) {
   return loaded;
 }
 
-Result<Bytes> encode_png(const Image& image) {
+Status write_png(const Image& image, const ByteSink& sink) {
   const Geometry& g = image.geometry();
   const std::uint64_t rows = std::uint64_t{g.height} * g.frames;
   if (rows > PNG_UINT_31_MAX) {
@@ -225,9 +231,9 @@ Result<Bytes> encode_png(const Image& image) {
   if (ctx.png == nullptr || ctx.info == nullptr) {
     return make_error(ErrorCode::kInternal, "libpng init failed");
   }
+  ctx.sink = &sink;
   ctx.rows.resize(static_cast<std::size_t>(rows));
-  MEDCRYPT_TRY(encode(ctx, image));
-  return std::move(ctx.out);
+  return encode(ctx, image);
 }
 
 }  // namespace medcrypt::image::internal

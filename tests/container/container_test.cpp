@@ -173,7 +173,8 @@ TEST(Container, CipherImageIsTheStoredCiphertext) {
   opt.chunk_log2 = 12;
   auto sealed = seal_to_memory(img, Recipients{{}, &key}, opt);
   ASSERT_TRUE(sealed);
-  ASSERT_EQ(cipher.geometry(), img.geometry());
+  ASSERT_EQ(cipher.geometry().width, img.geometry().width);
+  ASSERT_EQ(cipher.geometry().bits_stored, 8);
   EXPECT_NE(cipher, img);
   // The first chunk's data sits right after the header and metadata; compare it with the cipher image.
   container::MemorySource source(*sealed);

@@ -2,6 +2,9 @@
 // the third-party types each one uses stay inside its .cpp file.
 #pragma once
 
+#include <filesystem>
+#include <functional>
+
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "image/image.hpp"
@@ -9,15 +12,20 @@
 
 namespace medcrypt::image::internal {
 
+// Where a writer puts its output, piece by piece: a file being written or a growing buffer.
+using ByteSink = std::function<Status(ByteView)>;
+
 // Readers expect the format's signature to have been checked already (image_file.cpp does).
 Result<LoadedImage> read_dicom(ByteView bytes);
+// Reads the file itself, loading large values (Pixel Data) only when and as far as they are needed.
+Result<LoadedImage> read_dicom_file(const std::filesystem::path& path);
 Result<LoadedImage> read_png(ByteView bytes);
 Result<LoadedImage> read_jpeg(ByteView bytes);
 Result<LoadedImage> read_tiff(ByteView bytes);
 
-// Encoders take an Image whose geometry has been validated against its pixels.
-Result<Bytes> encode_dicom(const Image& image, ByteView dicom_attributes);
-Result<Bytes> encode_png(const Image& image);
+// Writers take an Image whose geometry has been validated against its pixels.
+Status write_dicom(const Image& image, ByteView dicom_attributes, const ByteSink& sink);
+Status write_png(const Image& image, const ByteSink& sink);
 Result<Bytes> encode_tiff(const Image& image);
 
 }  // namespace medcrypt::image::internal
