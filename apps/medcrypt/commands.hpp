@@ -14,5 +14,8 @@ void add_info_command(CLI::App& app, Outcome& outcome);
 void add_keygen_command(CLI::App& app, Outcome& outcome);
 void add_schemes_command(CLI::App& app, Outcome& outcome);
 void add_demo_command(CLI::App& app, Outcome& outcome);
+void add_stats_command(CLI::App& app, Outcome& outcome);
+void add_compare_command(CLI::App& app, Outcome& outcome);
+void add_analyze_command(CLI::App& app, Outcome& outcome);
 
 }  // namespace medcrypt::cli

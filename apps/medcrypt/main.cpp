@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   add_keygen_command(app, outcome);
   add_schemes_command(app, outcome);
   add_demo_command(app, outcome);
+  add_stats_command(app, outcome);
+  add_compare_command(app, outcome);
+  add_analyze_command(app, outcome);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

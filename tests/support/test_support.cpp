@@ -71,4 +71,14 @@ std::string shell_quote(const std::string& arg) {
 
 std::string system_python() { return MEDCRYPT_PYTHON[0] ? MEDCRYPT_PYTHON : "/usr/bin/python3"; }
 
+ProcessResult run_medcrypt(const std::string& args) { return run_command(shell_quote(MEDCRYPT_CLI) + " " + args); }
+
+std::string quote(const std::filesystem::path& path) { return shell_quote(path.string()); }
+
+std::set<std::string> json_keys(const nlohmann::json& object) {
+  std::set<std::string> out;
+  for (const auto& [key, value] : object.items()) out.insert(key);
+  return out;
+}
+
 }  // namespace medcrypt::test

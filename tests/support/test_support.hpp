@@ -2,8 +2,11 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace medcrypt::test {
 
@@ -48,5 +51,14 @@ std::string shell_quote(const std::string& arg);
 
 // /usr/bin/python3 (Debian's, with numpy, skimage, pydicom and cryptography).
 std::string system_python();
+
+// Runs the medcrypt CLI under test with an argument string (already quoted where needed).
+ProcessResult run_medcrypt(const std::string& args);
+
+// Quotes a path for /bin/sh.
+std::string quote(const std::filesystem::path& path);
+
+// The keys of a JSON object, for checking an output's exact shape.
+std::set<std::string> json_keys(const nlohmann::json& object);
 
 }  // namespace medcrypt::test

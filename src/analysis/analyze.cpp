@@ -1,0 +1,99 @@
+#include "analysis/analyze.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "analysis/test_mode.hpp"
+
+namespace medcrypt::analysis {
+namespace {
+
+struct Measured {
+  metrics::ImageStats stats;
+  PlotData plots;
+};
+
+Measured measure(const image::Image& image, const metrics::StatsOptions& options) {
+  const image::Geometry& g = image.geometry();
+  const std::vector<metrics::Channel> channels = metrics::split_channels(image);
+  const std::vector<std::string> names = metrics::channel_names(g);
+  const metrics::StatsSample sample = metrics::stats_sample(g, options);
+  return {metrics::image_stats(channels, names, sample, options), plot_data(channels, names, sample.pairs)};
+}
+
+std::vector<std::string> notes_for(const ImageAnalysis& a, const schemes::SchemeInfo& info, std::uint64_t seed) {
+  std::vector<std::string> notes;
+  notes.push_back(fmt::format(
+      "test mode: plaintext and key sensitivity were measured with a fixed key, key salt, message id and "
+      "nonce prefix (seed {}); in normal use every encryption draws a fresh content key and nonce, so two "
+      "encryptions of the same image never share a keystream",
+      seed));
+  if (a.plaintext_sensitivity.cipher.overall.sums.differing == 1) {
+    notes.push_back(fmt::format(
+        "plaintext sensitivity: the one changed plain sample changed exactly one cipher sample (NPCR = 100/N %): "
+        "'{}' has no diffusion, as expected of a stream cipher; its security rests on the fresh nonce of every "
+        "message, not on diffusion",
+        info.name));
+  }
+  const WrongKeyDecryption& d = a.key_sensitivity.decrypt;
+  if (d.rejected) {
+    notes.push_back(fmt::format(
+        "key sensitivity: decrypting with the flipped key was refused ({}): an authenticated scheme releases "
+        "no image under a wrong key, so there is no wrongly decrypted image to measure",
+        d.rejected->message));
+  } else if (info.sealing == schemes::Sealing::kAuthenticate) {
+    notes.push_back(
+        "key sensitivity: the wrongly decrypted image was obtained by bypassing the container's integrity "
+        "layer (the reader refuses a wrong key) to measure the scheme's own cipher");
+  }
+  return notes;
+}
+
+}  // namespace
+
+Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std::string& file,
+                                    const schemes::Scheme& scheme, const schemes::SchemeRegistry& registry,
+                                    const AnalyzeOptions& options) {
+  const schemes::SchemeInfo& info = scheme.info();
+  if (!info.exports_cipher_image) {
+    return make_error(ErrorCode::kUsage,
+                      fmt::format("scheme '{}' has no cipher image: its statistics cannot be measured", info.name));
+  }
+  const image::Image& plain = loaded.image;
+  const std::uint64_t seed = options.stats.seed;
+  ImageAnalysis a;
+  a.file = file;
+  a.scheme = info.name;
+  a.geometry = plain.geometry();
+  a.key_space_bits = info.key_space_bits;
+
+  Measured plain_measured = measure(plain, options.stats);
+  a.plain = std::move(plain_measured.stats);
+  a.plain_plots = std::move(plain_measured.plots);
+
+  MEDCRYPT_ASSIGN_OR_RETURN(TestModeSetup setup, test_mode_setup(seed));
+  MEDCRYPT_ASSIGN_OR_RETURN(TestModeCipher reference, encrypt_test_mode(plain, scheme, setup.shared_key, setup.fixed));
+  Measured cipher_measured = measure(reference.cipher, options.stats);
+  a.cipher = std::move(cipher_measured.stats);
+  a.cipher_plots = std::move(cipher_measured.plots);
+
+  MEDCRYPT_ASSIGN_OR_RETURN(a.plaintext_sensitivity, plaintext_sensitivity(plain, reference, scheme, setup, seed + 2));
+  MEDCRYPT_ASSIGN_OR_RETURN(a.key_sensitivity, key_sensitivity(plain, reference, scheme, registry, setup, seed + 3));
+
+  // Quality: the real reader with the right key.
+  container::MemorySource source(reference.container);
+  container::OpenOptions open_options;
+  open_options.registry = &registry;
+  MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened,
+                            container::open(source, container::OpenKeys{nullptr, &setup.shared_key}, open_options));
+  MEDCRYPT_ASSIGN_OR_RETURN(a.quality, metrics::compare_images(plain, opened.image));
+
+  const container::Metadata metadata{std::filesystem::path(file).filename().string(), std::string(image::format_name(loaded.format)), loaded.dicom_attributes,
+                                     loaded.notes};
+  MEDCRYPT_ASSIGN_OR_RETURN(a.timing, time_encryption(plain, metadata, scheme, registry, options.threads));
+  a.notes = notes_for(a, info, seed);
+  return a;
+}
+
+}  // namespace medcrypt::analysis

@@ -1,0 +1,48 @@
+// `medcrypt analyze`: one image through one scheme, measured the way the image-cipher literature does:
+// statistics of the plain and cipher images, plaintext and key sensitivity (test mode), the quality of the
+// decrypted image, the key space and the encryption and decryption speed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/plot_data.hpp"
+#include "analysis/sensitivity.hpp"
+#include "analysis/timing.hpp"
+#include "core/parallel.hpp"
+#include "image/image_file.hpp"
+#include "metrics/image_compare.hpp"
+#include "metrics/image_stats.hpp"
+#include "schemes/scheme.hpp"
+
+namespace medcrypt::analysis {
+
+struct AnalyzeOptions {
+  // Sampled pairs and seed. The seed also fixes the test-mode key and randomness (seed), the changed
+  // plain sample (seed + 2) and the flipped key bit (seed + 3).
+  metrics::StatsOptions stats;
+  unsigned threads = default_threads();  // for the timing runs
+};
+
+struct ImageAnalysis {
+  std::string file;
+  std::string scheme;
+  image::Geometry geometry;
+  metrics::ImageStats plain;
+  metrics::ImageStats cipher;
+  PlaintextSensitivity plaintext_sensitivity;
+  KeySensitivity key_sensitivity;
+  metrics::ImageComparison quality;  // plain against decrypted (real reader, right key)
+  double key_space_bits = 0;         // from the scheme's own description
+  Timing timing;
+  std::vector<std::string> notes;    // what a reader of the figures must know (test mode, refusals)
+  PlotData plain_plots;
+  PlotData cipher_plots;
+};
+
+// The scheme must export a cipher image (SchemeInfo::exports_cipher_image), else kUsage.
+Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std::string& file,
+                                    const schemes::Scheme& scheme, const schemes::SchemeRegistry& registry,
+                                    const AnalyzeOptions& options);
+
+}  // namespace medcrypt::analysis

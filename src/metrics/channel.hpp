@@ -1,0 +1,42 @@
+// The values every metric sees: one channel of an image as unsigned integers in [0, 2^bits - 1].
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "image/image.hpp"
+
+namespace medcrypt::metrics {
+
+struct Channel {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint32_t frames = 1;
+  std::uint8_t bits = 8;               // bits stored: values lie in [0, 2^bits - 1]
+  std::vector<std::uint16_t> values;   // frame after frame, row after row
+
+  std::uint32_t max_value() const { return (1u << bits) - 1u; }
+  std::size_t frame_size() const { return std::size_t{width} * height; }
+  const std::uint16_t* row(std::uint32_t frame, std::uint32_t y) const {
+    return values.data() + frame * frame_size() + std::size_t{y} * width;
+  }
+};
+
+// The value a stored word stands for: its low `bits stored` bits (DICOM ignores the bits above), and for
+// signed samples the two's complement value plus 2^(bits - 1) (offset binary), so that values keep their
+// order and lie in [0, 2^bits - 1] like unsigned ones.
+inline std::uint16_t sample_value(std::uint32_t word, const image::Geometry& geometry) {
+  const std::uint32_t sign_flip = geometry.is_signed ? 1u << (geometry.bits_stored - 1) : 0u;
+  return static_cast<std::uint16_t>((word & geometry.max_value()) ^ sign_flip);
+}
+
+// One channel per sample (1 for grey and palette indices, 3 for colour), every frame included.
+std::vector<Channel> split_channels(const image::Image& image);
+
+// What to call each channel in reports: "gray" for one sample; "R", "G", "B" for RGB; "Y", "Cb", "Cr"
+// for YBR; "0", "1", "2" otherwise.
+std::vector<std::string> channel_names(const image::Geometry& geometry);
+
+}  // namespace medcrypt::metrics
