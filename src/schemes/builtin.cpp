@@ -1,10 +1,13 @@
 #include "schemes/aead_scheme.hpp"
+#include "schemes/chaos_henon.hpp"
 #include "schemes/scheme.hpp"
 
 namespace medcrypt::schemes {
 
 void register_builtin_schemes(SchemeRegistry& registry) {
   registry.add(aead_scheme_info(), make_aead_scheme);
+  registry.add(chaos_henon_info(), make_chaos_henon);
+  registry.add(chaos_henon_paper_info(), make_chaos_henon_paper);
 }
 
 }  // namespace medcrypt::schemes

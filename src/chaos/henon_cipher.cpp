@@ -1,0 +1,163 @@
+#include "chaos/henon_cipher.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "chaos/permutation.hpp"
+
+namespace medcrypt::chaos {
+namespace {
+
+constexpr std::size_t kChunkWords = 2048;
+
+// Keystream values of type Word, in stream order, a chunk of Henon words at a time. Every chunk but the
+// last holds an even number of bytes, so an 8-bit frame sees the words' bytes in order (low, high).
+template <typename Word>
+class Keystream {
+ public:
+  static constexpr std::size_t kChunk = kChunkWords * 2 / sizeof(Word);
+  explicit Keystream(HenonStream& stream) : stream_(stream) {}
+  const Word* next(std::size_t n) {  // n <= kChunk
+    stream_.fill(std::span<std::uint16_t>(buffer_, (n * sizeof(Word) + 1) / 2));
+    return reinterpret_cast<const Word*>(buffer_);  // little-endian bytes (asserted in core/bytes.hpp)
+  }
+
+ private:
+  HenonStream& stream_;
+  std::uint16_t buffer_[kChunkWords];
+};
+
+// Moves the full B x B blocks of `from` into `to`: destination block d takes source block order[d] (or,
+// inverted, source block d goes to order[d]). The strips that no full block covers are copied as they are.
+template <typename Word>
+void move_blocks(const Word* from, Word* to, FrameShape shape, const BlockPlan& plan, bool inverse) {
+  const std::uint32_t b = plan.block, per_row = shape.full_block_cols(b), covered_cols = per_row * b;
+  const std::uint32_t covered_rows = shape.full_block_rows(b) * b;
+  for (std::uint32_t r = 0; r < shape.rows; ++r) {
+    const std::size_t row = std::size_t{r} * shape.cols;
+    if (r >= covered_rows) {
+      std::memcpy(to + row, from + row, shape.cols * sizeof(Word));
+    } else if (covered_cols < shape.cols) {
+      std::memcpy(to + row + covered_cols, from + row + covered_cols, (shape.cols - covered_cols) * sizeof(Word));
+    }
+  }
+  for (std::uint32_t d = 0; d < plan.order.size(); ++d) {
+    std::uint32_t s = plan.order[d];
+    std::uint32_t src = inverse ? d : s, dst = inverse ? s : d;
+    const Word* src_origin = from + std::size_t{src / per_row} * b * shape.cols + std::size_t{src % per_row} * b;
+    Word* dst_origin = to + std::size_t{dst / per_row} * b * shape.cols + std::size_t{dst % per_row} * b;
+    for (std::uint32_t r = 0; r < b; ++r) {
+      std::memcpy(dst_origin + std::size_t{r} * shape.cols, src_origin + std::size_t{r} * shape.cols, b * sizeof(Word));
+    }
+  }
+}
+
+// to[r][c] = from[rows[r]][cols[c]]
+template <typename Word>
+void gather(const Word* from, Word* to, FrameShape shape, const std::vector<std::uint32_t>& rows,
+            const std::vector<std::uint32_t>& cols) {
+  const std::uint32_t* col = cols.data();
+  for (std::uint32_t r = 0; r < shape.rows; ++r) {
+    const Word* in = from + std::size_t{rows[r]} * shape.cols;
+    Word* out = to + std::size_t{r} * shape.cols;
+    for (std::uint32_t c = 0; c < shape.cols; ++c) out[c] = in[col[c]];
+  }
+}
+
+}  // namespace
+
+Result<RoundKeys> draw_round_keys(const PlanRequest& request, const BlockPlanner& planner, HenonStream& forward,
+                                  HenonStream* backward) {
+  RoundKeys keys;
+  MEDCRYPT_ASSIGN_OR_RETURN(keys.plan, planner.plan(request, forward));
+  keys.rows = random_permutation(request.shape.rows, forward);
+  keys.cols = random_permutation(request.shape.cols, forward);
+  keys.iv1 = forward.next();
+  keys.forward = &forward;
+  if (backward != nullptr) {
+    keys.iv2 = backward->next();
+    keys.backward = backward;
+  }
+  return keys;
+}
+
+template <typename Word>
+void encrypt_round(std::span<const Word> in, std::span<Word> out, std::span<Word> scratch, FrameShape shape,
+                   RoundKeys& keys, Diffusion diffusion) {
+  move_blocks<Word>(in.data(), scratch.data(), shape, keys.plan, false);
+  gather<Word>(scratch.data(), out.data(), shape, keys.rows, keys.cols);
+
+  const std::size_t n = out.size();
+  Word* s = out.data();
+  Keystream<Word> k1(*keys.forward);
+  Word prev = static_cast<Word>(keys.iv1);
+  for (std::size_t start = 0; start < n; start += k1.kChunk) {
+    const std::size_t len = std::min(k1.kChunk, n - start);
+    const Word* k = k1.next(len);
+    Word* p = s + start;
+    if (diffusion == Diffusion::kForwardXor) {
+      for (std::size_t i = 0; i < len; ++i) prev = p[i] = static_cast<Word>(p[i] ^ k[i] ^ prev);
+    } else {
+      for (std::size_t i = 0; i < len; ++i) prev = p[i] = static_cast<Word>(static_cast<Word>(p[i] + k[i]) ^ prev);
+    }
+  }
+  if (diffusion == Diffusion::kForwardXor) return;
+
+  Keystream<Word> k2(*keys.backward);
+  prev = static_cast<Word>(keys.iv2);
+  for (std::size_t done = 0; done < n; done += k2.kChunk) {
+    const std::size_t len = std::min(k2.kChunk, n - done);
+    const Word* k = k2.next(len);
+    Word* p = s + (n - done - 1);  // position n-1-done takes k[0], and so on downwards
+    for (std::size_t j = 0; j < len; ++j) prev = *(p - j) = static_cast<Word>(static_cast<Word>(*(p - j) + k[j]) ^ prev);
+  }
+}
+
+template <typename Word>
+void decrypt_round(std::span<Word> frame, std::span<Word> scratch, FrameShape shape, RoundKeys& keys,
+                   Diffusion diffusion) {
+  const std::size_t n = frame.size();
+  Word* s = frame.data();
+  if (diffusion == Diffusion::kTwoPass) {
+    // Undo the backward pass in its own order (i = n-1 down to 0), keeping the cipher value of s[i+1].
+    Keystream<Word> k2(*keys.backward);
+    Word next_cipher = static_cast<Word>(keys.iv2);
+    for (std::size_t done = 0; done < n; done += k2.kChunk) {
+      const std::size_t len = std::min(k2.kChunk, n - done);
+      const Word* k = k2.next(len);
+      Word* p = s + (n - done - 1);
+      for (std::size_t j = 0; j < len; ++j) {
+        Word cipher = *(p - j);
+        *(p - j) = static_cast<Word>((cipher ^ next_cipher) - k[j]);
+        next_cipher = cipher;
+      }
+    }
+  }
+  // Undo the forward pass in its own order, keeping the cipher value of s[i-1].
+  Keystream<Word> k1(*keys.forward);
+  Word prev_cipher = static_cast<Word>(keys.iv1);
+  for (std::size_t start = 0; start < n; start += k1.kChunk) {
+    const std::size_t len = std::min(k1.kChunk, n - start);
+    const Word* k = k1.next(len);
+    Word* p = s + start;
+    for (std::size_t i = 0; i < len; ++i) {
+      Word cipher = p[i];
+      p[i] = diffusion == Diffusion::kForwardXor ? static_cast<Word>(cipher ^ k[i] ^ prev_cipher)
+                                                 : static_cast<Word>((cipher ^ prev_cipher) - k[i]);
+      prev_cipher = cipher;
+    }
+  }
+  gather<Word>(frame.data(), scratch.data(), shape, invert(keys.rows), invert(keys.cols));
+  move_blocks<Word>(scratch.data(), frame.data(), shape, keys.plan, true);
+}
+
+template void encrypt_round<std::uint8_t>(std::span<const std::uint8_t>, std::span<std::uint8_t>,
+                                          std::span<std::uint8_t>, FrameShape, RoundKeys&, Diffusion);
+template void encrypt_round<std::uint16_t>(std::span<const std::uint16_t>, std::span<std::uint16_t>,
+                                           std::span<std::uint16_t>, FrameShape, RoundKeys&, Diffusion);
+template void decrypt_round<std::uint8_t>(std::span<std::uint8_t>, std::span<std::uint8_t>, FrameShape, RoundKeys&,
+                                          Diffusion);
+template void decrypt_round<std::uint16_t>(std::span<std::uint16_t>, std::span<std::uint16_t>, FrameShape, RoundKeys&,
+                                           Diffusion);
+
+}  // namespace medcrypt::chaos

@@ -1,0 +1,279 @@
+#include "schemes/chaos_henon.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "chaos/henon_cipher.hpp"
+#include "core/parallel.hpp"
+#include "crypto/hash.hpp"
+
+namespace medcrypt::schemes {
+namespace {
+
+using chaos::Diffusion;
+using chaos::FrameShape;
+using chaos::HenonParams;
+using chaos::HenonStream;
+
+constexpr std::uint32_t kPaperBlock = 32;
+constexpr std::uint32_t kPaperWarmup = 10000;   // our reading of the paper's "10,000 times"
+constexpr double kMinLyapunov = 0.3;            // the classic attractor has about 0.42
+constexpr std::uint32_t kLyapunovSteps = 2000;
+constexpr int kMaxAttempts = 64;
+
+std::uint64_t le64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+  return v;
+}
+
+// A double uniform in [0, 1) from the top 53 bits: exact, the same everywhere.
+double unit(std::uint64_t v) { return static_cast<double>(v >> 11) * 0x1.0p-53; }
+
+FrameShape frame_shape(const image::Geometry& g) { return {g.height, g.width * g.samples}; }
+
+template <typename Word>
+std::span<Word> words(std::span<std::uint8_t> bytes) {
+  return {reinterpret_cast<Word*>(bytes.data()), bytes.size() / sizeof(Word)};
+}
+template <typename Word>
+std::span<const Word> words(std::span<const std::uint8_t> bytes) {
+  return {reinterpret_cast<const Word*>(bytes.data()), bytes.size() / sizeof(Word)};
+}
+
+// One round on one frame: `in` -> `out` when encrypting (they may be the same), `out` in place when
+// decrypting.
+Status run_round(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                 std::vector<std::uint8_t>& scratch, chaos::RoundKeys& keys, Diffusion diffusion, bool encrypt) {
+  const FrameShape shape = frame_shape(g);
+  scratch.resize(out.size());
+  if (g.bits_allocated == 8) {
+    if (encrypt) {
+      chaos::encrypt_round<std::uint8_t>(in, out, scratch, shape, keys, diffusion);
+    } else {
+      chaos::decrypt_round<std::uint8_t>(out, scratch, shape, keys, diffusion);
+    }
+  } else if (encrypt) {
+    chaos::encrypt_round<std::uint16_t>(words<std::uint16_t>(in), words<std::uint16_t>(out),
+                                        words<std::uint16_t>(std::span<std::uint8_t>(scratch)), shape, keys, diffusion);
+  } else {
+    chaos::decrypt_round<std::uint16_t>(words<std::uint16_t>(out), words<std::uint16_t>(std::span<std::uint8_t>(scratch)), shape, keys,
+                                        diffusion);
+  }
+  return {};
+}
+
+// ----- sound variant -----
+
+// Both variants permute and diffuse the pixel bytes in place of the image: the payload is the cipher image.
+class HenonPixelScheme : public Scheme {
+ public:
+  std::uint64_t payload_size(const image::Geometry& g) const override { return g.byte_size(); }
+
+  Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const override {
+    Bytes bytes(plain.bytes().size());
+    MEDCRYPT_TRY(apply(plain.geometry(), plain.bytes(), bytes, key, &plain, true));
+    return Payload::owned(std::move(bytes));
+  }
+  Result<image::Image> decode(Bytes payload, const image::Geometry& g, const SchemeKey& key) const override {
+    if (payload.size() != g.byte_size()) return make_error(ErrorCode::kMalformed, "chaos-henon payload size mismatch");
+    MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, false));
+    return image::Image::from_bytes(g, std::move(payload));
+  }
+
+ protected:
+  // Encrypts `in` into `out`, or decrypts `out` in place (`plain` is null when decrypting).
+  virtual Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                       const SchemeKey& key, const image::Image* plain, bool encrypt) const = 0;
+};
+
+class ChaosHenon final : public HenonPixelScheme {
+ public:
+  ChaosHenon(std::uint32_t rounds, std::uint32_t block, std::shared_ptr<const chaos::BlockPlanner> planner)
+      : rounds_(rounds), block_(block), planner_(std::move(planner)), info_(chaos_henon_info()) {
+    // Each round's chaotic state has at most 222 bits (four 53-bit doubles and a 10-bit warm-up), so one
+    // round cannot have more key space than that, whatever the 256-bit key.
+    info_.key_space_bits = std::min(256.0, 222.0 * rounds_);
+  }
+  const SchemeInfo& info() const override { return info_; }
+  std::string params() const override { return format_params({{"block", std::to_string(block_)}, {"rounds", std::to_string(rounds_)}}); }
+
+ private:
+  // The stream for (frame, round, pass): HKDF-derived initial condition, perturbed parameters and warm-up,
+  // redrawn (next attempt number) until the orbit is bounded and chaotic, so no key lands in a periodic
+  // window of the map.
+  static Result<HenonStream> stream_for(const SchemeKey& key, std::size_t frame, std::uint32_t round, int pass) {
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      std::string info =
+          fmt::format("chaos-henon v1 frame {} round {} pass {} attempt {}", frame, round, pass, attempt);
+      MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes m, crypto::hkdf_sha256(key.key.span(), key.message_id, info, 36));
+      const std::uint8_t* p = m.data();
+      HenonParams hp;
+      hp.x0 = -0.4 + 0.8 * unit(le64(p));
+      hp.y0 = -0.1 + 0.2 * unit(le64(p + 8));
+      hp.a = 1.395 + 0.01 * unit(le64(p + 16));
+      hp.b = 0.295 + 0.01 * unit(le64(p + 24));
+      hp.warmup = 1000 + ((p[32] | (p[33] << 8)) & 1023u);
+      HenonStream stream(hp);
+      if (stream.finite() && stream.lyapunov(kLyapunovSteps) > kMinLyapunov) return stream;
+    }
+    return make_error(ErrorCode::kInternal, "chaos-henon: no chaotic parameters found for this key");
+  }
+
+  // Frames run in parallel, each with its own keys.
+  Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+               const SchemeKey& key, const image::Image* plain, bool encrypt) const override {
+    const std::uint64_t frame_bytes = g.frame_bytes();
+    std::vector<Status> results(g.frames);
+    parallel_for(g.frames, default_threads(), [&](std::size_t f, unsigned) {
+      results[f] = run_frame(g, in.subspan(f * frame_bytes, frame_bytes), out.subspan(f * frame_bytes, frame_bytes),
+                             key, plain, f, encrypt);
+    });
+    for (auto& s : results) MEDCRYPT_TRY(s);
+    return {};
+  }
+
+  Status run_frame(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                   const SchemeKey& key, const image::Image* plain, std::size_t frame, bool encrypt) const {
+    std::vector<std::uint8_t> scratch;
+    for (std::uint32_t i = 0; i < rounds_; ++i) {
+      const std::uint32_t round = encrypt ? i : rounds_ - 1 - i;  // decryption undoes the last round first
+      MEDCRYPT_ASSIGN_OR_RETURN(HenonStream forward, stream_for(key, frame, round, 1));
+      MEDCRYPT_ASSIGN_OR_RETURN(HenonStream backward, stream_for(key, frame, round, 2));
+      chaos::PlanRequest request{frame_shape(g), block_, plain, static_cast<std::uint32_t>(frame)};
+      MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, *planner_, forward, &backward));
+      MEDCRYPT_TRY(run_round(g, i == 0 ? in : out, out, scratch, keys, Diffusion::kTwoPass, encrypt));
+    }
+    return {};
+  }
+
+  std::uint32_t rounds_, block_;
+  std::shared_ptr<const chaos::BlockPlanner> planner_;
+  SchemeInfo info_;
+};
+
+// ----- paper variant -----
+
+class ChaosHenonPaper final : public HenonPixelScheme {
+ public:
+  const SchemeInfo& info() const override {
+    static const SchemeInfo kInfo = chaos_henon_paper_info();
+    return kInfo;
+  }
+
+  // Paper 000 eq. 2-3: x0 and y0 are the XOR of eight key bytes each, divided by 2^8.
+  static HenonParams paper_params(ByteView key128) {
+    std::uint8_t x = 0, y = 0;
+    for (int i = 0; i < 8; ++i) {
+      x ^= key128[i];
+      y ^= key128[8 + i];
+    }
+    HenonParams p;
+    p.x0 = x / 256.0;
+    p.y0 = y / 256.0;
+    p.warmup = kPaperWarmup;
+    return p;
+  }
+
+ private:
+  // The paper's 128-bit key is the first half of the scheme key. A third of such keys put (x0, y0) outside
+  // the attractor's basin and the orbit diverges; then, and only then, the 128-bit key is redrawn from the
+  // scheme key with HKDF (medcrypt's addition: the paper has no answer), so every message encrypts. The key
+  // space stays the 2^15.4 working (x0, y0) pairs.
+  static Result<HenonStream> paper_stream(const SchemeKey& key) {
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      SecretBytes redrawn;
+      ByteView key128 = key.key.span().first(16);
+      if (attempt > 0) {
+        MEDCRYPT_ASSIGN_OR_RETURN(redrawn, crypto::hkdf_sha256(key.key.span(), ByteView{},
+                                                               fmt::format("chaos-henon:paper key {}", attempt), 16));
+        key128 = redrawn.span();
+      }
+      HenonStream stream(paper_params(key128));
+      if (stream.finite()) return stream;
+    }
+    return make_error(ErrorCode::kInternal, "chaos-henon:paper: no converging initial condition found for this key");
+  }
+
+  Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+               const SchemeKey& key, const image::Image* plain, bool encrypt) const override {
+    MEDCRYPT_ASSIGN_OR_RETURN(HenonStream stream, paper_stream(key));
+    chaos::KeyDrivenPlanner planner;
+    std::vector<std::uint8_t> scratch;
+    // One stream for the whole study, frame after frame (the paper treats single images).
+    for (std::uint32_t f = 0; f < g.frames; ++f) {
+      chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f};
+      MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, planner, stream, nullptr));
+      const std::size_t off = f * g.frame_bytes(), len = g.frame_bytes();
+      MEDCRYPT_TRY(run_round(g, in.subspan(off, len), out.subspan(off, len), scratch, keys, Diffusion::kForwardXor,
+                             encrypt));
+    }
+    return {};
+  }
+};
+
+Result<std::uint32_t> uint_param(const SchemeParams& params, const std::string& name, std::uint32_t fallback,
+                                 std::uint32_t min, std::uint32_t max) {
+  auto it = params.find(name);
+  if (it == params.end()) return fallback;
+  std::uint32_t v = 0;
+  auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || ptr != it->second.data() + it->second.size() || v < min || v > max) {
+    return make_error(ErrorCode::kUsage, fmt::format("chaos-henon: {} must be an integer from {} to {}", name, min, max));
+  }
+  return v;
+}
+
+}  // namespace
+
+SchemeInfo chaos_henon_info() {
+  return SchemeInfo{
+      .name = "chaos-henon",
+      .version = 1,
+      .lossless = true,
+      .exports_cipher_image = true,
+      .key_space_bits = 222,  // one round (the default): see ChaosHenon's constructor
+      .sealing = Sealing::kAuthenticate,
+      .summary = "Henon chaotic block/row/column permutation and two-pass diffusion, keyed per message (paper 000, sound variant)",
+      .security_note = "heuristic: no proof of security, statistical tests are not evidence of it; the container "
+                       "authenticates its output but does not encrypt it again",
+  };
+}
+
+SchemeInfo chaos_henon_paper_info() {
+  return SchemeInfo{
+      .name = "chaos-henon:paper",
+      .version = 1,
+      .lossless = true,
+      .exports_cipher_image = true,
+      // x0 and y0 take 256 values each, and 20895 of the 65536 pairs diverge: log2(44641) = 15.4 bits.
+      .key_space_bits = 15.4,
+      .sealing = Sealing::kAuthenticate,
+      .summary = "paper 000's own key schedule, block size 32, one XOR diffusion pass: for reproducing the paper",
+      .security_note = "WEAK, reproduction only: about 2^15.4 effective keys, no nonce (an image always encrypts "
+                       "the same way), one-pass diffusion",
+  };
+}
+
+Result<std::unique_ptr<Scheme>> make_chaos_henon_with_planner(const SchemeParams& params,
+                                                              std::shared_ptr<const chaos::BlockPlanner> planner) {
+  for (const auto& [k, v] : params) {
+    if (k != "rounds" && k != "block") return make_error(ErrorCode::kUsage, fmt::format("chaos-henon: unknown parameter '{}'", k));
+  }
+  MEDCRYPT_ASSIGN_OR_RETURN(std::uint32_t rounds, uint_param(params, "rounds", 1, 1, 16));
+  MEDCRYPT_ASSIGN_OR_RETURN(std::uint32_t block, uint_param(params, "block", 32, 2, 4096));
+  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenon>(rounds, block, std::move(planner)));
+}
+
+Result<std::unique_ptr<Scheme>> make_chaos_henon(const SchemeParams& params) {
+  return make_chaos_henon_with_planner(params, std::make_shared<chaos::KeyDrivenPlanner>());
+}
+
+Result<std::unique_ptr<Scheme>> make_chaos_henon_paper(const SchemeParams& params) {
+  if (!params.empty()) return make_error(ErrorCode::kUsage, "chaos-henon:paper takes no parameters (the paper fixes them)");
+  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenonPaper>());
+}
+
+}  // namespace medcrypt::schemes

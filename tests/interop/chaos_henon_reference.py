@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""An independent implementation of the chaos-henon schemes, written from docs/SCHEMES.md in plain Python
+(float is IEEE-754 double, as in C++), used to produce the known-answer digests that medcrypt must match.
+
+    chaos_henon_reference.py            prints the known-answer table (tests/vectors/chaos/kat.txt)
+    chaos_henon_reference.py --count    counts the paper key schedule's diverging (x0, y0) pairs
+"""
+import hashlib
+import math
+import struct
+import sys
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def quantise(v):
+    scaled = abs(v) * 1e12
+    if not scaled < 1e15:
+        return 0
+    return int(scaled) & 0xFFFF
+
+
+class Henon:
+    def __init__(self, a, b, x0, y0, warmup):
+        self.a, self.b, self.x, self.y = a, b, x0, y0
+        for _ in range(warmup):
+            self.x, self.y = 1.0 - self.a * self.x * self.x + self.y, self.b * self.x
+        self.pending = None
+
+    def finite(self):
+        return math.isfinite(self.x) and math.isfinite(self.y) and abs(self.x) < 4.0
+
+    def lyapunov(self, steps):
+        x, y, u, w, total = self.x, self.y, 1.0, 0.0, 0.0
+        for _ in range(steps):
+            u, w = -2.0 * self.a * x * u + w, self.b * u
+            norm = math.sqrt(u * u + w * w)
+            total += math.log(norm)
+            u, w = u / norm, w / norm
+            x, y = 1.0 - self.a * x * x + y, self.b * x
+        return total / steps
+
+    def next(self):
+        if self.pending is not None:
+            word, self.pending = self.pending, None
+            return word
+        self.x, self.y = 1.0 - self.a * self.x * self.x + self.y, self.b * self.x
+        self.pending = quantise(self.y)
+        return quantise(self.x)
+
+    def next32(self):
+        hi = self.next()
+        return (hi << 16) | self.next()
+
+
+def uniform_below(bound, stream):
+    m = stream.next32() * bound
+    low = m & 0xFFFFFFFF
+    if low < bound:
+        threshold = (2**32 - bound) % bound
+        while low < threshold:
+            m = stream.next32() * bound
+            low = m & 0xFFFFFFFF
+    return m >> 32
+
+
+def permutation(n, stream):
+    perm = list(range(n))
+    for i in range(n, 1, -1):
+        j = uniform_below(i, stream)
+        perm[i - 1], perm[j] = perm[j], perm[i - 1]
+    return perm
+
+
+def keystream(samples, word_bytes, stream):
+    words = [stream.next() for _ in range((samples * word_bytes + 1) // 2)]
+    if word_bytes == 2:
+        return words
+    out = []
+    for w in words:
+        out += [w & 0xFF, w >> 8]
+    return out[:samples]
+
+
+def draw_round(rows, cols, block, word_bytes, forward, backward):
+    """Block order, row and column permutations and iv1 from the forward stream, iv2 from the backward one;
+    then k1 continues the forward stream and k2 the backward stream."""
+    blocks = (rows // block) * (cols // block)
+    keys = {"order": permutation(blocks, forward), "rows": permutation(rows, forward),
+            "cols": permutation(cols, forward), "iv1": forward.next()}
+    if backward is not None:
+        keys["iv2"] = backward.next()
+    keys["k1"] = keystream(rows * cols, word_bytes, forward)
+    if backward is not None:
+        keys["k2"] = keystream(rows * cols, word_bytes, backward)
+    return keys
+
+
+def encrypt_round(frame, rows, cols, block, keys, mask, two_pass):
+    moved = list(frame)
+    per_row = cols // block
+    for d, s in enumerate(keys["order"]):
+        for r in range(block):
+            dst = ((d // per_row) * block + r) * cols + (d % per_row) * block
+            src = ((s // per_row) * block + r) * cols + (s % per_row) * block
+            moved[dst:dst + block] = frame[src:src + block]
+    out = [moved[keys["rows"][r] * cols + keys["cols"][c]] for r in range(rows) for c in range(cols)]
+    prev = keys["iv1"] & mask
+    for i in range(len(out)):
+        if two_pass:
+            out[i] = ((out[i] + keys["k1"][i]) & mask) ^ prev
+        else:
+            out[i] = out[i] ^ keys["k1"][i] ^ prev
+        prev = out[i]
+    if two_pass:
+        prev = keys["iv2"] & mask
+        n = len(out)
+        for j in range(n):
+            i = n - 1 - j
+            out[i] = ((out[i] + keys["k2"][j]) & mask) ^ prev
+            prev = out[i]
+    return out
+
+
+def hkdf(key, salt, info, length):
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info.encode()).derive(key)
+
+
+def unit(v):
+    return (v >> 11) * 2.0**-53
+
+
+def sound_stream(key, message_id, frame, rnd, pass_number):
+    for attempt in range(64):
+        m = hkdf(key, message_id, f"chaos-henon v1 frame {frame} round {rnd} pass {pass_number} attempt {attempt}", 36)
+        u = struct.unpack("<4Q", m[:32])
+        x0 = -0.4 + 0.8 * unit(u[0])
+        y0 = -0.1 + 0.2 * unit(u[1])
+        a = 1.395 + 0.01 * unit(u[2])
+        b = 0.295 + 0.01 * unit(u[3])
+        warmup = 1000 + ((m[32] | (m[33] << 8)) & 1023)
+        stream = Henon(a, b, x0, y0, warmup)
+        if stream.finite() and stream.lyapunov(2000) > 0.3:
+            return stream
+    raise RuntimeError("no chaotic parameters")
+
+
+def paper_stream(key):
+    x = y = 0
+    for i in range(8):
+        x ^= key[i]
+        y ^= key[8 + i]
+    return Henon(1.4, 0.3, x / 256.0, y / 256.0, 10000)
+
+
+def encrypt(words, width, height, frames, samples, bits, key, message_id, variant, rounds=2, block=32):
+    mask = (1 << bits) - 1
+    word_bytes = bits // 8
+    rows, cols = height, width * samples
+    n = rows * cols
+    out = []
+    stream = paper_stream(key) if variant == "paper" else None
+    if stream is not None and not stream.finite():
+        raise RuntimeError("diverging key")
+    for f in range(frames):
+        frame = words[f * n:(f + 1) * n]
+        if variant == "paper":
+            keys = draw_round(rows, cols, 32, word_bytes, stream, None)
+            frame = encrypt_round(frame, rows, cols, 32, keys, mask, False)
+        else:
+            for r in range(rounds):
+                forward = sound_stream(key, message_id, f, r, 1)
+                backward = sound_stream(key, message_id, f, r, 2)
+                keys = draw_round(rows, cols, block, word_bytes, forward, backward)
+                frame = encrypt_round(frame, rows, cols, block, keys, mask, True)
+        out += frame
+    return out
+
+
+def kat_image(width, height, frames, samples, bits):
+    """Deterministic pixels: an LCG, top bits, masked to the word size."""
+    state, words = 12345, []
+    for _ in range(width * height * frames * samples):
+        state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+        words.append((state >> 33) & ((1 << bits) - 1))
+    return words
+
+
+def digest(words, bits):
+    fmt = "<%dB" % len(words) if bits == 8 else "<%dH" % len(words)
+    return hashlib.sha256(struct.pack(fmt, *words)).hexdigest()
+
+
+# name, variant, width, height, frames, samples, bits, rounds, block
+KATS = [
+    ("sound-gray8-odd", "sound", 37, 23, 1, 1, 8, 2, 32),
+    ("sound-gray16-blocks", "sound", 70, 66, 1, 1, 16, 2, 32),
+    ("sound-rgb8-2frames", "sound", 21, 13, 2, 3, 8, 1, 4),
+    ("sound-rgb16-block5", "sound", 17, 12, 1, 3, 16, 3, 5),
+    ("paper-gray8", "paper", 64, 40, 1, 1, 8, 1, 32),
+    ("paper-rgb16-2frames", "paper", 33, 35, 2, 3, 16, 1, 32),
+]
+KEY = hashlib.sha256(b"chaos-henon kat key").digest()
+MESSAGE_ID = hashlib.sha256(b"chaos-henon kat message id").digest()[:16]
+
+
+def main():
+    if "--count" in sys.argv:
+        bad = 0
+        for x in range(256):
+            for y in range(256):
+                h = Henon(1.4, 0.3, x / 256.0, y / 256.0, 10000)
+                bad += not h.finite()
+        print(bad)
+        return 0
+    print("# chaos-henon known answers, made by tests/interop/chaos_henon_reference.py (independent of medcrypt).")
+    print("# key = SHA-256('chaos-henon kat key'), message id = SHA-256('chaos-henon kat message id')[:16]")
+    print("# name variant width height frames samples bits rounds block sha256(plain) sha256(cipher)")
+    for name, variant, w, h, f, s, bits, rounds, block in KATS:
+        plain = kat_image(w, h, f, s, bits)
+        cipher = encrypt(plain, w, h, f, s, bits, KEY, MESSAGE_ID, variant, rounds, block)
+        print(name, variant, w, h, f, s, bits, rounds, block, digest(plain, bits), digest(cipher, bits))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
