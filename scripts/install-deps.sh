@@ -14,6 +14,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-skimage python3-pil python3-pydicom python3-gdcm python3-cryptography
+  # transmission tests: the servers they start on loopback (PostgreSQL, Orthanc, nginx with stream)
+  postgresql orthanc nginx libnginx-mod-stream
   # security analysis: reference metrics (scipy, mpmath) and the HTML report rendered headless
   python3-scipy python3-mpmath chromium
   # deep learning (CPU libtorch)

@@ -1,11 +1,15 @@
 // medcrypt demo [--data DIR]: the main job end to end on generated (or the user's) images: two
-// identities, encrypt + sign, verify + decrypt, check every pixel, print a table.
+// identities, encrypt + sign, send through a relay on loopback (mutual TLS) and receive, verify +
+// decrypt, check every pixel, print a table.
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "core/file_io.hpp"
+#include "net/pki.hpp"
+#include "net/relay_client.hpp"
+#include "net/relay_server.hpp"
 #include "pipeline/file_crypt.hpp"
 #include "pipeline/samples.hpp"
 
@@ -31,11 +35,49 @@ Result<bool> same_pixels(const std::filesystem::path& original, const std::files
   return a.image == b.image;
 }
 
+// The transmission leg: a relay on loopback with a CA of its own; alice uploads, bob downloads.
+struct DemoRelay {
+  std::unique_ptr<net::RelayServer> server;
+  std::optional<net::RelayClient> alice, bob;
+};
+
+Result<DemoRelay> start_relay(const std::filesystem::path& work, const crypto::Identity& alice,
+                              const crypto::Identity& bob) {
+  const auto pki = work / "pki";
+  MEDCRYPT_TRY(net::ca_init(pki, {}));
+  MEDCRYPT_TRY(net::ca_issue(pki, {"relay", {"127.0.0.1"}, {}, 1}));
+  MEDCRYPT_TRY(net::ca_issue(pki, {"alice", {}, {alice.public_identity}, 1}));
+  MEDCRYPT_TRY(net::ca_issue(pki, {"bob", {}, {bob.public_identity}, 1}));
+  net::RelayOptions options;
+  options.listen = "127.0.0.1:0";
+  options.data_dir = work / "relay";
+  options.tls = {pki / "relay.crt", pki / "relay.key", pki / "ca.crt"};
+  options.log_file = work / "relay.log";
+  DemoRelay relay;
+  MEDCRYPT_ASSIGN_OR_RETURN(relay.server, net::RelayServer::start(options));
+  const std::string url = fmt::format("https://127.0.0.1:{}", relay.server->port());
+  MEDCRYPT_ASSIGN_OR_RETURN(relay.alice, net::RelayClient::create(url, {pki / "alice.crt", pki / "alice.key", pki / "ca.crt"}));
+  MEDCRYPT_ASSIGN_OR_RETURN(relay.bob, net::RelayClient::create(url, {pki / "bob.crt", pki / "bob.key", pki / "ca.crt"}));
+  fmt::print("Relay on {} (TLS 1.3, client certificates from {}), its log in {}\n", url, pki.string(),
+             options.log_file.string());
+  return relay;
+}
+
+// Alice uploads the container, bob downloads it: its digest on the relay, and the milliseconds taken.
+Result<std::pair<std::string, double>> transmit(DemoRelay& relay, const crypto::Identity& alice,
+                                                const std::filesystem::path& sealed,
+                                                const std::filesystem::path& received) {
+  auto start = std::chrono::steady_clock::now();
+  MEDCRYPT_ASSIGN_OR_RETURN(net::UploadReceipt receipt, relay.alice->upload(sealed, alice.public_identity.x25519));
+  MEDCRYPT_TRY(relay.bob->download(receipt.digest, received));
+  return std::pair(receipt.digest, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+}
+
 Status run(const DemoArgs& args, Outcome& outcome) {
   std::filesystem::path work(args.work);
   std::error_code ec;
   std::filesystem::remove_all(work, ec);
-  for (const char* sub : {"samples", "keys", "sealed", "decrypted"}) {
+  for (const char* sub : {"samples", "keys", "sealed", "received", "decrypted"}) {
     std::filesystem::create_directories(work / sub, ec);
     if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", (work / sub).string(), ec.message()));
   }
@@ -52,7 +94,9 @@ Status run(const DemoArgs& args, Outcome& outcome) {
   MEDCRYPT_ASSIGN_OR_RETURN(crypto::Identity bob, crypto::generate_identity("bob"));
   MEDCRYPT_TRY(write_identity(alice, work / "keys"));
   MEDCRYPT_TRY(write_identity(bob, work / "keys"));
-  fmt::print("Identities: alice (sender, signs) and bob (recipient) in {}\n\n", (work / "keys").string());
+  fmt::print("Identities: alice (sender, signs) and bob (recipient) in {}\n", (work / "keys").string());
+  MEDCRYPT_ASSIGN_OR_RETURN(DemoRelay relay, start_relay(work, alice, bob));
+  fmt::print("\n");
 
   pipeline::EncryptOptions enc;
   enc.scheme = args.scheme;
@@ -62,8 +106,8 @@ Status run(const DemoArgs& args, Outcome& outcome) {
   dec.keys.identity = &bob;
   dec.open.expected_signer = alice.public_identity.ed25519;
 
-  fmt::print("{:<34} {:<8} {:>16} {:>5} {:<7} {:>10} {:>9} {:>9}  {}\n", "file", "modality", "size", "bits", "scheme",
-             "bytes", "enc ms", "dec ms", "verified");
+  fmt::print("{:<34} {:<8} {:>16} {:>5} {:<7} {:>10} {:>9} {:>9} {:>9}  {}\n", "file", "modality", "size", "bits",
+             "scheme", "bytes", "enc ms", "relay ms", "dec ms", "verified");
   int failures = 0;
   for (const auto& in : inputs) {
     auto sealed_path = work / "sealed" / (in.filename().string() + ".mct");
@@ -73,9 +117,16 @@ Status run(const DemoArgs& args, Outcome& outcome) {
       ++failures;
       continue;
     }
-    auto dec_report = pipeline::decrypt_file(sealed_path, work / "decrypted", true, dec);
+    auto received_path = work / "received" / sealed_path.filename();
+    auto relayed = transmit(relay, alice, sealed_path, received_path);
+    if (!relayed) {
+      outcome.fail(relayed.error(), sealed_path.string());
+      ++failures;
+      continue;
+    }
+    auto dec_report = pipeline::decrypt_file(received_path, work / "decrypted", true, dec);
     if (!dec_report) {
-      outcome.fail(dec_report.error(), sealed_path.string());
+      outcome.fail(dec_report.error(), received_path.string());
       ++failures;
       continue;
     }
@@ -85,17 +136,21 @@ Status run(const DemoArgs& args, Outcome& outcome) {
                           : verified ? (dec_report->header.lossless ? "yes, bit-exact, signature ok" : "lossy scheme")
                                      : "NO: pixels differ";
     if (!verified && dec_report->header.lossless) ++failures;
+    if (Status acked = relay.bob->acknowledge(relayed->first); !acked) outcome.fail(acked.error());
     const auto& g = enc_report->geometry;
     std::string modality = enc_report->modality;
     if (modality.empty()) {  // not DICOM: show the file format instead
       modality = image::format_name(enc_report->format);
       std::transform(modality.begin(), modality.end(), modality.begin(), ::toupper);
     }
-    fmt::print("{:<34} {:<8} {:>16} {:>5} {:<7} {:>10} {:>9.1f} {:>9.1f}  {}\n", in.filename().string().substr(0, 34),
-               modality, fmt::format("{}x{}x{}x{}", g.width, g.height, g.frames, g.samples), g.bits_stored,
-               args.scheme, enc_report->container_bytes, enc_report->encrypt_ms, dec_report->decrypt_ms, verdict);
+    fmt::print("{:<34} {:<8} {:>16} {:>5} {:<7} {:>10} {:>9.1f} {:>9.1f} {:>9.1f}  {}\n",
+               in.filename().string().substr(0, 34), modality,
+               fmt::format("{}x{}x{}x{}", g.width, g.height, g.frames, g.samples), g.bits_stored, args.scheme,
+               enc_report->container_bytes, enc_report->encrypt_ms, relayed->second, dec_report->decrypt_ms, verdict);
   }
-  fmt::print("\nContainers in {}, decrypted files in {}\n", (work / "sealed").string(), (work / "decrypted").string());
+  relay.server->shutdown();
+  fmt::print("\nContainers in {} (as received through the relay: {}), decrypted files in {}\n",
+             (work / "sealed").string(), (work / "received").string(), (work / "decrypted").string());
   if (failures > 0) {
     return make_error(ErrorCode::kInternal, fmt::format("{} of {} images failed the round trip", failures, inputs.size()));
   }

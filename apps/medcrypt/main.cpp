@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
   add_keygen_command(app, outcome);
   add_schemes_command(app, outcome);
   add_demo_command(app, outcome);
+  add_ca_command(app, outcome);
+  add_serve_command(app, outcome);
+  add_send_command(app, outcome);
+  add_receive_command(app, outcome);
   add_stats_command(app, outcome);
   add_compare_command(app, outcome);
   add_analyze_command(app, outcome);

@@ -1,0 +1,53 @@
+// What the relay server and client share on top of Boost.Asio and Beast: names, TLS streams, and
+// running blocking work (fsync, database, verification) off the network threads.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace medcrypt::net::internal {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Completion token: errors come back in `ec` instead of as exceptions.
+inline auto into(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+// Runs fn() on `pool` and resumes the awaiting coroutine on its own executor with the result.
+template <typename Fn>
+asio::awaitable<std::invoke_result_t<Fn&>> run_blocking(asio::thread_pool& pool, Fn fn) {
+  using R = std::invoke_result_t<Fn&>;
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
+      [&pool](auto handler, Fn work) {
+        asio::post(pool, [handler = std::move(handler), work = std::move(work)]() mutable {
+          R result = work();
+          auto ex = asio::get_associated_executor(handler);
+          asio::dispatch(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
+            handler(std::move(result));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(fn));
+}
+
+// Up to 256 KiB per read or write of a body: large enough for full TLS records, small enough that a
+// multi-gigabyte container passes through a fixed window.
+inline constexpr std::size_t kBodyChunk = 256 * 1024;
+
+}  // namespace medcrypt::net::internal

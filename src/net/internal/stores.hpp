@@ -1,0 +1,18 @@
+// The Store implementations; open_store() picks one from the configured URL.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "net/store.hpp"
+
+namespace medcrypt::net::internal {
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& path);
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url);
+
+// Comma-separated, for the audit log.
+std::string join_fingerprints(const std::vector<std::string>& fingerprints);
+
+}  // namespace medcrypt::net::internal

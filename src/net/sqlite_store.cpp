@@ -1,0 +1,344 @@
+// The embedded index: one SQLite database in WAL mode with synchronous=FULL, so a committed row survives
+// a crash. One connection behind a mutex: SQLite has one writer anyway, and every call is short.
+#include <sqlite3.h>
+
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "net/internal/stores.hpp"
+
+namespace medcrypt::net::internal {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS uploads (
+  id TEXT PRIMARY KEY, client TEXT NOT NULL, sender_x25519 TEXT NOT NULL,
+  length INTEGER NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  digest TEXT PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, client TEXT NOT NULL,
+  size INTEGER NOT NULL, uploaded INTEGER NOT NULL, removed INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS messages_by_client ON messages (client) WHERE removed = 0;
+CREATE TABLE IF NOT EXISTS deliveries (
+  recipient TEXT NOT NULL, digest TEXT NOT NULL REFERENCES messages (digest), acked INTEGER,
+  PRIMARY KEY (recipient, digest));
+CREATE INDEX IF NOT EXISTS deliveries_by_digest ON deliveries (digest);
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, event TEXT NOT NULL, client TEXT NOT NULL,
+  digest TEXT NOT NULL, sender TEXT NOT NULL, recipients TEXT NOT NULL, size INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  Statement& bind(const std::string& v) {
+    sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(std::int64_t v) {
+    sqlite3_bind_int64(stmt_, ++index_, v);
+    return *this;
+  }
+  Statement& bind(const std::vector<std::string>& values) {
+    for (const std::string& v : values) bind(v);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE, or an error code.
+  int step() { return stmt_ != nullptr ? sqlite3_step(stmt_) : SQLITE_ERROR; }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p != nullptr ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+                        : std::string();
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  Error error(std::string_view what) const {
+    return make_error(ErrorCode::kIo, fmt::format("relay database: {}: {}", what, sqlite3_errmsg(db_)));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int index_ = 0;
+};
+
+// "?, ?, ?" for an IN list.
+std::string placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out;
+}
+
+MessageRecord read_message(const Statement& s) {
+  MessageRecord m;
+  m.digest = s.text(0);
+  m.message_id = s.text(1);
+  m.sender = s.text(2);
+  m.client = s.text(3);
+  m.size = static_cast<std::uint64_t>(s.integer(4));
+  m.uploaded = s.integer(5);
+  return m;
+}
+
+constexpr const char* kMessageColumns = "m.digest, m.message_id, m.sender, m.client, m.size, m.uploaded";
+
+// One SQLite connection and the mutex that serialises its users.
+struct Connection {
+  sqlite3* db = nullptr;
+  std::mutex mutex;
+  bool durable = true;  // the connection's synchronous setting: FULL (true) or NORMAL
+
+  ~Connection() { sqlite3_close_v2(db); }
+
+  Status exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+      Error e = make_error(ErrorCode::kIo, fmt::format("relay database: {}", message ? message : "error"));
+      sqlite3_free(message);
+      return e;
+    }
+    return {};
+  }
+};
+
+Status open_connection(Connection& c, const std::filesystem::path& path) {
+  int rc = sqlite3_open_v2(path.c_str(), &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    return make_error(ErrorCode::kIo, fmt::format("{}: cannot open the relay database: {}", path.string(),
+                                                  c.db != nullptr ? sqlite3_errmsg(c.db) : "out of memory"));
+  }
+  sqlite3_busy_timeout(c.db, 10000);
+  return c.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+}
+
+// A writer and a reader connection: in WAL mode readers never wait for the writer's fsync. Writes that
+// acknowledge something to a client (a stored message, a delivery) are durable (synchronous = FULL);
+// the others (an upload begun, an audit row of a download) are synced by the next durable commit, as
+// the WAL is written in order.
+class SqliteStore final : public Store {
+ public:
+  Status open(const std::filesystem::path& path) {
+    MEDCRYPT_TRY(open_connection(writer_, path));
+    MEDCRYPT_TRY(writer_.exec(kSchema));
+    return open_connection(reader_, path);
+  }
+
+  Status create_upload(const UploadRecord& u) override {
+    return write(false, [&]() -> Status {
+      Statement s(writer_.db, "INSERT INTO uploads (id, client, sender_x25519, length, created) VALUES (?, ?, ?, ?, ?)");
+      s.bind(u.id).bind(u.client).bind(u.sender_x25519).bind(static_cast<std::int64_t>(u.length)).bind(u.created);
+      if (s.step() != SQLITE_DONE) return s.error("create upload");
+      return {};
+    });
+  }
+
+  Result<std::optional<UploadRecord>> find_upload(const std::string& id) override {
+    std::lock_guard lock(reader_.mutex);
+    Statement s(reader_.db, "SELECT id, client, sender_x25519, length, created FROM uploads WHERE id = ?");
+    s.bind(id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<UploadRecord>();
+    if (rc != SQLITE_ROW) return s.error("find upload");
+    return std::optional<UploadRecord>(
+        UploadRecord{s.text(0), s.text(1), s.text(2), static_cast<std::uint64_t>(s.integer(3)), s.integer(4)});
+  }
+
+  Status delete_upload(const std::string& id) override {
+    return write(false, [&]() -> Status {
+      Statement s(writer_.db, "DELETE FROM uploads WHERE id = ?");
+      s.bind(id);
+      if (s.step() != SQLITE_DONE) return s.error("delete upload");
+      return {};
+    });
+  }
+
+  Result<std::vector<std::string>> expired_uploads(std::int64_t before) override {
+    std::lock_guard lock(reader_.mutex);
+    Statement s(reader_.db, "SELECT id FROM uploads WHERE created < ?");
+    s.bind(before);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+    if (rc != SQLITE_DONE) return s.error("expired uploads");
+    return out;
+  }
+
+  Result<std::uint64_t> client_usage(const std::string& client) override {
+    std::lock_guard lock(reader_.mutex);
+    Statement s(reader_.db,
+                "SELECT COALESCE((SELECT SUM(size) FROM messages WHERE client = ?1 AND removed = 0), 0) + "
+                "COALESCE((SELECT SUM(length) FROM uploads WHERE client = ?1), 0)");
+    s.bind(client);
+    if (s.step() != SQLITE_ROW) return s.error("client usage");
+    return static_cast<std::uint64_t>(s.integer(0));
+  }
+
+  Result<std::optional<MessageRecord>> find_stored(const std::string& digest, const std::string& message_id) override {
+    std::lock_guard lock(reader_.mutex);
+    Statement s(reader_.db, fmt::format("SELECT {} FROM messages m WHERE m.digest = ? OR m.message_id = ? LIMIT 1",
+                                        kMessageColumns));
+    s.bind(digest).bind(message_id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<MessageRecord>();
+    if (rc != SQLITE_ROW) return s.error("replay check");
+    return std::optional<MessageRecord>(read_message(s));
+  }
+
+  Result<CommitOutcome> commit_message(const MessageRecord& m, const std::string& upload_id) override {
+    CommitOutcome outcome = CommitOutcome::kStored;
+    Status written = write(true, [&]() -> Status {
+      Statement insert(writer_.db, "INSERT INTO messages (digest, message_id, sender, client, size, uploaded) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)");
+      insert.bind(m.digest).bind(m.message_id).bind(m.sender).bind(m.client);
+      insert.bind(static_cast<std::int64_t>(m.size)).bind(m.uploaded);
+      int rc = insert.step();
+      if (rc == SQLITE_CONSTRAINT) {
+        outcome = CommitOutcome::kDuplicate;
+        return make_error(ErrorCode::kUsage, "duplicate");  // rolls back
+      }
+      if (rc != SQLITE_DONE) return insert.error("store message");
+      for (const std::string& r : m.recipients) {
+        Statement d(writer_.db, "INSERT OR IGNORE INTO deliveries (recipient, digest) VALUES (?, ?)");
+        d.bind(r).bind(m.digest);
+        if (d.step() != SQLITE_DONE) return d.error("store delivery");
+      }
+      MEDCRYPT_TRY(insert_audit({m.uploaded, "stored", m.client, m.digest, m.sender, join_fingerprints(m.recipients),
+                                 m.size}));
+      Statement done(writer_.db, "DELETE FROM uploads WHERE id = ?");
+      done.bind(upload_id);
+      if (done.step() != SQLITE_DONE) return done.error("end upload");
+      return {};
+    });
+    if (!written && outcome != CommitOutcome::kDuplicate) return written.error();
+    return outcome;
+  }
+
+  Result<std::vector<MessageRecord>> inbox(const std::vector<std::string>& recipients, std::size_t limit) override {
+    std::vector<MessageRecord> out;
+    if (recipients.empty()) return out;
+    std::lock_guard lock(reader_.mutex);
+    Statement s(reader_.db, fmt::format("SELECT DISTINCT {} FROM deliveries d JOIN messages m ON m.digest = d.digest "
+                                        "WHERE d.recipient IN ({}) AND d.acked IS NULL AND m.removed = 0 "
+                                        "ORDER BY m.uploaded, m.digest LIMIT ?",
+                                        kMessageColumns, placeholders(recipients.size())));
+    s.bind(recipients).bind(static_cast<std::int64_t>(limit));
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
+    if (rc != SQLITE_DONE) return s.error("inbox");
+    return out;
+  }
+
+  Result<std::optional<MessageRecord>> find_message(const std::string& digest,
+                                                    const std::vector<std::string>& recipients) override {
+    if (recipients.empty()) return std::optional<MessageRecord>();
+    std::lock_guard lock(reader_.mutex);
+    Statement s(reader_.db, fmt::format("SELECT {} FROM messages m WHERE m.digest = ? AND m.removed = 0 AND EXISTS "
+                                        "(SELECT 1 FROM deliveries d WHERE d.digest = m.digest AND d.recipient IN ({}))",
+                                        kMessageColumns, placeholders(recipients.size())));
+    s.bind(digest).bind(recipients);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<MessageRecord>();
+    if (rc != SQLITE_ROW) return s.error("find message");
+    return std::optional<MessageRecord>(read_message(s));
+  }
+
+  Result<AckOutcome> acknowledge(const std::string& digest, const std::vector<std::string>& recipients,
+                                 const std::string& client, std::int64_t now) override {
+    AckOutcome out;
+    if (recipients.empty()) return out;
+    MEDCRYPT_TRY(write(true, [&]() -> Status {
+      MEDCRYPT_ASSIGN_OR_RETURN(out, mark_delivered(digest, recipients, client, now));
+      return {};
+    }));
+    return out;
+  }
+
+  Status audit(const AuditRecord& r) override {
+    return write(false, [&] { return insert_audit(r); });
+  }
+
+ private:
+  // Runs `body` in a write transaction on the writer connection; an error from it rolls back.
+  template <typename Body>
+  Status write(bool durable, Body body) {
+    std::lock_guard lock(writer_.mutex);
+    if (writer_.durable != durable) {
+      MEDCRYPT_TRY(writer_.exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+      writer_.durable = durable;
+    }
+    MEDCRYPT_TRY(writer_.exec("BEGIN IMMEDIATE"));
+    Status done = body();
+    if (!done) {
+      (void)writer_.exec("ROLLBACK");
+      return done;
+    }
+    return writer_.exec("COMMIT");
+  }
+
+  Status insert_audit(const AuditRecord& r) {
+    Statement s(writer_.db, "INSERT INTO audit (time, event, client, digest, sender, recipients, size) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.bind(r.time).bind(r.event).bind(r.client).bind(r.digest).bind(r.sender).bind(r.recipients);
+    s.bind(static_cast<std::int64_t>(r.size));
+    if (s.step() != SQLITE_DONE) return s.error("audit");
+    return {};
+  }
+
+  Result<AckOutcome> mark_delivered(const std::string& digest, const std::vector<std::string>& recipients,
+                                    const std::string& client, std::int64_t now) {
+    AckOutcome out;
+    Statement found(writer_.db, fmt::format("SELECT m.sender, m.size FROM messages m WHERE m.digest = ? AND m.removed = 0 "
+                                     "AND EXISTS (SELECT 1 FROM deliveries d WHERE d.digest = m.digest "
+                                     "AND d.recipient IN ({}))",
+                                     placeholders(recipients.size())));
+    found.bind(digest).bind(recipients);
+    int rc = found.step();
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return found.error("acknowledge");
+    out.found = true;
+    const std::string sender = found.text(0);
+    const auto size = static_cast<std::uint64_t>(found.integer(1));
+    Statement mark(writer_.db, fmt::format("UPDATE deliveries SET acked = ? WHERE digest = ? AND acked IS NULL "
+                                    "AND recipient IN ({}) RETURNING recipient",
+                                    placeholders(recipients.size())));
+    mark.bind(now).bind(digest).bind(recipients);
+    std::vector<std::string> acked;
+    while ((rc = mark.step()) == SQLITE_ROW) acked.push_back(mark.text(0));
+    if (rc != SQLITE_DONE) return mark.error("acknowledge");
+    if (!acked.empty()) {
+      MEDCRYPT_TRY(insert_audit({now, "acknowledged", client, digest, sender, join_fingerprints(acked), size}));
+    }
+    Statement pending(writer_.db, "SELECT COUNT(*) FROM deliveries WHERE digest = ? AND acked IS NULL");
+    pending.bind(digest);
+    if (pending.step() != SQLITE_ROW) return pending.error("acknowledge");
+    if (pending.integer(0) == 0) {
+      Statement remove(writer_.db, "UPDATE messages SET removed = 1 WHERE digest = ?");
+      remove.bind(digest);
+      if (remove.step() != SQLITE_DONE) return remove.error("acknowledge");
+      out.all_delivered = true;
+    }
+    return out;
+  }
+
+  Connection writer_, reader_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& path) {
+  auto store = std::make_unique<SqliteStore>();
+  MEDCRYPT_TRY(store->open(path));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace medcrypt::net::internal

@@ -1,0 +1,298 @@
+// The relay in-process with its client: the round trip, and every refusal with its logged reason (no
+// client certificate, another CA, TLS 1.2, another's inbox, a modified, replayed, oversized or
+// unsigned upload, a signer not bound to the certificate, a header too large, an idle client), and an
+// upload that resumes after its connection is cut.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "container/container.hpp"
+#include "core/file_io.hpp"
+#include "net/relay_client.hpp"
+#include "net/relay_server.hpp"
+#include "net_test_support.hpp"
+#include "support/test_support.hpp"
+
+namespace medcrypt::test {
+namespace {
+
+class Relay : public ::testing::Test {
+ protected:
+  void SetUp() override { start({}); }
+
+  void start(const net::RelayConfig& config) {
+    server.reset();
+    net::RelayOptions options;
+    options.listen = "127.0.0.1:0";
+    options.data_dir = dir / "data";
+    options.tls = pki.server();
+    options.config = config;
+    options.log_file = log;
+    auto started = net::RelayServer::start(options);
+    ASSERT_TRUE(started) << started.error().message;
+    server = std::move(*started);
+  }
+
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(server->port()); }
+
+  net::RelayClient client(const std::string& name, net::RetryPolicy retry = {}) const {
+    auto c = net::RelayClient::create(url(), pki.client(name), retry);
+    EXPECT_TRUE(c) << c.error().message;
+    return std::move(*c);
+  }
+
+  // A container signed by `from` for `to`.
+  std::filesystem::path sealed(const std::string& from, const std::string& to, std::uint32_t seed,
+                               std::uint32_t side = 64) {
+    auto path = dir / ("c" + std::to_string(seed) + ".mct");
+    crypto::Identity signer = pki.identity(from);
+    write_container(path, {pki.identity(to).public_identity}, &signer, side, side, seed);
+    return path;
+  }
+
+  Result<net::UploadReceipt> upload(const std::string& as, const std::filesystem::path& container,
+                                    const std::string& signer) {
+    return client(as).upload(container, pki.identity(signer).public_identity.x25519);
+  }
+
+  // The log line that records a refusal, or "" if there is none.
+  std::string logged(const std::string& event, const std::string& reason) {
+    wait_for_text(log, reason, std::chrono::seconds(5));
+    std::istringstream lines(read_text(log));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("\"event\":\"" + event + "\"") != std::string::npos && line.find(reason) != std::string::npos) {
+        return line;
+      }
+    }
+    return {};
+  }
+
+  std::string fingerprint(const std::string& name) const { return to_hex(pki.identity(name).public_identity.fingerprint()); }
+
+  ScratchDir dir;
+  TestPki pki{dir / "pki", {"alice", "bob", "eve"}};
+  std::filesystem::path log = dir / "relay.log";
+  std::unique_ptr<net::RelayServer> server;
+};
+
+TEST_F(Relay, UploadListDownloadAcknowledge) {
+  ASSERT_TRUE(client("alice").health());
+  auto container = sealed("alice", "bob", 1, 300);
+  auto receipt = upload("alice", container, "alice");
+  ASSERT_TRUE(receipt) << receipt.error().message;
+  EXPECT_EQ(receipt->size, std::filesystem::file_size(container));
+
+  auto bob = client("bob");
+  auto inbox = bob.inbox();
+  ASSERT_TRUE(inbox) << inbox.error().message;
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_EQ((*inbox)[0].digest, receipt->digest);
+  EXPECT_EQ((*inbox)[0].sender, fingerprint("alice"));
+  auto eve_inbox = client("eve").inbox();
+  ASSERT_TRUE(eve_inbox);
+  EXPECT_TRUE(eve_inbox->empty());
+
+  auto fetched = dir / "fetched.mct";
+  Status downloaded = bob.download(receipt->digest, fetched);
+  ASSERT_TRUE(downloaded) << downloaded.error().message;
+  EXPECT_EQ(*read_file(fetched, 1 << 20), *read_file(container, 1 << 20));
+  ASSERT_TRUE(bob.acknowledge(receipt->digest));
+  EXPECT_TRUE(bob.inbox()->empty());
+  // Delivered to every recipient: the relay no longer holds the file.
+  EXPECT_FALSE(std::filesystem::exists(dir / "data" / "objects" / receipt->digest.substr(0, 2) / receipt->digest));
+
+  // The audit log has the upload and the acknowledgement, and refuses to be changed.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "data" / "relay.db").c_str(), &db), SQLITE_OK);
+  std::vector<std::string> events;
+  sqlite3_exec(
+      db, "SELECT event FROM audit ORDER BY seq",
+      [](void* out, int, char** values, char**) {
+        static_cast<std::vector<std::string>*>(out)->push_back(values[0]);
+        return 0;
+      },
+      &events, nullptr);
+  EXPECT_EQ(events, (std::vector<std::string>{"stored", "downloaded", "acknowledged"}));
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_FALSE(logged("stored", receipt->digest).empty());
+}
+
+TEST_F(Relay, RefusesAClientWithoutCertificate) {
+  ProbeOptions probe;
+  probe.ca = pki.dir / "ca.crt";
+  probe.request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto seen = tls_probe(server->port(), probe);
+  EXPECT_EQ(seen.response.find("200"), std::string::npos) << seen.response;
+  EXPECT_FALSE(logged("tls_refused", "no client certificate").empty()) << read_text(log);
+}
+
+TEST_F(Relay, RefusesACertificateFromAnotherCa) {
+  TestPki other(dir / "other", {"alice"});
+  net::TlsFiles forged = other.client("alice");
+  forged.ca = pki.dir / "ca.crt";  // trusts the relay, but its own certificate is from the other CA
+  auto c = net::RelayClient::create(url(), forged);
+  ASSERT_TRUE(c);
+  auto health = c->health();
+  ASSERT_FALSE(health);
+  EXPECT_EQ(health.error().code, ErrorCode::kBadKey) << health.error().message;
+  EXPECT_FALSE(logged("tls_refused", "certificate refused: unable to get local issuer certificate").empty())
+      << read_text(log);
+}
+
+TEST_F(Relay, RefusesAServerCertificateUsedAsAClients) {
+  auto c = net::RelayClient::create(url(), pki.server());
+  ASSERT_TRUE(c);
+  auto health = c->health();
+  ASSERT_FALSE(health);
+  EXPECT_EQ(health.error().code, ErrorCode::kBadKey) << health.error().message;
+  EXPECT_FALSE(logged("tls_refused", "certificate refused: unsuitable certificate purpose").empty())
+      << read_text(log);
+}
+
+TEST_F(Relay, RefusesATls12OnlyClient) {
+  ProbeOptions probe;
+  probe.cert = pki.client("alice").cert;
+  probe.key = pki.client("alice").key;
+  probe.ca = pki.dir / "ca.crt";
+  probe.tls12_only = true;
+  EXPECT_FALSE(tls_probe(server->port(), probe).handshake);
+  EXPECT_FALSE(logged("tls_refused", "does not offer TLS 1.3").empty()) << read_text(log);
+}
+
+TEST_F(Relay, RefusesReadingAnotherInbox) {
+  auto receipt = upload("alice", sealed("alice", "bob", 2), "alice");
+  ASSERT_TRUE(receipt) << receipt.error().message;
+  ProbeOptions probe;
+  probe.cert = pki.client("eve").cert;
+  probe.key = pki.client("eve").key;
+  probe.ca = pki.dir / "ca.crt";
+  probe.request = "GET /v1/inbox?for=" + fingerprint("bob") + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  auto seen = tls_probe(server->port(), probe);
+  EXPECT_NE(seen.response.find("403"), std::string::npos) << seen.response;
+  EXPECT_FALSE(logged("refused", "is not bound to this certificate").empty()) << read_text(log);
+
+  auto eve = client("eve");
+  auto taken = eve.download(receipt->digest, dir / "stolen.mct");
+  ASSERT_FALSE(taken);
+  EXPECT_FALSE(std::filesystem::exists(dir / "stolen.mct"));
+  EXPECT_FALSE(eve.acknowledge(receipt->digest));
+  EXPECT_FALSE(logged("refused", "GET /v1/messages/" + receipt->digest).empty()) << read_text(log);
+  ASSERT_EQ(client("bob").inbox()->size(), 1u);  // still there for bob
+}
+
+TEST_F(Relay, RefusesAModifiedUpload) {
+  auto container = sealed("alice", "bob", 3);
+  auto bytes = *read_file(container, 1 << 20);
+  bytes[bytes.size() / 2] ^= 0x01;  // a payload byte
+  ASSERT_TRUE(write_file_atomic(container, bytes));
+  auto receipt = upload("alice", container, "alice");
+  ASSERT_FALSE(receipt);
+  EXPECT_EQ(receipt.error().code, ErrorCode::kSignature) << receipt.error().message;
+  EXPECT_FALSE(logged("refused", "signature does not verify").empty()) << read_text(log);
+  EXPECT_TRUE(client("bob").inbox()->empty());
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "data" / "uploads"));
+}
+
+TEST_F(Relay, RefusesAReplayedUpload) {
+  auto container = sealed("alice", "bob", 4);
+  ASSERT_TRUE(upload("alice", container, "alice"));
+  auto again = upload("alice", container, "alice");
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("replay"), std::string::npos) << again.error().message;
+  // Still refused once delivered and gone from the relay.
+  auto bob = client("bob");
+  ASSERT_TRUE(bob.acknowledge((*bob.inbox())[0].digest));
+  ASSERT_FALSE(upload("alice", container, "alice"));
+  EXPECT_FALSE(logged("refused", "replay").empty()) << read_text(log);
+  EXPECT_TRUE(bob.inbox()->empty());
+}
+
+TEST_F(Relay, RefusesAnOversizedUpload) {
+  net::RelayConfig config;
+  config.limits.max_message_bytes = 16 * 1024;
+  start(config);
+  auto receipt = upload("alice", sealed("alice", "bob", 5, 200), "alice");
+  ASSERT_FALSE(receipt);
+  EXPECT_EQ(receipt.error().code, ErrorCode::kLimits) << receipt.error().message;
+  EXPECT_FALSE(logged("refused", "over the limit of 16384").empty()) << read_text(log);
+}
+
+TEST_F(Relay, RefusesUnsignedContainersAndSignersNotBoundToTheCertificate) {
+  auto unsigned_path = dir / "unsigned.mct";
+  write_container(unsigned_path, {pki.identity("bob").public_identity}, nullptr, 32, 32, 6);
+  auto unsigned_receipt = upload("alice", unsigned_path, "alice");
+  ASSERT_FALSE(unsigned_receipt);
+  EXPECT_EQ(unsigned_receipt.error().code, ErrorCode::kSignature);
+  EXPECT_FALSE(logged("refused", "not signed").empty());
+
+  // Eve's certificate uploading what Alice signed (claiming Alice's key, or her own).
+  auto container = sealed("alice", "bob", 7);
+  for (const char* claimed : {"alice", "eve"}) {
+    auto receipt = upload("eve", container, claimed);
+    ASSERT_FALSE(receipt);
+    EXPECT_EQ(receipt.error().code, ErrorCode::kSignature) << receipt.error().message;
+  }
+  EXPECT_FALSE(logged("refused", "the signer is not an identity of this client's certificate").empty());
+}
+
+TEST_F(Relay, RefusesAnOversizedHeaderAndClosesIdleConnections) {
+  net::RelayConfig config;
+  config.limits.max_header_bytes = 2048;
+  config.limits.idle_timeout = std::chrono::seconds(1);
+  start(config);
+  ProbeOptions probe;
+  probe.cert = pki.client("alice").cert;
+  probe.key = pki.client("alice").key;
+  probe.ca = pki.dir / "ca.crt";
+  probe.request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(4096, 'a') + "\r\n\r\n";
+  EXPECT_NE(tls_probe(server->port(), probe).response.find("431"), std::string::npos);
+  EXPECT_FALSE(logged("refused", "header over 2048 bytes").empty()) << read_text(log);
+
+  // A request that never ends: the relay hangs up after the idle timeout (the probe would wait 5 s).
+  probe.request = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  auto start_time = std::chrono::steady_clock::now();
+  auto seen = tls_probe(server->port(), probe);
+  EXPECT_TRUE(seen.handshake);
+  EXPECT_LT(std::chrono::steady_clock::now() - start_time, std::chrono::seconds(4));
+}
+
+TEST_F(Relay, AnUploadCutMidwayResumes) {
+  auto container = sealed("alice", "bob", 8, 1024);  // about 1 MiB
+  CuttingProxy proxy(server->port(), 300 * 1024);
+  net::RetryPolicy fast;
+  fast.first_delay = std::chrono::milliseconds(50);
+  auto c = net::RelayClient::create("https://127.0.0.1:" + std::to_string(proxy.port()), pki.client("alice"), fast);
+  ASSERT_TRUE(c);
+  auto receipt = c->upload(container, pki.identity("alice").public_identity.x25519);
+  ASSERT_TRUE(receipt) << receipt.error().message << read_text(log);
+  EXPECT_GE(proxy.connections(), 2);
+  // The relay kept what arrived before the cut, and the client went on from there.
+  std::string cut = logged("upload_interrupted", "\"offset\"");
+  ASSERT_FALSE(cut.empty()) << read_text(log);
+  EXPECT_EQ(cut.find("\"offset\":0,"), std::string::npos) << cut;
+  auto fetched = dir / "fetched.mct";
+  ASSERT_TRUE(client("bob").download(receipt->digest, fetched));
+  EXPECT_EQ(*read_file(fetched, 4 << 20), *read_file(container, 4 << 20));
+}
+
+TEST_F(Relay, AppliesTheRateLimitPerClient) {
+  net::RelayConfig config;
+  config.limits.rate_per_second = 1;
+  config.limits.rate_burst = 3;
+  start(config);
+  ProbeOptions probe;
+  probe.cert = pki.client("alice").cert;
+  probe.key = pki.client("alice").key;
+  probe.ca = pki.dir / "ca.crt";
+  probe.request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  auto seen = tls_probe(server->port(), probe);
+  EXPECT_NE(seen.response.find("429 Too Many Requests"), std::string::npos) << seen.response;
+  EXPECT_FALSE(logged("refused", "rate limit").empty());
+}
+
+}  // namespace
+}  // namespace medcrypt::test

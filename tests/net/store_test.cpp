@@ -1,0 +1,107 @@
+// The relay's index on both backends: uploads, messages, deliveries, replays, quotas, the audit log.
+#include <gtest/gtest.h>
+
+#include "net/store.hpp"
+#include "net_test_support.hpp"
+#include "support/test_support.hpp"
+
+namespace medcrypt::test {
+namespace {
+
+std::string hex(char c, std::size_t n = 64) { return std::string(n, c); }
+
+net::MessageRecord message(char digest, char id, std::vector<std::string> recipients) {
+  net::MessageRecord m;
+  m.digest = hex(digest);
+  m.message_id = hex(id, 32);
+  m.sender = hex('5');
+  m.client = "client-a";
+  m.recipients = std::move(recipients);
+  m.size = 1000;
+  m.uploaded = 1700000000000;
+  return m;
+}
+
+// Every behaviour the relay relies on, for one Store.
+void exercise(net::Store& store) {
+  const std::string bob = hex('b'), carol = hex('c'), eve = hex('e');
+  ASSERT_TRUE(store.create_upload({hex('1', 32), "client-a", hex('9'), 500, 1000}));
+  auto found = store.find_upload(hex('1', 32));
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->length, 500u);
+  EXPECT_EQ(*store.client_usage("client-a"), 500u);
+  EXPECT_EQ(*store.expired_uploads(2000), std::vector<std::string>{hex('1', 32)});
+  EXPECT_TRUE(store.expired_uploads(1000)->empty());
+
+  auto m = message('d', '1', {bob, carol});
+  ASSERT_EQ(*store.commit_message(m, hex('1', 32)), net::CommitOutcome::kStored);
+  EXPECT_FALSE(*store.find_upload(hex('1', 32)));  // the upload ended with the commit
+  EXPECT_EQ(*store.client_usage("client-a"), 1000u);
+  // Replays: the same digest, or the same message id under another digest.
+  EXPECT_EQ((*store.find_stored(m.digest, hex('0', 32)))->client, "client-a");
+  EXPECT_TRUE(*store.find_stored(hex('f'), m.message_id));
+  EXPECT_FALSE(*store.find_stored(hex('f'), hex('0', 32)));
+  EXPECT_EQ(*store.commit_message(message('f', '1', {bob}), "none"), net::CommitOutcome::kDuplicate);
+  EXPECT_EQ(*store.commit_message(m, "none"), net::CommitOutcome::kDuplicate);
+
+  EXPECT_EQ(store.inbox({bob}, 10)->size(), 1u);
+  EXPECT_EQ(store.inbox({bob, carol}, 10)->size(), 1u);  // one message, even for two of its recipients
+  EXPECT_TRUE(store.inbox({eve}, 10)->empty());
+  EXPECT_TRUE(*store.find_message(m.digest, {carol}));
+  EXPECT_FALSE(*store.find_message(m.digest, {eve}));
+
+  auto nobody = store.acknowledge(m.digest, {eve}, "client-e", 2000);
+  EXPECT_FALSE(nobody->found);
+  auto first = store.acknowledge(m.digest, {bob}, "client-b", 2000);
+  EXPECT_TRUE(first->found);
+  EXPECT_FALSE(first->all_delivered);
+  EXPECT_TRUE(store.inbox({bob}, 10)->empty());
+  EXPECT_EQ(store.inbox({carol}, 10)->size(), 1u);
+  auto last = store.acknowledge(m.digest, {carol}, "client-c", 3000);
+  EXPECT_TRUE(last->all_delivered);
+  EXPECT_FALSE(*store.find_message(m.digest, {carol}));
+  EXPECT_EQ(*store.client_usage("client-a"), 0u);
+  EXPECT_TRUE(*store.find_stored(m.digest, m.message_id));  // still refused after delivery
+
+  EXPECT_TRUE(store.audit({4000, "downloaded", "client-b", m.digest, m.sender, bob, 1000}));
+  ASSERT_TRUE(store.create_upload({hex('2', 32), "client-a", hex('9'), 7, 1000}));
+  ASSERT_TRUE(store.delete_upload(hex('2', 32)));
+  EXPECT_FALSE(*store.find_upload(hex('2', 32)));
+}
+
+TEST(Store, Sqlite) {
+  ScratchDir dir;
+  auto store = net::open_store("sqlite", dir.path());
+  ASSERT_TRUE(store) << store.error().message;
+  exercise(**store);
+  // Reopening keeps everything (the schema is created only if missing).
+  store->reset();
+  auto again = net::open_store("sqlite:" + (dir / "relay.db").string(), dir.path());
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(*(*again)->find_stored(hex('d'), hex('1', 32)));
+}
+
+TEST(Store, PostgreSql) {
+  ScratchDir dir;
+  std::string why;
+  auto pg = PostgresServer::start(dir / "pg", &why);
+  if (!pg) GTEST_SKIP() << "SKIPPED: " << why;
+  auto store = net::open_store(pg->url(), dir.path());
+  ASSERT_TRUE(store) << store.error().message;
+  exercise(**store);
+  // A second relay on the same database finds the schema in place.
+  auto second = net::open_store(pg->url(), dir.path());
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_TRUE(*(*second)->find_stored(hex('d'), hex('1', 32)));
+  auto audit = run_command("psql -h 127.0.0.1 -p " + std::to_string(pg->port()) +
+                           " -U postgres -tAc 'DELETE FROM audit' postgres");
+  EXPECT_NE(audit.out.find("append-only"), std::string::npos) << audit.out;
+}
+
+TEST(Store, RefusesAnUnknownBackend) {
+  ScratchDir dir;
+  EXPECT_FALSE(net::open_store("mysql://x", dir.path()));
+}
+
+}  // namespace
+}  // namespace medcrypt::test
