@@ -30,7 +30,7 @@ test-asan: deps
 
 fuzz: deps
 	cmake --preset fuzz -DMEDCRYPT_WERROR=$(WERROR) >/dev/null
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
 	bash scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
