@@ -27,6 +27,17 @@ class Keystream {
   std::uint16_t buffer_[kChunkWords];
 };
 
+// The chain function S of a word (see henon_cipher.hpp).
+template <typename Word>
+inline Word chain(const std::uint8_t* tables, Word x) {
+  if constexpr (sizeof(Word) == 1) {
+    return tables[x];
+  } else {
+    const unsigned h = (x >> 8) ^ tables[x & 0xFF];
+    return static_cast<Word>(h << 8 | ((x & 0xFF) ^ tables[256 + h]));
+  }
+}
+
 // Moves the full B x B blocks of `from` into `to`: destination block d takes source block order[d] (or,
 // inverted, source block d goes to order[d]). The strips that no full block covers are copied as they are.
 template <typename Word>
@@ -66,8 +77,21 @@ void gather(const Word* from, Word* to, FrameShape shape, const std::vector<std:
 
 }  // namespace
 
-Result<RoundKeys> draw_round_keys(const PlanRequest& request, const BlockPlanner& planner, HenonStream& forward,
-                                  HenonStream* backward) {
+namespace {
+
+// S's tables: a permutation of the 256 byte values, or for 16-bit words the Feistel tables F then G.
+std::vector<std::uint8_t> chain_tables(unsigned word_bits, HenonStream& stream) {
+  std::vector<std::uint8_t> tables;
+  for (unsigned t = 0; t < word_bits / 8; ++t) {
+    for (std::uint32_t v : random_permutation(256, stream)) tables.push_back(static_cast<std::uint8_t>(v));
+  }
+  return tables;
+}
+
+}  // namespace
+
+Result<RoundKeys> draw_round_keys(const PlanRequest& request, const BlockPlanner& planner, unsigned word_bits,
+                                  HenonStream& forward, HenonStream* backward) {
   RoundKeys keys;
   MEDCRYPT_ASSIGN_OR_RETURN(keys.plan, planner.plan(request, forward));
   keys.rows = random_permutation(request.shape.rows, forward);
@@ -75,7 +99,11 @@ Result<RoundKeys> draw_round_keys(const PlanRequest& request, const BlockPlanner
   keys.iv1 = forward.next();
   keys.forward = &forward;
   if (backward != nullptr) {
+    keys.iv1b = forward.next();
+    keys.s1 = chain_tables(word_bits, forward);
     keys.iv2 = backward->next();
+    keys.iv2b = backward->next();
+    keys.s2 = chain_tables(word_bits, *backward);
     keys.backward = backward;
   }
   return keys;
@@ -90,7 +118,7 @@ void encrypt_round(std::span<const Word> in, std::span<Word> out, std::span<Word
   const std::size_t n = out.size();
   Word* s = out.data();
   Keystream<Word> k1(*keys.forward);
-  Word prev = static_cast<Word>(keys.iv1);
+  Word prev = static_cast<Word>(keys.iv1), prev2 = static_cast<Word>(keys.iv1b);
   for (std::size_t start = 0; start < n; start += k1.kChunk) {
     const std::size_t len = std::min(k1.kChunk, n - start);
     const Word* k = k1.next(len);
@@ -98,18 +126,31 @@ void encrypt_round(std::span<const Word> in, std::span<Word> out, std::span<Word
     if (diffusion == Diffusion::kForwardXor) {
       for (std::size_t i = 0; i < len; ++i) prev = p[i] = static_cast<Word>(p[i] ^ k[i] ^ prev);
     } else {
-      for (std::size_t i = 0; i < len; ++i) prev = p[i] = static_cast<Word>(static_cast<Word>(p[i] + k[i]) ^ prev);
+      const std::uint8_t* s1 = keys.s1.data();
+      for (std::size_t i = 0; i < len; ++i) {
+        Word c = static_cast<Word>(p[i] + k[i] + chain<Word>(s1, static_cast<Word>(prev + prev2)));
+        p[i] = c;
+        prev2 = prev;
+        prev = c;
+      }
     }
   }
   if (diffusion == Diffusion::kForwardXor) return;
 
   Keystream<Word> k2(*keys.backward);
   prev = static_cast<Word>(keys.iv2);
+  prev2 = static_cast<Word>(keys.iv2b);
+  const std::uint8_t* s2 = keys.s2.data();
   for (std::size_t done = 0; done < n; done += k2.kChunk) {
     const std::size_t len = std::min(k2.kChunk, n - done);
     const Word* k = k2.next(len);
     Word* p = s + (n - done - 1);  // position n-1-done takes k[0], and so on downwards
-    for (std::size_t j = 0; j < len; ++j) prev = *(p - j) = static_cast<Word>(static_cast<Word>(*(p - j) + k[j]) ^ prev);
+    for (std::size_t j = 0; j < len; ++j) {
+      Word d = static_cast<Word>(*(p - j) + k[j] + chain<Word>(s2, static_cast<Word>(prev + prev2)));
+      *(p - j) = d;
+      prev2 = prev;
+      prev = d;
+    }
   }
 }
 
@@ -121,30 +162,34 @@ void decrypt_round(std::span<Word> frame, std::span<Word> scratch, FrameShape sh
   if (diffusion == Diffusion::kTwoPass) {
     // Undo the backward pass in its own order (i = n-1 down to 0), keeping the cipher value of s[i+1].
     Keystream<Word> k2(*keys.backward);
-    Word next_cipher = static_cast<Word>(keys.iv2);
+    Word next = static_cast<Word>(keys.iv2), next2 = static_cast<Word>(keys.iv2b);
+    const std::uint8_t* s2 = keys.s2.data();
     for (std::size_t done = 0; done < n; done += k2.kChunk) {
       const std::size_t len = std::min(k2.kChunk, n - done);
       const Word* k = k2.next(len);
       Word* p = s + (n - done - 1);
       for (std::size_t j = 0; j < len; ++j) {
         Word cipher = *(p - j);
-        *(p - j) = static_cast<Word>((cipher ^ next_cipher) - k[j]);
-        next_cipher = cipher;
+        *(p - j) = static_cast<Word>(cipher - k[j] - chain<Word>(s2, static_cast<Word>(next + next2)));
+        next2 = next;
+        next = cipher;
       }
     }
   }
-  // Undo the forward pass in its own order, keeping the cipher value of s[i-1].
+  // Undo the forward pass in its own order, keeping the cipher values of s[i-1] and s[i-2].
   Keystream<Word> k1(*keys.forward);
-  Word prev_cipher = static_cast<Word>(keys.iv1);
+  Word prev = static_cast<Word>(keys.iv1), prev2 = static_cast<Word>(keys.iv1b);
+  const std::uint8_t* s1 = keys.s1.data();
   for (std::size_t start = 0; start < n; start += k1.kChunk) {
     const std::size_t len = std::min(k1.kChunk, n - start);
     const Word* k = k1.next(len);
     Word* p = s + start;
     for (std::size_t i = 0; i < len; ++i) {
       Word cipher = p[i];
-      p[i] = diffusion == Diffusion::kForwardXor ? static_cast<Word>(cipher ^ k[i] ^ prev_cipher)
-                                                 : static_cast<Word>((cipher ^ prev_cipher) - k[i]);
-      prev_cipher = cipher;
+      p[i] = diffusion == Diffusion::kForwardXor ? static_cast<Word>(cipher ^ k[i] ^ prev)
+                                                 : static_cast<Word>(cipher - k[i] - chain<Word>(s1, static_cast<Word>(prev + prev2)));
+      prev2 = prev;
+      prev = cipher;
     }
   }
   gather<Word>(frame.data(), scratch.data(), shape, invert(keys.rows), invert(keys.cols));

@@ -143,7 +143,7 @@ class ChaosHenon final : public HenonPixelScheme {
       MEDCRYPT_ASSIGN_OR_RETURN(HenonStream forward, stream_for(key, frame, round, 1));
       MEDCRYPT_ASSIGN_OR_RETURN(HenonStream backward, stream_for(key, frame, round, 2));
       chaos::PlanRequest request{frame_shape(g), block_, plain, static_cast<std::uint32_t>(frame)};
-      MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, *planner_, forward, &backward));
+      MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, *planner_, g.bits_allocated, forward, &backward));
       MEDCRYPT_TRY(run_round(g, i == 0 ? in : out, out, scratch, keys, Diffusion::kTwoPass, encrypt));
     }
     return {};
@@ -205,7 +205,7 @@ class ChaosHenonPaper final : public HenonPixelScheme {
     // One stream for the whole study, frame after frame (the paper treats single images).
     for (std::uint32_t f = 0; f < g.frames; ++f) {
       chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f};
-      MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, planner, stream, nullptr));
+      MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, planner, g.bits_allocated, stream, nullptr));
       const std::size_t off = f * g.frame_bytes(), len = g.frame_bytes();
       MEDCRYPT_TRY(run_round(g, in.subspan(off, len), out.subspan(off, len), scratch, keys, Diffusion::kForwardXor,
                              encrypt));

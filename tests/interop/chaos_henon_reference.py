@@ -83,14 +83,31 @@ def keystream(samples, word_bytes, stream):
     return out[:samples]
 
 
+def chain_tables(word_bytes, stream):
+    """S's tables: a permutation of the 256 byte values, then (16-bit words) a second one: F, G."""
+    return sum((permutation(256, stream) for _ in range(word_bytes)), [])
+
+
+def chain(tables, x, word_bytes):
+    """S: the table for bytes; for 16-bit words a two-round Feistel network on (high, low) byte."""
+    if word_bytes == 1:
+        return tables[x]
+    h = (x >> 8) ^ tables[x & 0xFF]
+    return h << 8 | ((x & 0xFF) ^ tables[256 + h])
+
+
 def draw_round(rows, cols, block, word_bytes, forward, backward):
-    """Block order, row and column permutations and iv1 from the forward stream, iv2 from the backward one;
-    then k1 continues the forward stream and k2 the backward stream."""
+    """Block order, row and column permutations, iv1 (and iv1b, S1) from the forward stream, iv2, iv2b and S2
+    from the backward one (iv1b, S1 and the backward stream: two-pass only); then k1 continues the forward stream and k2 the backward stream."""
     blocks = (rows // block) * (cols // block)
     keys = {"order": permutation(blocks, forward), "rows": permutation(rows, forward),
             "cols": permutation(cols, forward), "iv1": forward.next()}
     if backward is not None:
+        keys["iv1b"] = forward.next()
+        keys["s1"] = chain_tables(word_bytes, forward)
         keys["iv2"] = backward.next()
+        keys["iv2b"] = backward.next()
+        keys["s2"] = chain_tables(word_bytes, backward)
     keys["k1"] = keystream(rows * cols, word_bytes, forward)
     if backward is not None:
         keys["k2"] = keystream(rows * cols, word_bytes, backward)
@@ -98,6 +115,7 @@ def draw_round(rows, cols, block, word_bytes, forward, backward):
 
 
 def encrypt_round(frame, rows, cols, block, keys, mask, two_pass):
+    word_bytes = 1 if mask == 0xFF else 2
     moved = list(frame)
     per_row = cols // block
     for d, s in enumerate(keys["order"]):
@@ -107,19 +125,22 @@ def encrypt_round(frame, rows, cols, block, keys, mask, two_pass):
             moved[dst:dst + block] = frame[src:src + block]
     out = [moved[keys["rows"][r] * cols + keys["cols"][c]] for r in range(rows) for c in range(cols)]
     prev = keys["iv1"] & mask
-    for i in range(len(out)):
-        if two_pass:
-            out[i] = ((out[i] + keys["k1"][i]) & mask) ^ prev
-        else:
+    if not two_pass:
+        for i in range(len(out)):
             out[i] = out[i] ^ keys["k1"][i] ^ prev
-        prev = out[i]
-    if two_pass:
-        prev = keys["iv2"] & mask
-        n = len(out)
-        for j in range(n):
-            i = n - 1 - j
-            out[i] = ((out[i] + keys["k2"][j]) & mask) ^ prev
             prev = out[i]
+        return out
+    # c[i] = s[i] + k1[i] + S1[c[i-1] + c[i-2]], then d[i] = c[i] + k2[j] + S2[d[i+1] + d[i+2]]
+    prev2 = keys["iv1b"] & mask
+    for i in range(len(out)):
+        out[i] = (out[i] + keys["k1"][i] + chain(keys["s1"], (prev + prev2) & mask, word_bytes)) & mask
+        prev, prev2 = out[i], prev
+    prev, prev2 = keys["iv2"] & mask, keys["iv2b"] & mask
+    n = len(out)
+    for j in range(n):
+        i = n - 1 - j
+        out[i] = (out[i] + keys["k2"][j] + chain(keys["s2"], (prev + prev2) & mask, word_bytes)) & mask
+        prev, prev2 = out[i], prev
     return out
 
 
