@@ -7,7 +7,7 @@ namespace medcrypt::chaos {
 HenonStream::HenonStream(const HenonParams& p) : a_(p.a), b_(p.b), x_(p.x0), y_(p.y0) {
   double x = x_, y = y_;
   for (std::uint32_t i = 0; i < p.warmup; ++i) {
-    double xn = 1.0 - a_ * x * x + y;
+    double xn = (1.0 + y) - (a_ * x) * x;
     y = b_ * x;
     x = xn;
   }
@@ -26,14 +26,14 @@ void HenonStream::fill(std::span<std::uint16_t> out) {
   const double a = a_, b = b_;
   double x = x_, y = y_;
   for (; i + 2 <= out.size(); i += 2) {
-    double xn = 1.0 - a * x * x + y;
+    double xn = (1.0 + y) - (a * x) * x;
     y = b * x;
     x = xn;
     out[i] = quantise(x);
     out[i + 1] = quantise(y);
   }
   if (i < out.size()) {
-    double xn = 1.0 - a * x * x + y;
+    double xn = (1.0 + y) - (a * x) * x;
     y = b * x;
     x = xn;
     out[i] = quantise(x);
@@ -61,7 +61,7 @@ double HenonStream::lyapunov(std::uint32_t steps) const {
     sum += std::log(norm);
     u /= norm;
     w /= norm;
-    double xn = 1.0 - a_ * x * x + y;
+    double xn = (1.0 + y) - (a_ * x) * x;
     y = b_ * x;
     x = xn;
   }

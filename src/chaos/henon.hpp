@@ -1,4 +1,6 @@
 // The Henon map x' = 1 - a x^2 + y, y' = b x in IEEE-754 double precision, quantised into 16-bit words.
+// A step evaluates x' = (1 + y) - (a x) x in that order: 1 + y is off the serial path, which is then a
+// multiply, a multiply and a subtraction (9 cycles, not 12).
 //
 // Portability: every step is the same sequence of correctly rounded double operations (no fused
 // multiply-add: this folder is compiled with -ffp-contract=off), and quantisation uses only floor and

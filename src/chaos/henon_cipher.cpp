@@ -38,6 +38,22 @@ inline Word chain(const std::uint8_t* tables, Word x) {
   }
 }
 
+// The last four values of a two-pass chain; S's input is the sum of the third and fourth.
+template <typename Word>
+struct History {
+  Word c1, c2, c3, c4;
+  History(std::uint16_t iv, const std::array<std::uint16_t, 3>& more)
+      : c1(static_cast<Word>(iv)), c2(static_cast<Word>(more[0])), c3(static_cast<Word>(more[1])),
+        c4(static_cast<Word>(more[2])) {}
+  Word input() const { return static_cast<Word>(c3 + c4); }
+  void push(Word c) {
+    c4 = c3;
+    c3 = c2;
+    c2 = c1;
+    c1 = c;
+  }
+};
+
 // Moves the full B x B blocks of `from` into `to`: destination block d takes source block order[d] (or,
 // inverted, source block d goes to order[d]). The strips that no full block covers are copied as they are.
 template <typename Word>
@@ -99,10 +115,10 @@ Result<RoundKeys> draw_round_keys(const PlanRequest& request, const BlockPlanner
   keys.iv1 = forward.next();
   keys.forward = &forward;
   if (backward != nullptr) {
-    keys.iv1b = forward.next();
+    for (auto& iv : keys.iv1_more) iv = forward.next();
     keys.s1 = chain_tables(word_bits, forward);
     keys.iv2 = backward->next();
-    keys.iv2b = backward->next();
+    for (auto& iv : keys.iv2_more) iv = backward->next();
     keys.s2 = chain_tables(word_bits, *backward);
     keys.backward = backward;
   }
@@ -118,38 +134,41 @@ void encrypt_round(std::span<const Word> in, std::span<Word> out, std::span<Word
   const std::size_t n = out.size();
   Word* s = out.data();
   Keystream<Word> k1(*keys.forward);
-  Word prev = static_cast<Word>(keys.iv1), prev2 = static_cast<Word>(keys.iv1b);
+  if (diffusion == Diffusion::kForwardXor) {
+    Word prev = static_cast<Word>(keys.iv1);
+    for (std::size_t start = 0; start < n; start += k1.kChunk) {
+      const std::size_t len = std::min(k1.kChunk, n - start);
+      const Word* k = k1.next(len);
+      Word* p = s + start;
+      for (std::size_t i = 0; i < len; ++i) prev = p[i] = static_cast<Word>(p[i] ^ k[i] ^ prev);
+    }
+    return;
+  }
+
+  const std::uint8_t* s1 = keys.s1.data();
+  History<Word> h(keys.iv1, keys.iv1_more);
   for (std::size_t start = 0; start < n; start += k1.kChunk) {
     const std::size_t len = std::min(k1.kChunk, n - start);
     const Word* k = k1.next(len);
     Word* p = s + start;
-    if (diffusion == Diffusion::kForwardXor) {
-      for (std::size_t i = 0; i < len; ++i) prev = p[i] = static_cast<Word>(p[i] ^ k[i] ^ prev);
-    } else {
-      const std::uint8_t* s1 = keys.s1.data();
-      for (std::size_t i = 0; i < len; ++i) {
-        Word c = static_cast<Word>(p[i] + k[i] + chain<Word>(s1, static_cast<Word>(prev + prev2)));
-        p[i] = c;
-        prev2 = prev;
-        prev = c;
-      }
+    for (std::size_t i = 0; i < len; ++i) {
+      Word c = static_cast<Word>(p[i] + k[i] + chain<Word>(s1, h.input()));
+      p[i] = c;
+      h.push(c);
     }
   }
-  if (diffusion == Diffusion::kForwardXor) return;
 
   Keystream<Word> k2(*keys.backward);
-  prev = static_cast<Word>(keys.iv2);
-  prev2 = static_cast<Word>(keys.iv2b);
   const std::uint8_t* s2 = keys.s2.data();
+  History<Word> g(keys.iv2, keys.iv2_more);
   for (std::size_t done = 0; done < n; done += k2.kChunk) {
     const std::size_t len = std::min(k2.kChunk, n - done);
     const Word* k = k2.next(len);
     Word* p = s + (n - done - 1);  // position n-1-done takes k[0], and so on downwards
     for (std::size_t j = 0; j < len; ++j) {
-      Word d = static_cast<Word>(*(p - j) + k[j] + chain<Word>(s2, static_cast<Word>(prev + prev2)));
+      Word d = static_cast<Word>(*(p - j) + k[j] + chain<Word>(s2, g.input()));
       *(p - j) = d;
-      prev2 = prev;
-      prev = d;
+      g.push(d);
     }
   }
 }
@@ -162,34 +181,45 @@ void decrypt_round(std::span<Word> frame, std::span<Word> scratch, FrameShape sh
   if (diffusion == Diffusion::kTwoPass) {
     // Undo the backward pass in its own order (i = n-1 down to 0), keeping the cipher value of s[i+1].
     Keystream<Word> k2(*keys.backward);
-    Word next = static_cast<Word>(keys.iv2), next2 = static_cast<Word>(keys.iv2b);
     const std::uint8_t* s2 = keys.s2.data();
+    History<Word> g(keys.iv2, keys.iv2_more);
     for (std::size_t done = 0; done < n; done += k2.kChunk) {
       const std::size_t len = std::min(k2.kChunk, n - done);
       const Word* k = k2.next(len);
       Word* p = s + (n - done - 1);
       for (std::size_t j = 0; j < len; ++j) {
         Word cipher = *(p - j);
-        *(p - j) = static_cast<Word>(cipher - k[j] - chain<Word>(s2, static_cast<Word>(next + next2)));
-        next2 = next;
-        next = cipher;
+        *(p - j) = static_cast<Word>(cipher - k[j] - chain<Word>(s2, g.input()));
+        g.push(cipher);
       }
     }
   }
-  // Undo the forward pass in its own order, keeping the cipher values of s[i-1] and s[i-2].
+  // Undo the forward pass in its own order, keeping the cipher values before s[i].
   Keystream<Word> k1(*keys.forward);
-  Word prev = static_cast<Word>(keys.iv1), prev2 = static_cast<Word>(keys.iv1b);
-  const std::uint8_t* s1 = keys.s1.data();
-  for (std::size_t start = 0; start < n; start += k1.kChunk) {
-    const std::size_t len = std::min(k1.kChunk, n - start);
-    const Word* k = k1.next(len);
-    Word* p = s + start;
-    for (std::size_t i = 0; i < len; ++i) {
-      Word cipher = p[i];
-      p[i] = diffusion == Diffusion::kForwardXor ? static_cast<Word>(cipher ^ k[i] ^ prev)
-                                                 : static_cast<Word>(cipher - k[i] - chain<Word>(s1, static_cast<Word>(prev + prev2)));
-      prev2 = prev;
-      prev = cipher;
+  if (diffusion == Diffusion::kForwardXor) {
+    Word prev = static_cast<Word>(keys.iv1);
+    for (std::size_t start = 0; start < n; start += k1.kChunk) {
+      const std::size_t len = std::min(k1.kChunk, n - start);
+      const Word* k = k1.next(len);
+      Word* p = s + start;
+      for (std::size_t i = 0; i < len; ++i) {
+        Word cipher = p[i];
+        p[i] = static_cast<Word>(cipher ^ k[i] ^ prev);
+        prev = cipher;
+      }
+    }
+  } else {
+    const std::uint8_t* s1 = keys.s1.data();
+    History<Word> h(keys.iv1, keys.iv1_more);
+    for (std::size_t start = 0; start < n; start += k1.kChunk) {
+      const std::size_t len = std::min(k1.kChunk, n - start);
+      const Word* k = k1.next(len);
+      Word* p = s + start;
+      for (std::size_t i = 0; i < len; ++i) {
+        Word cipher = p[i];
+        p[i] = static_cast<Word>(cipher - k[i] - chain<Word>(s1, h.input()));
+        h.push(cipher);
+      }
     }
   }
   gather<Word>(frame.data(), scratch.data(), shape, invert(keys.rows), invert(keys.cols));

@@ -1,24 +1,28 @@
 // The permutation-diffusion rounds of paper 000 on one frame, for 8- and 16-bit words.
 //
 // One round:  confusion  = full-block permutation, then row permutation, then column permutation;
-//             diffusion  = forward chaining c[i] = s[i] + k1[i] + S1(c[i-1] + c[i-2]), then (two-pass
-//                          variant) backward chaining d[i] = c[i] + k2[j] + S2(d[i+1] + d[i+2]) for
-//                          i = n-1 down to 0, j = n-1-i; arithmetic modulo 2^bits; two IVs per pass stand
-//                          for c[-1], c[-2]. S1, S2 are keyed permutations of the word values: for 8-bit
+//             diffusion  = forward chaining c[i] = s[i] + k1[i] + S1(c[i-3] + c[i-4]), then (two-pass
+//                          variant) backward chaining d[i] = c[i] + k2[j] + S2(d[i+3] + d[i+4]) for
+//                          i = n-1 down to 0, j = n-1-i; arithmetic modulo 2^bits; four IVs per pass stand
+//                          for c[-1] .. c[-4]. S1, S2 are keyed permutations of the word values: for 8-bit
 //                          words a table of the 256 values; for 16-bit words a two-round Feistel network
 //                          on the bytes (h, l) -> (h', l') with h' = h xor F[l], l' = l xor G[h'], F and G
 //                          byte permutations (two tables in L1 cache: a 2^16-entry table would sit in L2
 //                          and cost the serial chain about half again as much).
 // The chain goes through S because a chain that only adds or xors carries a difference along unchanged
-// (c' - c or c' xor c stays constant), which a differential attack reads off. It takes two earlier values
-// so that a difference can also vanish (S's input difference c[i-1] + c[i-2] can be 0), as between
+// (c' - c or c' xor c stays constant), which a differential attack reads off. It takes the sum of two
+// earlier values so that a difference can also vanish (S's input difference can be 0), as between
 // unrelated images; through one value and a permutation it never could, which biases NPCR and UACI. S is
 // a permutation so that a difference vanishes only there, exactly as often as between unrelated images.
-// With both passes one changed plain sample changes each cipher sample of the frame with probability
+// The values are three and four places back, not one and two, so that three chains interleave and the
+// serial dependency (an add, S's table lookups, two adds) is paid once per three samples. A changed
+// sample changes every later one in the forward pass except the next two and the fifth, and the backward
+// pass reaches those and every earlier one: each cipher sample of the frame changes with probability
 // 1 - 2^-bits. Decryption never inverts S. The keystreams are consumed in the order the Henon orbits
 // produce them, in both directions, so they are never stored whole.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -34,14 +38,14 @@ enum class Diffusion {
 };
 
 // A round's keys. `forward` is drawn from first (block plan, row permutation, column permutation, iv1,
-// then for two-pass iv1b and S1) and then supplies k1; `backward` (two-pass only) supplies iv2, iv2b and
-// S2, then k2.
+// then for two-pass iv1_more and S1) and then supplies k1; `backward` (two-pass only) supplies iv2,
+// iv2_more and S2, then k2.
 // Keystream words are 16 bits; an 8-bit frame takes each word's low byte, then its high byte.
 struct RoundKeys {
   BlockPlan plan;
   std::vector<std::uint32_t> rows, cols;
-  std::uint16_t iv1 = 0, iv2 = 0;
-  std::uint16_t iv1b = 0, iv2b = 0;   // two-pass only: the second earlier value of each chain
+  std::uint16_t iv1 = 0, iv2 = 0;                       // c[-1], d[n]
+  std::array<std::uint16_t, 3> iv1_more{}, iv2_more{};  // two-pass only: c[-2..-4], d[n+1..n+3]
   std::vector<std::uint8_t> s1, s2;  // two-pass only: S's tables (8-bit: 256 entries; 16-bit: F then G)
   HenonStream* forward = nullptr;
   HenonStream* backward = nullptr;

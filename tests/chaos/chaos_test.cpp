@@ -55,11 +55,18 @@ double fraction_differing(const image::Image& a, const image::Image& b) {
 }
 
 TEST(Henon, FirstIteratesFromTheOrigin) {
-  // x1 = 1, y1 = 0; x2 = 1 - 1.4 = -0.4, y2 = 0.3; x3 = 1 - 1.4 * 0.16 + 0.3 = 1.076, y3 = -0.12.
+  // x1 = 1, y1 = 0; x2 = 1 - 1.4 = -0.4, y2 = 0.3; x3 = 1.3 - 1.4 * 0.16 = 1.076, y3 = -0.12 (each step
+  // evaluated as (1 + y) - (a x) x, in that order).
   chaos::HenonStream s({1.4, 0.3, 0.0, 0.0, 3});
-  auto x4 = 1.0 - 1.4 * 1.076 * 1.076 + (-0.12);
-  EXPECT_EQ(s.next(), chaos::quantise(x4));
-  EXPECT_EQ(s.next(), chaos::quantise(0.3 * 1.076));
+  double x = 0.0, y = 0.0;
+  for (int i = 0; i < 4; ++i) {
+    double xn = (1.0 + y) - (1.4 * x) * x;
+    y = 0.3 * x;
+    x = xn;
+  }
+  EXPECT_NEAR(x, 1.0 - 1.4 * 1.076 * 1.076 - 0.12, 1e-15);
+  EXPECT_EQ(s.next(), chaos::quantise(x));
+  EXPECT_EQ(s.next(), chaos::quantise(y));
 }
 
 TEST(Henon, ClassicAttractorIsChaoticAndPeriodicWindowsAreDetected) {

@@ -25,7 +25,7 @@ class Henon:
     def __init__(self, a, b, x0, y0, warmup):
         self.a, self.b, self.x, self.y = a, b, x0, y0
         for _ in range(warmup):
-            self.x, self.y = 1.0 - self.a * self.x * self.x + self.y, self.b * self.x
+            self.x, self.y = (1.0 + self.y) - (self.a * self.x) * self.x, self.b * self.x
         self.pending = None
 
     def finite(self):
@@ -38,14 +38,14 @@ class Henon:
             norm = math.sqrt(u * u + w * w)
             total += math.log(norm)
             u, w = u / norm, w / norm
-            x, y = 1.0 - self.a * x * x + y, self.b * x
+            x, y = (1.0 + y) - (self.a * x) * x, self.b * x
         return total / steps
 
     def next(self):
         if self.pending is not None:
             word, self.pending = self.pending, None
             return word
-        self.x, self.y = 1.0 - self.a * self.x * self.x + self.y, self.b * self.x
+        self.x, self.y = (1.0 + self.y) - (self.a * self.x) * self.x, self.b * self.x
         self.pending = quantise(self.y)
         return quantise(self.x)
 
@@ -97,16 +97,17 @@ def chain(tables, x, word_bytes):
 
 
 def draw_round(rows, cols, block, word_bytes, forward, backward):
-    """Block order, row and column permutations, iv1 (and iv1b, S1) from the forward stream, iv2, iv2b and S2
-    from the backward one (iv1b, S1 and the backward stream: two-pass only); then k1 continues the forward stream and k2 the backward stream."""
+    """Block order, row and column permutations, iv1 (then iv1_more and S1) from the forward stream, iv2,
+    iv2_more and S2 from the backward one (iv1_more, S1 and the backward stream: two-pass only); then k1
+    continues the forward stream and k2 the backward stream."""
     blocks = (rows // block) * (cols // block)
     keys = {"order": permutation(blocks, forward), "rows": permutation(rows, forward),
             "cols": permutation(cols, forward), "iv1": forward.next()}
     if backward is not None:
-        keys["iv1b"] = forward.next()
+        keys["iv1_more"] = [forward.next() for _ in range(3)]
         keys["s1"] = chain_tables(word_bytes, forward)
         keys["iv2"] = backward.next()
-        keys["iv2b"] = backward.next()
+        keys["iv2_more"] = [backward.next() for _ in range(3)]
         keys["s2"] = chain_tables(word_bytes, backward)
     keys["k1"] = keystream(rows * cols, word_bytes, forward)
     if backward is not None:
@@ -130,17 +131,17 @@ def encrypt_round(frame, rows, cols, block, keys, mask, two_pass):
             out[i] = out[i] ^ keys["k1"][i] ^ prev
             prev = out[i]
         return out
-    # c[i] = s[i] + k1[i] + S1[c[i-1] + c[i-2]], then d[i] = c[i] + k2[j] + S2[d[i+1] + d[i+2]]
-    prev2 = keys["iv1b"] & mask
+    # c[i] = s[i] + k1[i] + S1(c[i-3] + c[i-4]), then d[i] = c[i] + k2[j] + S2(d[i+3] + d[i+4])
+    h = [prev] + [v & mask for v in keys["iv1_more"]]  # c[i-1], c[i-2], c[i-3], c[i-4]
     for i in range(len(out)):
-        out[i] = (out[i] + keys["k1"][i] + chain(keys["s1"], (prev + prev2) & mask, word_bytes)) & mask
-        prev, prev2 = out[i], prev
-    prev, prev2 = keys["iv2"] & mask, keys["iv2b"] & mask
+        out[i] = (out[i] + keys["k1"][i] + chain(keys["s1"], (h[2] + h[3]) & mask, word_bytes)) & mask
+        h = [out[i]] + h[:3]
+    h = [keys["iv2"] & mask] + [v & mask for v in keys["iv2_more"]]
     n = len(out)
     for j in range(n):
         i = n - 1 - j
-        out[i] = (out[i] + keys["k2"][j] + chain(keys["s2"], (prev + prev2) & mask, word_bytes)) & mask
-        prev, prev2 = out[i], prev
+        out[i] = (out[i] + keys["k2"][j] + chain(keys["s2"], (h[2] + h[3]) & mask, word_bytes)) & mask
+        h = [out[i]] + h[:3]
     return out
 
 
