@@ -54,6 +54,25 @@ struct History {
   }
 };
 
+// Runs fn(sample, key word) over the n samples at s, upwards from s[0] or downwards from s[n-1], with the
+// stream's keystream words in the order the orbit produces them. fn carries its chain state by value, so
+// that the state stays in registers (through a reference it would be stored and reloaded every sample).
+template <typename Word, typename Fn>
+void sweep(HenonStream& stream, Word* s, std::size_t n, bool downwards, Fn fn) {
+  Keystream<Word> keystream(stream);
+  for (std::size_t done = 0; done < n; done += keystream.kChunk) {
+    const std::size_t len = std::min(keystream.kChunk, n - done);
+    const Word* k = keystream.next(len);
+    if (downwards) {
+      Word* p = s + (n - done - 1);
+      for (std::size_t j = 0; j < len; ++j) fn(*(p - j), k[j]);
+    } else {
+      Word* p = s + done;
+      for (std::size_t i = 0; i < len; ++i) fn(p[i], k[i]);
+    }
+  }
+}
+
 // Moves the full B x B blocks of `from` into `to`: destination block d takes source block order[d] (or,
 // inverted, source block d goes to order[d]). The strips that no full block covers are copied as they are.
 template <typename Word>
@@ -131,96 +150,51 @@ void encrypt_round(std::span<const Word> in, std::span<Word> out, std::span<Word
   move_blocks<Word>(in.data(), scratch.data(), shape, keys.plan, false);
   gather<Word>(scratch.data(), out.data(), shape, keys.rows, keys.cols);
 
-  const std::size_t n = out.size();
   Word* s = out.data();
-  Keystream<Word> k1(*keys.forward);
+  const std::size_t n = out.size();
   if (diffusion == Diffusion::kForwardXor) {
-    Word prev = static_cast<Word>(keys.iv1);
-    for (std::size_t start = 0; start < n; start += k1.kChunk) {
-      const std::size_t len = std::min(k1.kChunk, n - start);
-      const Word* k = k1.next(len);
-      Word* p = s + start;
-      for (std::size_t i = 0; i < len; ++i) prev = p[i] = static_cast<Word>(p[i] ^ k[i] ^ prev);
-    }
+    sweep<Word>(*keys.forward, s, n, false, [prev = static_cast<Word>(keys.iv1)](Word& x, Word k) mutable {
+      prev = x = static_cast<Word>(x ^ k ^ prev);
+    });
     return;
   }
-
-  const std::uint8_t* s1 = keys.s1.data();
-  History<Word> h(keys.iv1, keys.iv1_more);
-  for (std::size_t start = 0; start < n; start += k1.kChunk) {
-    const std::size_t len = std::min(k1.kChunk, n - start);
-    const Word* k = k1.next(len);
-    Word* p = s + start;
-    for (std::size_t i = 0; i < len; ++i) {
-      Word c = static_cast<Word>(p[i] + k[i] + chain<Word>(s1, h.input()));
-      p[i] = c;
-      h.push(c);
-    }
-  }
-
-  Keystream<Word> k2(*keys.backward);
-  const std::uint8_t* s2 = keys.s2.data();
-  History<Word> g(keys.iv2, keys.iv2_more);
-  for (std::size_t done = 0; done < n; done += k2.kChunk) {
-    const std::size_t len = std::min(k2.kChunk, n - done);
-    const Word* k = k2.next(len);
-    Word* p = s + (n - done - 1);  // position n-1-done takes k[0], and so on downwards
-    for (std::size_t j = 0; j < len; ++j) {
-      Word d = static_cast<Word>(*(p - j) + k[j] + chain<Word>(s2, g.input()));
-      *(p - j) = d;
-      g.push(d);
-    }
-  }
+  sweep<Word>(*keys.forward, s, n, false,
+              [h = History<Word>(keys.iv1, keys.iv1_more), t = keys.s1.data()](Word& x, Word k) mutable {
+                x = static_cast<Word>(x + k + chain<Word>(t, h.input()));
+                h.push(x);
+              });
+  sweep<Word>(*keys.backward, s, n, true,
+              [g = History<Word>(keys.iv2, keys.iv2_more), t = keys.s2.data()](Word& x, Word k) mutable {
+                x = static_cast<Word>(x + k + chain<Word>(t, g.input()));
+                g.push(x);
+              });
 }
 
 template <typename Word>
 void decrypt_round(std::span<Word> frame, std::span<Word> scratch, FrameShape shape, RoundKeys& keys,
                    Diffusion diffusion) {
-  const std::size_t n = frame.size();
   Word* s = frame.data();
+  const std::size_t n = frame.size();
+  // Each pass is undone in its own order, keeping the cipher values the chain took.
   if (diffusion == Diffusion::kTwoPass) {
-    // Undo the backward pass in its own order (i = n-1 down to 0), keeping the cipher value of s[i+1].
-    Keystream<Word> k2(*keys.backward);
-    const std::uint8_t* s2 = keys.s2.data();
-    History<Word> g(keys.iv2, keys.iv2_more);
-    for (std::size_t done = 0; done < n; done += k2.kChunk) {
-      const std::size_t len = std::min(k2.kChunk, n - done);
-      const Word* k = k2.next(len);
-      Word* p = s + (n - done - 1);
-      for (std::size_t j = 0; j < len; ++j) {
-        Word cipher = *(p - j);
-        *(p - j) = static_cast<Word>(cipher - k[j] - chain<Word>(s2, g.input()));
-        g.push(cipher);
-      }
-    }
-  }
-  // Undo the forward pass in its own order, keeping the cipher values before s[i].
-  Keystream<Word> k1(*keys.forward);
-  if (diffusion == Diffusion::kForwardXor) {
-    Word prev = static_cast<Word>(keys.iv1);
-    for (std::size_t start = 0; start < n; start += k1.kChunk) {
-      const std::size_t len = std::min(k1.kChunk, n - start);
-      const Word* k = k1.next(len);
-      Word* p = s + start;
-      for (std::size_t i = 0; i < len; ++i) {
-        Word cipher = p[i];
-        p[i] = static_cast<Word>(cipher ^ k[i] ^ prev);
-        prev = cipher;
-      }
-    }
+    sweep<Word>(*keys.backward, s, n, true,
+                [g = History<Word>(keys.iv2, keys.iv2_more), t = keys.s2.data()](Word& x, Word k) mutable {
+                  const Word cipher = x;
+                  x = static_cast<Word>(cipher - k - chain<Word>(t, g.input()));
+                  g.push(cipher);
+                });
+    sweep<Word>(*keys.forward, s, n, false,
+                [h = History<Word>(keys.iv1, keys.iv1_more), t = keys.s1.data()](Word& x, Word k) mutable {
+                  const Word cipher = x;
+                  x = static_cast<Word>(cipher - k - chain<Word>(t, h.input()));
+                  h.push(cipher);
+                });
   } else {
-    const std::uint8_t* s1 = keys.s1.data();
-    History<Word> h(keys.iv1, keys.iv1_more);
-    for (std::size_t start = 0; start < n; start += k1.kChunk) {
-      const std::size_t len = std::min(k1.kChunk, n - start);
-      const Word* k = k1.next(len);
-      Word* p = s + start;
-      for (std::size_t i = 0; i < len; ++i) {
-        Word cipher = p[i];
-        p[i] = static_cast<Word>(cipher - k[i] - chain<Word>(s1, h.input()));
-        h.push(cipher);
-      }
-    }
+    sweep<Word>(*keys.forward, s, n, false, [prev = static_cast<Word>(keys.iv1)](Word& x, Word k) mutable {
+      const Word cipher = x;
+      x = static_cast<Word>(cipher ^ k ^ prev);
+      prev = cipher;
+    });
   }
   gather<Word>(frame.data(), scratch.data(), shape, invert(keys.rows), invert(keys.cols));
   move_blocks<Word>(scratch.data(), frame.data(), shape, keys.plan, true);
