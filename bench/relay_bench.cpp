@@ -1,10 +1,12 @@
 // The relay under load on loopback: C clients upload signed containers of S KiB at once, each over its
 // own mutual-TLS connection, N each: as fast as they can (period 0: the aggregate rate), or one every
-// P ms each (the latency at a given load). Reports the upload rate, per-image latency (p50, p99) and
-// the relay's peak memory and CPU. The relay runs in a child process (fork): its memory is its own.
+// P ms each (the latency at a given load). Reports the upload rate, per-image latency (p50, p99), the
+// relay's peak memory, and the CPU time the relay and the clients used while uploading (they share the
+// machine's cores). The relay runs in a child process (fork): its memory and CPU time are its own.
 //   relay_bench [--benchmark_filter=...]  (Google Benchmark flags; scripts/run-benchmarks.sh runs it)
 #include <benchmark/benchmark.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,6 +133,14 @@ double relay_cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// CPU seconds this process has used (user + system): the clients' threads, as the main thread waits.
+double own_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
 void stop_relay(Setup& s) {
   if (s.relay > 0) {
     ::kill(s.relay, SIGTERM);
@@ -162,6 +172,7 @@ void BM_RelayUpload(benchmark::State& state) {
     std::vector<std::vector<double>> latencies(clients);
     std::atomic<int> failures{0};
     std::atomic<std::uint64_t> bytes{0};
+    const double relay_cpu_before = relay_cpu_seconds(s.relay), client_cpu_before = own_cpu_seconds();
     auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
@@ -192,7 +203,8 @@ void BM_RelayUpload(benchmark::State& state) {
     state.counters["p50_ms"] = percentile(all, 0.50);
     state.counters["p99_ms"] = percentile(all, 0.99);
     state.counters["relay_peak_MiB"] = relay_peak_mib(s.relay);
-    state.counters["relay_cpu_s"] = relay_cpu_seconds(s.relay);
+    state.counters["relay_cpu_s"] = relay_cpu_seconds(s.relay) - relay_cpu_before;
+    state.counters["client_cpu_s"] = own_cpu_seconds() - client_cpu_before;
     state.counters["failures"] = failures.load();
     stop_relay(s);
   }

@@ -279,6 +279,7 @@ struct RelayClient::Impl {
     if (!file) co_return file.error();
     crypto::Hasher hasher(crypto::HashAlgorithm::kSha256);
     std::vector<std::uint8_t> chunk(kBodyChunk);
+    buffer.reserve(kBodyReadBuffer);
     std::uint64_t done = 0;
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();

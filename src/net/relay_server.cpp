@@ -478,6 +478,11 @@ struct RelayServer::Impl {
     auto deadline = Clock::now() + limits.idle_timeout +
                     std::chrono::seconds(length / std::max<std::uint64_t>(limits.min_upload_bytes_per_second, 1));
     std::vector<std::uint8_t> chunk(static_cast<std::size_t>(std::clamp<std::uint64_t>(length, 1, kBodyChunk)));
+    buffer.reserve(kBodyReadBuffer);
+    struct Shrink {  // an idle connection keeps a small buffer
+      beast::flat_buffer& b;
+      ~Shrink() { b.shrink_to_fit(); }
+    } shrink{buffer};
     while (!req.is_done()) {
       req.get().body().data = chunk.data();
       req.get().body().size = chunk.size();

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -32,12 +33,61 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
+// One SQLite connection, the mutex that serialises its users, and its compiled statements: compiling
+// one (the schema's triggers and foreign keys included) costs more than running it, on every upload.
+struct Connection {
+  sqlite3* db = nullptr;
+  std::mutex mutex;
+  bool durable = true;  // the connection's synchronous setting: FULL (true) or NORMAL
+  std::unordered_map<std::string, sqlite3_stmt*> idle;  // compiled statements not in use, by SQL
+
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    for (auto& [sql, stmt] : idle) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db);
+  }
+
+  // A compiled statement for `sql`, the cached one if it is idle; nullptr if it does not compile.
+  sqlite3_stmt* take(const std::string& sql) {
+    if (auto it = idle.find(sql); it != idle.end()) {
+      sqlite3_stmt* stmt = it->second;
+      idle.erase(it);
+      return stmt;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return nullptr;
+    }
+    return stmt;
+  }
+  // Resets a statement and keeps it for the next use of its SQL.
+  void give_back(const std::string& sql, sqlite3_stmt* stmt) {
+    if (stmt == nullptr) return;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (!idle.try_emplace(sql, stmt).second) sqlite3_finalize(stmt);  // a second copy was in use at once
+  }
+
+  Status exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+      Error e = make_error(ErrorCode::kIo, fmt::format("relay database: {}", message ? message : "error"));
+      sqlite3_free(message);
+      return e;
+    }
+    return {};
+  }
+};
+
+// One use of a compiled statement of `connection`; the caller holds the connection's mutex.
 class Statement {
  public:
-  Statement(sqlite3* db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(Connection& connection, std::string sql)
+      : connection_(connection), sql_(std::move(sql)), stmt_(connection.take(sql_)) {}
+  ~Statement() { connection_.give_back(sql_, stmt_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -63,14 +113,22 @@ class Statement {
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   Error error(std::string_view what) const {
-    return make_error(ErrorCode::kIo, fmt::format("relay database: {}: {}", what, sqlite3_errmsg(db_)));
+    return make_error(ErrorCode::kIo, fmt::format("relay database: {}: {}", what, sqlite3_errmsg(connection_.db)));
   }
 
  private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
+  Connection& connection_;
+  std::string sql_;
+  sqlite3_stmt* stmt_;
   int index_ = 0;
 };
+
+// Runs one statement without results (BEGIN, COMMIT, a PRAGMA) through the statement cache.
+Status run(Connection& c, const char* sql) {
+  Statement s(c, sql);
+  if (s.step() != SQLITE_DONE) return s.error(sql);
+  return {};
+}
 
 // "?, ?, ?" for an IN list.
 std::string placeholders(std::size_t n) {
@@ -91,25 +149,6 @@ MessageRecord read_message(const Statement& s) {
 }
 
 constexpr const char* kMessageColumns = "m.digest, m.message_id, m.sender, m.client, m.size, m.uploaded";
-
-// One SQLite connection and the mutex that serialises its users.
-struct Connection {
-  sqlite3* db = nullptr;
-  std::mutex mutex;
-  bool durable = true;  // the connection's synchronous setting: FULL (true) or NORMAL
-
-  ~Connection() { sqlite3_close_v2(db); }
-
-  Status exec(const char* sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-      Error e = make_error(ErrorCode::kIo, fmt::format("relay database: {}", message ? message : "error"));
-      sqlite3_free(message);
-      return e;
-    }
-    return {};
-  }
-};
 
 Status open_connection(Connection& c, const std::filesystem::path& path) {
   int rc = sqlite3_open_v2(path.c_str(), &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -135,7 +174,7 @@ class SqliteStore final : public Store {
 
   Status create_upload(const UploadRecord& u) override {
     return write(false, [&]() -> Status {
-      Statement s(writer_.db, "INSERT INTO uploads (id, client, sender_x25519, length, created) VALUES (?, ?, ?, ?, ?)");
+      Statement s(writer_, "INSERT INTO uploads (id, client, sender_x25519, length, created) VALUES (?, ?, ?, ?, ?)");
       s.bind(u.id).bind(u.client).bind(u.sender_x25519).bind(static_cast<std::int64_t>(u.length)).bind(u.created);
       if (s.step() != SQLITE_DONE) return s.error("create upload");
       return {};
@@ -144,7 +183,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<UploadRecord>> find_upload(const std::string& id) override {
     std::lock_guard lock(reader_.mutex);
-    Statement s(reader_.db, "SELECT id, client, sender_x25519, length, created FROM uploads WHERE id = ?");
+    Statement s(reader_, "SELECT id, client, sender_x25519, length, created FROM uploads WHERE id = ?");
     s.bind(id);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<UploadRecord>();
@@ -155,7 +194,7 @@ class SqliteStore final : public Store {
 
   Status delete_upload(const std::string& id) override {
     return write(false, [&]() -> Status {
-      Statement s(writer_.db, "DELETE FROM uploads WHERE id = ?");
+      Statement s(writer_, "DELETE FROM uploads WHERE id = ?");
       s.bind(id);
       if (s.step() != SQLITE_DONE) return s.error("delete upload");
       return {};
@@ -164,7 +203,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<std::string>> expired_uploads(std::int64_t before) override {
     std::lock_guard lock(reader_.mutex);
-    Statement s(reader_.db, "SELECT id FROM uploads WHERE created < ?");
+    Statement s(reader_, "SELECT id FROM uploads WHERE created < ?");
     s.bind(before);
     std::vector<std::string> out;
     int rc;
@@ -175,7 +214,7 @@ class SqliteStore final : public Store {
 
   Result<std::uint64_t> client_usage(const std::string& client) override {
     std::lock_guard lock(reader_.mutex);
-    Statement s(reader_.db,
+    Statement s(reader_,
                 "SELECT COALESCE((SELECT SUM(size) FROM messages WHERE client = ?1 AND removed = 0), 0) + "
                 "COALESCE((SELECT SUM(length) FROM uploads WHERE client = ?1), 0)");
     s.bind(client);
@@ -185,8 +224,8 @@ class SqliteStore final : public Store {
 
   Result<std::optional<MessageRecord>> find_stored(const std::string& digest, const std::string& message_id) override {
     std::lock_guard lock(reader_.mutex);
-    Statement s(reader_.db, fmt::format("SELECT {} FROM messages m WHERE m.digest = ? OR m.message_id = ? LIMIT 1",
-                                        kMessageColumns));
+    Statement s(reader_, fmt::format("SELECT {} FROM messages m WHERE m.digest = ? OR m.message_id = ? LIMIT 1",
+                                     kMessageColumns));
     s.bind(digest).bind(message_id);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<MessageRecord>();
@@ -197,8 +236,8 @@ class SqliteStore final : public Store {
   Result<CommitOutcome> commit_message(const MessageRecord& m, const std::string& upload_id) override {
     CommitOutcome outcome = CommitOutcome::kStored;
     Status written = write(true, [&]() -> Status {
-      Statement insert(writer_.db, "INSERT INTO messages (digest, message_id, sender, client, size, uploaded) "
-                                   "VALUES (?, ?, ?, ?, ?, ?)");
+      Statement insert(writer_, "INSERT INTO messages (digest, message_id, sender, client, size, uploaded) "
+                                "VALUES (?, ?, ?, ?, ?, ?)");
       insert.bind(m.digest).bind(m.message_id).bind(m.sender).bind(m.client);
       insert.bind(static_cast<std::int64_t>(m.size)).bind(m.uploaded);
       int rc = insert.step();
@@ -208,13 +247,13 @@ class SqliteStore final : public Store {
       }
       if (rc != SQLITE_DONE) return insert.error("store message");
       for (const std::string& r : m.recipients) {
-        Statement d(writer_.db, "INSERT OR IGNORE INTO deliveries (recipient, digest) VALUES (?, ?)");
+        Statement d(writer_, "INSERT OR IGNORE INTO deliveries (recipient, digest) VALUES (?, ?)");
         d.bind(r).bind(m.digest);
         if (d.step() != SQLITE_DONE) return d.error("store delivery");
       }
       MEDCRYPT_TRY(insert_audit({m.uploaded, "stored", m.client, m.digest, m.sender, join_fingerprints(m.recipients),
                                  m.size}));
-      Statement done(writer_.db, "DELETE FROM uploads WHERE id = ?");
+      Statement done(writer_, "DELETE FROM uploads WHERE id = ?");
       done.bind(upload_id);
       if (done.step() != SQLITE_DONE) return done.error("end upload");
       return {};
@@ -227,10 +266,10 @@ class SqliteStore final : public Store {
     std::vector<MessageRecord> out;
     if (recipients.empty()) return out;
     std::lock_guard lock(reader_.mutex);
-    Statement s(reader_.db, fmt::format("SELECT DISTINCT {} FROM deliveries d JOIN messages m ON m.digest = d.digest "
-                                        "WHERE d.recipient IN ({}) AND d.acked IS NULL AND m.removed = 0 "
-                                        "ORDER BY m.uploaded, m.digest LIMIT ?",
-                                        kMessageColumns, placeholders(recipients.size())));
+    Statement s(reader_, fmt::format("SELECT DISTINCT {} FROM deliveries d JOIN messages m ON m.digest = d.digest "
+                                     "WHERE d.recipient IN ({}) AND d.acked IS NULL AND m.removed = 0 "
+                                     "ORDER BY m.uploaded, m.digest LIMIT ?",
+                                     kMessageColumns, placeholders(recipients.size())));
     s.bind(recipients).bind(static_cast<std::int64_t>(limit));
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
@@ -242,9 +281,9 @@ class SqliteStore final : public Store {
                                                     const std::vector<std::string>& recipients) override {
     if (recipients.empty()) return std::optional<MessageRecord>();
     std::lock_guard lock(reader_.mutex);
-    Statement s(reader_.db, fmt::format("SELECT {} FROM messages m WHERE m.digest = ? AND m.removed = 0 AND EXISTS "
-                                        "(SELECT 1 FROM deliveries d WHERE d.digest = m.digest AND d.recipient IN ({}))",
-                                        kMessageColumns, placeholders(recipients.size())));
+    Statement s(reader_, fmt::format("SELECT {} FROM messages m WHERE m.digest = ? AND m.removed = 0 AND EXISTS "
+                                     "(SELECT 1 FROM deliveries d WHERE d.digest = m.digest AND d.recipient IN ({}))",
+                                     kMessageColumns, placeholders(recipients.size())));
     s.bind(digest).bind(recipients);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<MessageRecord>();
@@ -273,21 +312,21 @@ class SqliteStore final : public Store {
   Status write(bool durable, Body body) {
     std::lock_guard lock(writer_.mutex);
     if (writer_.durable != durable) {
-      MEDCRYPT_TRY(writer_.exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+      MEDCRYPT_TRY(run(writer_, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
       writer_.durable = durable;
     }
-    MEDCRYPT_TRY(writer_.exec("BEGIN IMMEDIATE"));
+    MEDCRYPT_TRY(run(writer_, "BEGIN IMMEDIATE"));
     Status done = body();
     if (!done) {
-      (void)writer_.exec("ROLLBACK");
+      (void)run(writer_, "ROLLBACK");
       return done;
     }
-    return writer_.exec("COMMIT");
+    return run(writer_, "COMMIT");
   }
 
   Status insert_audit(const AuditRecord& r) {
-    Statement s(writer_.db, "INSERT INTO audit (time, event, client, digest, sender, recipients, size) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement s(writer_, "INSERT INTO audit (time, event, client, digest, sender, recipients, size) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(r.time).bind(r.event).bind(r.client).bind(r.digest).bind(r.sender).bind(r.recipients);
     s.bind(static_cast<std::int64_t>(r.size));
     if (s.step() != SQLITE_DONE) return s.error("audit");
@@ -297,10 +336,10 @@ class SqliteStore final : public Store {
   Result<AckOutcome> mark_delivered(const std::string& digest, const std::vector<std::string>& recipients,
                                     const std::string& client, std::int64_t now) {
     AckOutcome out;
-    Statement found(writer_.db, fmt::format("SELECT m.sender, m.size FROM messages m WHERE m.digest = ? AND m.removed = 0 "
-                                     "AND EXISTS (SELECT 1 FROM deliveries d WHERE d.digest = m.digest "
-                                     "AND d.recipient IN ({}))",
-                                     placeholders(recipients.size())));
+    Statement found(writer_, fmt::format("SELECT m.sender, m.size FROM messages m WHERE m.digest = ? AND m.removed = 0 "
+                                         "AND EXISTS (SELECT 1 FROM deliveries d WHERE d.digest = m.digest "
+                                         "AND d.recipient IN ({}))",
+                                         placeholders(recipients.size())));
     found.bind(digest).bind(recipients);
     int rc = found.step();
     if (rc == SQLITE_DONE) return out;
@@ -308,9 +347,9 @@ class SqliteStore final : public Store {
     out.found = true;
     const std::string sender = found.text(0);
     const auto size = static_cast<std::uint64_t>(found.integer(1));
-    Statement mark(writer_.db, fmt::format("UPDATE deliveries SET acked = ? WHERE digest = ? AND acked IS NULL "
-                                    "AND recipient IN ({}) RETURNING recipient",
-                                    placeholders(recipients.size())));
+    Statement mark(writer_, fmt::format("UPDATE deliveries SET acked = ? WHERE digest = ? AND acked IS NULL "
+                                        "AND recipient IN ({}) RETURNING recipient",
+                                        placeholders(recipients.size())));
     mark.bind(now).bind(digest).bind(recipients);
     std::vector<std::string> acked;
     while ((rc = mark.step()) == SQLITE_ROW) acked.push_back(mark.text(0));
@@ -318,11 +357,11 @@ class SqliteStore final : public Store {
     if (!acked.empty()) {
       MEDCRYPT_TRY(insert_audit({now, "acknowledged", client, digest, sender, join_fingerprints(acked), size}));
     }
-    Statement pending(writer_.db, "SELECT COUNT(*) FROM deliveries WHERE digest = ? AND acked IS NULL");
+    Statement pending(writer_, "SELECT COUNT(*) FROM deliveries WHERE digest = ? AND acked IS NULL");
     pending.bind(digest);
     if (pending.step() != SQLITE_ROW) return pending.error("acknowledge");
     if (pending.integer(0) == 0) {
-      Statement remove(writer_.db, "UPDATE messages SET removed = 1 WHERE digest = ?");
+      Statement remove(writer_, "UPDATE messages SET removed = 1 WHERE digest = ?");
       remove.bind(digest);
       if (remove.step() != SQLITE_DONE) return remove.error("acknowledge");
       out.all_delivered = true;

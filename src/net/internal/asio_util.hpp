@@ -50,4 +50,9 @@ asio::awaitable<std::invoke_result_t<Fn&>> run_blocking(asio::thread_pool& pool,
 // multi-gigabyte container passes through a fixed window.
 inline constexpr std::size_t kBodyChunk = 256 * 1024;
 
+// Free space in the read buffer while a body streams in. Beast reads at most the buffer's free capacity
+// (512 bytes in a fresh buffer, and a buffer that is consumed as it fills never grows), so a body read
+// through a small buffer takes one SSL_read per 512 bytes. 64 KiB is Beast's own cap on one read.
+inline constexpr std::size_t kBodyReadBuffer = 64 * 1024;
+
 }  // namespace medcrypt::net::internal
