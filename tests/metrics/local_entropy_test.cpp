@@ -16,7 +16,6 @@
 namespace medcrypt::test {
 namespace {
 
-const std::string kReference = std::string(MEDCRYPT_SOURCE_DIR) + "/tests/metrics/metrics_reference.py";
 
 TEST(LocalEntropy, BlocksAreDistinctWholeAndInsideTheirFrame) {
   const auto blocks = metrics::choose_blocks(300, 200, 4, 30, 44, 9);
@@ -59,12 +58,7 @@ TEST(LocalEntropy, MomentsMatchFiftyDigitArithmetic) {
   const std::uint32_t symbols[] = {256, 4096, 65536};
   for (std::uint32_t l : symbols) request["moments"].push_back({{"symbols", l}, {"block_pixels", 1936}});
   ScratchDir dir;
-  std::ofstream(dir / "request.json") << request.dump();
-  const ProcessResult run = run_command(system_python() + " " + shell_quote(kReference) + " " +
-                                        shell_quote((dir / "request.json").string()) + " " +
-                                        shell_quote((dir / "answer.json").string()));
-  ASSERT_EQ(run.exit_code, 0) << run.out;
-  const nlohmann::json answer = nlohmann::json::parse(std::ifstream(dir / "answer.json"));
+  const nlohmann::json answer = run_reference(request, dir);
   for (std::size_t i = 0; i < std::size(symbols); ++i) {
     SCOPED_TRACE(symbols[i]);
     const metrics::EntropyMoments m = metrics::uniform_block_entropy_moments(symbols[i], 1936);

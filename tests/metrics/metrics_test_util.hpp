@@ -2,12 +2,15 @@
 #pragma once
 
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "image/image.hpp"
+#include "support/test_support.hpp"
 
 namespace medcrypt::test {
 
@@ -35,6 +38,18 @@ inline ::testing::AssertionResult close(double a, double b, double rel, double a
   if (std::abs(a - b) <= tolerance) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << a << " vs " << b << " (difference " << std::abs(a - b) << ", tolerance "
                                        << tolerance << ")";
+}
+
+// Asks tests/metrics/metrics_reference.py (numpy, scipy, scikit-image, mpmath) for the answers to a
+// request, through files in dir.
+inline nlohmann::json run_reference(const nlohmann::json& request, const ScratchDir& dir) {
+  const std::string script = std::string(MEDCRYPT_SOURCE_DIR) + "/tests/metrics/metrics_reference.py";
+  std::ofstream(dir / "request.json") << request.dump();
+  const ProcessResult run = run_command(system_python() + " " + shell_quote(script) + " " +
+                                        shell_quote((dir / "request.json").string()) + " " +
+                                        shell_quote((dir / "answer.json").string()));
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  return nlohmann::json::parse(std::ifstream(dir / "answer.json"));
 }
 
 }  // namespace medcrypt::test

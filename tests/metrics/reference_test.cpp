@@ -24,7 +24,6 @@
 namespace medcrypt::test {
 namespace {
 
-const std::string kReference = std::string(MEDCRYPT_SOURCE_DIR) + "/tests/metrics/metrics_reference.py";
 constexpr double kExact = 1e-9;
 constexpr double kSsim = 1e-4;
 
@@ -48,15 +47,6 @@ nlohmann::json stats_request(const std::string& name, const image::Geometry& g, 
   nlohmann::json pairs = nlohmann::json::object();
   for (metrics::Direction d : metrics::kDirections) pairs[std::string(metrics::direction_name(d))] = positions(sample.pairs[d]);
   return {{"image", name}, {"pairs", pairs}, {"blocks", positions(sample.blocks)}, {"block_side", 44}};
-}
-
-nlohmann::json run_reference(const nlohmann::json& request, const ScratchDir& dir) {
-  std::ofstream(dir / "request.json") << request.dump();
-  const ProcessResult run = run_command(system_python() + " " + shell_quote(kReference) + " " +
-                                        shell_quote((dir / "request.json").string()) + " " +
-                                        shell_quote((dir / "answer.json").string()));
-  EXPECT_EQ(run.exit_code, 0) << run.out;
-  return nlohmann::json::parse(std::ifstream(dir / "answer.json"));
 }
 
 // Reference nulls mean "undefined": NaN here, or infinity for the PSNR of identical images.

@@ -14,7 +14,6 @@
 namespace medcrypt::test {
 namespace {
 
-const std::string kReference = std::string(MEDCRYPT_SOURCE_DIR) + "/tests/metrics/metrics_reference.py";
 
 // Wu, Noonan and Agaian (2011), Tables: NPCR* and UACI* for 8-bit images at alpha 0.05, 0.01, 0.001.
 struct WuTable {
@@ -74,12 +73,7 @@ TEST(CriticalValues, MatchScipyForEveryDepthAndSize) {
                         {65535, 2048 * 2048}, {65535, 64 * 64}};
   for (const Case& c : cases) request["critical"].push_back({{"max_value", c.max_value}, {"samples", c.samples}});
   ScratchDir dir;
-  std::ofstream(dir / "request.json") << request.dump();
-  const ProcessResult run = run_command(system_python() + " " + shell_quote(kReference) + " " +
-                                        shell_quote((dir / "request.json").string()) + " " +
-                                        shell_quote((dir / "answer.json").string()));
-  ASSERT_EQ(run.exit_code, 0) << run.out;
-  const nlohmann::json answer = nlohmann::json::parse(std::ifstream(dir / "answer.json"));
+  const nlohmann::json answer = run_reference(request, dir);
   ASSERT_EQ(answer["critical"].size(), std::size(cases));
   for (std::size_t k = 0; k < std::size(cases); ++k) {
     const nlohmann::json& ref = answer["critical"][k];
