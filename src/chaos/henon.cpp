@@ -3,13 +3,22 @@
 #include <cmath>
 
 namespace medcrypt::chaos {
+namespace {
+
+// One step of the map, in the documented evaluation order (henon.hpp). Every loop below takes it on
+// local variables, so the state stays in registers.
+inline void step(double& x, double& y, double a, double b) {
+  const double xn = (1.0 + y) - (a * x) * x;
+  y = b * x;
+  x = xn;
+}
+
+}  // namespace
 
 HenonStream::HenonStream(const HenonParams& p) : a_(p.a), b_(p.b), x_(p.x0), y_(p.y0) {
   double x = x_, y = y_;
   for (std::uint32_t i = 0; i < p.warmup; ++i) {
-    double xn = (1.0 + y) - (a_ * x) * x;
-    y = b_ * x;
-    x = xn;
+    step(x, y, a_, b_);
   }
   x_ = x;
   y_ = y;
@@ -26,16 +35,12 @@ void HenonStream::fill(std::span<std::uint16_t> out) {
   const double a = a_, b = b_;
   double x = x_, y = y_;
   for (; i + 2 <= out.size(); i += 2) {
-    double xn = (1.0 + y) - (a * x) * x;
-    y = b * x;
-    x = xn;
+    step(x, y, a, b);
     out[i] = quantise(x);
     out[i + 1] = quantise(y);
   }
   if (i < out.size()) {
-    double xn = (1.0 + y) - (a * x) * x;
-    y = b * x;
-    x = xn;
+    step(x, y, a, b);
     out[i] = quantise(x);
     pending_word_ = quantise(y);
     pending_ = true;
@@ -61,9 +66,7 @@ double HenonStream::lyapunov(std::uint32_t steps) const {
     sum += std::log(norm);
     u /= norm;
     w /= norm;
-    double xn = (1.0 + y) - (a_ * x) * x;
-    y = b_ * x;
-    x = xn;
+    step(x, y, a_, b_);
   }
   return steps == 0 ? 0.0 : sum / steps;
 }
