@@ -21,5 +21,8 @@ void add_receive_command(CLI::App& app, Outcome& outcome);
 void add_stats_command(CLI::App& app, Outcome& outcome);
 void add_compare_command(CLI::App& app, Outcome& outcome);
 void add_analyze_command(CLI::App& app, Outcome& outcome);
+// `train` records its command line in the weights it writes.
+void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv);
+void add_eval_command(CLI::App& app, Outcome& outcome);
 
 }  // namespace medcrypt::cli

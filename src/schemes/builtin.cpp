@@ -1,3 +1,4 @@
+#include "schemes/ae_aes.hpp"
 #include "schemes/aead_scheme.hpp"
 #include "schemes/chaos_henon.hpp"
 #include "schemes/scheme.hpp"
@@ -6,6 +7,7 @@ namespace medcrypt::schemes {
 
 void register_builtin_schemes(SchemeRegistry& registry) {
   registry.add(aead_scheme_info(), make_aead_scheme);
+  registry.add(ae_aes_info(), make_ae_aes);
   registry.add(chaos_henon_info(), make_chaos_henon);
   registry.add(chaos_henon_paper_info(), make_chaos_henon_paper);
 }

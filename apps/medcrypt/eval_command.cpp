@@ -1,0 +1,183 @@
+// medcrypt eval autoencoder | denoise: how well the ae-aes autoencoder rebuilds images (the held-out test
+// split of a dataset, and any image files given), and how it copes with noisy input (paper 002 Table 6).
+// Images go through the scheme's own path (tiling, latent precision, rounding to the original bit depth).
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "image/image_file.hpp"
+#include "metrics/image_compare.hpp"
+#include "nn/dataset.hpp"
+#include "nn/image_codec.hpp"
+#include "nn/noise.hpp"
+#include "schemes/ae_aes.hpp"
+
+namespace medcrypt::cli {
+namespace {
+
+struct EvalArgs {
+  std::vector<std::string> data;
+  std::vector<std::string> images;
+  std::string model;
+  int channels = 3;
+  double test_fraction = 0.1;
+  std::uint64_t seed = 1;
+  std::size_t limit = 0;
+  std::uint32_t min_side = 48;
+  bool f16 = false;
+  bool json = false;
+};
+
+struct Quality {
+  double ssim = 0, mse = 0;  // MSE on [0, 1]
+};
+
+Result<Quality> quality(const image::Image& a, const image::Image& b) {
+  MEDCRYPT_ASSIGN_OR_RETURN(metrics::ImageComparison c, metrics::compare_images(a, b));
+  const double max = c.max_value;
+  return Quality{c.overall.ssim, c.overall.error.mse / (max * max)};
+}
+
+Result<image::Image> round_trip(const nn::Autoencoder& model, const image::Image& img, bool f16) {
+  MEDCRYPT_ASSIGN_OR_RETURN(std::vector<float> latent, nn::encode_image(model, img));
+  if (f16) {
+    MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::uint16_t> half, nn::to_float16(latent));
+    MEDCRYPT_ASSIGN_OR_RETURN(latent, nn::from_float16(half));
+  }
+  return nn::decode_image(model, latent, img.geometry());
+}
+
+Result<nn::Autoencoder> load_model(const EvalArgs& args, int channels) {
+  const std::filesystem::path path = args.model.empty() ? schemes::ae_aes_model_path(channels) : std::filesystem::path(args.model);
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::Autoencoder model, nn::Autoencoder::load(path));
+  if (model.channels() != channels) {
+    return make_error(ErrorCode::kUsage, path.string() + " is a " + model.arch() + " model, the images have " +
+                                             std::to_string(channels) + " channel(s)");
+  }
+  return model;
+}
+
+Result<nn::Dataset> test_split(const EvalArgs& args) {
+  nn::DatasetOptions data;
+  for (const auto& d : args.data) data.sources.emplace_back(d);
+  data.channels = args.channels;
+  data.min_side = args.min_side;
+  data.test_fraction = args.test_fraction;
+  data.seed = args.seed;
+  data.limit = args.limit;
+  return nn::load_dataset(data);
+}
+
+Status run_autoencoder(const EvalArgs& args) {
+  nlohmann::json out = {{"test_split", nullptr}, {"images", nlohmann::json::array()}, {"latent", args.f16 ? "f16" : "f32"}};
+  if (!args.data.empty()) {
+    MEDCRYPT_ASSIGN_OR_RETURN(nn::Dataset data, test_split(args));
+    if (data.test.empty()) return make_error(ErrorCode::kUsage, "eval: the test split is empty");
+    MEDCRYPT_ASSIGN_OR_RETURN(nn::Autoencoder model, load_model(args, args.channels));
+    Quality sum;
+    for (const auto& img : data.test) {
+      MEDCRYPT_ASSIGN_OR_RETURN(image::Image decoded, round_trip(model, img, args.f16));
+      MEDCRYPT_ASSIGN_OR_RETURN(Quality q, quality(img, decoded));
+      sum.ssim += q.ssim;
+      sum.mse += q.mse;
+    }
+    const double n = static_cast<double>(data.test.size());
+    out["test_split"] = {{"images", data.test.size()}, {"seed", args.seed}, {"test_fraction", args.test_fraction},
+                         {"model", model.digest_hex()}, {"ssim", sum.ssim / n}, {"mse", sum.mse / n}};
+    if (!args.json) {
+      fmt::print("test split: {} images, mean SSIM {:.4f}, mean MSE {:.6f} (on [0,1]), latent {}\n", data.test.size(),
+                 sum.ssim / n, sum.mse / n, args.f16 ? "f16" : "f32");
+    }
+  }
+  for (const auto& file : args.images) {
+    auto loaded = image::read_image_file(file);
+    if (!loaded) return make_error(loaded.error().code, file + ": " + loaded.error().message);
+    const image::Image& img = loaded->image;
+    MEDCRYPT_TRY(nn::check_codec_geometry(img.geometry()));
+    MEDCRYPT_ASSIGN_OR_RETURN(nn::Autoencoder model, load_model(args, img.geometry().samples));
+    MEDCRYPT_ASSIGN_OR_RETURN(image::Image decoded, round_trip(model, img, args.f16));
+    MEDCRYPT_ASSIGN_OR_RETURN(Quality q, quality(img, decoded));
+    const auto& g = img.geometry();
+    out["images"].push_back({{"file", file}, {"width", g.width}, {"height", g.height}, {"frames", g.frames},
+                             {"samples", g.samples}, {"bits", g.bits_stored}, {"ssim", q.ssim}, {"mse", q.mse}});
+    if (!args.json) {
+      fmt::print("{}: {}x{}x{} {}-bit, SSIM {:.4f}, MSE {:.6f}\n", file, g.width, g.height, g.samples, g.bits_stored,
+                 q.ssim, q.mse);
+    }
+  }
+  if (args.data.empty() && args.images.empty()) return make_error(ErrorCode::kUsage, "eval: give --data or images");
+  if (args.json) fmt::print("{}\n", out.dump(2));
+  return {};
+}
+
+Status run_denoise(const EvalArgs& args) {
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::Dataset data, test_split(args));
+  if (data.test.empty()) return make_error(ErrorCode::kUsage, "eval: the test split is empty");
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::Autoencoder model, load_model(args, args.channels));
+  nlohmann::json rows = nlohmann::json::array();
+  if (!args.json) {
+    fmt::print("{} test images; SSIM and MSE (on [0,1]) against the clean original\n", data.test.size());
+    fmt::print("{:<32} {:>12} {:>12} {:>14} {:>14}\n", "noise", "noisy SSIM", "noisy MSE", "decoded SSIM", "decoded MSE");
+  }
+  for (const nn::NoiseSpec& noise : nn::paper_noises()) {
+    Quality noisy_sum, decoded_sum;
+    for (std::size_t i = 0; i < data.test.size(); ++i) {
+      const image::Image& img = data.test[i];
+      const image::Image noisy = nn::add_noise(img, noise, args.seed * 1000003 + i);
+      MEDCRYPT_ASSIGN_OR_RETURN(image::Image decoded, round_trip(model, noisy, args.f16));
+      MEDCRYPT_ASSIGN_OR_RETURN(Quality qn, quality(img, noisy));
+      MEDCRYPT_ASSIGN_OR_RETURN(Quality qd, quality(img, decoded));
+      noisy_sum.ssim += qn.ssim;
+      noisy_sum.mse += qn.mse;
+      decoded_sum.ssim += qd.ssim;
+      decoded_sum.mse += qd.mse;
+    }
+    const double n = static_cast<double>(data.test.size());
+    rows.push_back({{"noise", nn::describe(noise)}, {"noisy_ssim", noisy_sum.ssim / n}, {"noisy_mse", noisy_sum.mse / n},
+                    {"decoded_ssim", decoded_sum.ssim / n}, {"decoded_mse", decoded_sum.mse / n}});
+    if (!args.json) {
+      fmt::print("{:<32} {:>12.4f} {:>12.6f} {:>14.4f} {:>14.6f}\n", nn::describe(noise), noisy_sum.ssim / n,
+                 noisy_sum.mse / n, decoded_sum.ssim / n, decoded_sum.mse / n);
+    }
+  }
+  if (args.json) fmt::print("{}\n", nlohmann::json{{"images", data.test.size()}, {"model", model.digest_hex()}, {"rows", rows}}.dump(2));
+  return {};
+}
+
+void add_common(CLI::App* cmd, EvalArgs& args) {
+  cmd->add_option("--model", args.model, "Weights file (default: the shipped ae-aes model for the channels)");
+  cmd->add_option("--channels", args.channels, "Channels of the --data images: 1 or 3")->capture_default_str()->check(CLI::IsMember({1, 3}));
+  cmd->add_option("--seed", args.seed, "Seed of the train/test split (as given to train)")->capture_default_str();
+  cmd->add_option("--test-fraction", args.test_fraction, "Share held out (as given to train)")->capture_default_str();
+  cmd->add_option("--limit", args.limit, "At most this many images before the split (as given to train)")->capture_default_str();
+  cmd->add_option("--min-side", args.min_side, "Enlarge smaller images to this side (train's --patch)")->capture_default_str();
+  cmd->add_flag("--f16", args.f16, "Send the latent as float16");
+  cmd->add_flag("--json", args.json, "Print JSON");
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app, Outcome& outcome) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* eval = app.add_subcommand("eval", "Evaluate medcrypt's neural networks");
+  eval->require_subcommand(1);
+  CLI::App* ae = eval->add_subcommand("autoencoder", "SSIM and MSE of decoded against original images");
+  ae->add_option("--data", args->data, "Dataset (folders, .npz) whose held-out test split is measured (repeatable)");
+  ae->add_option("images", args->images, "Image files measured one by one");
+  add_common(ae, *args);
+  ae->callback([args, &outcome] {
+    Status s = run_autoencoder(*args);
+    if (!s) outcome.fail(s.error());
+  });
+  CLI::App* dn = eval->add_subcommand("denoise", "Paper 002 Table 6: noisy input against decoded output");
+  dn->add_option("--data", args->data, "Dataset whose held-out test split is measured (repeatable)")->required();
+  add_common(dn, *args);
+  dn->callback([args, &outcome] {
+    Status s = run_denoise(*args);
+    if (!s) outcome.fail(s.error());
+  });
+}
+
+}  // namespace medcrypt::cli

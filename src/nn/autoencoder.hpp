@@ -1,0 +1,68 @@
+// The autoencoder of paper 002 (Table 2, Figure 4), behind a plain interface: no torch type leaks out,
+// and torch itself is only loaded when a network is first made (nn/backend.hpp).
+//
+//   encoder: Conv 3x3 64, ReLU - MaxPool 2x2 - Conv 3x3 64, ReLU - Conv 3x3 32, ReLU - dense 3
+//   decoder: dense 3 - ConvTranspose 3x3 32, ReLU - Upsample 2x (nearest) - ConvTranspose 3x3 64,
+//            ReLU - ConvTranspose 3x3 64, ReLU - dense C, sigmoid
+//
+// "dense" is a Dense layer applied to every pixel, i.e. a 1x1 convolution. A 224x224xC tile becomes a
+// 112x112x3 float latent. C is 3 (RGB, "ae-aes-rgb") or 1 (the grey variant, "ae-aes-gray"). The network
+// is fully convolutional; medcrypt feeds it 224x224 tiles (image_codec.hpp), any even size works.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "nn/weights_file.hpp"
+
+namespace medcrypt::nn {
+
+inline constexpr int kLatentChannels = 3;
+inline constexpr std::uint32_t kArchVersion = 1;
+
+// "ae-aes-gray" (1 channel) or "ae-aes-rgb" (3)
+inline std::string autoencoder_arch(int channels) { return channels == 1 ? "ae-aes-gray" : "ae-aes-rgb"; }
+
+// Debian's torch runs ConvTranspose2d on the reference BLAS, ~40x slower here than a Conv2d. A stride-1
+// transposed convolution is the same function as a convolution with the kernel flipped and its in/out
+// channels swapped, so the decoder runs that way by default; kConvTranspose2d is kept for the test that
+// proves the two agree and for the benchmark that measures the difference.
+enum class TransposedConv { kFlippedConv2d, kConvTranspose2d };
+
+class Autoencoder {
+ public:
+  // Fresh weights, initialised from `seed` (torch's default initialisation).
+  static Result<Autoencoder> fresh(int channels, std::uint64_t seed);
+  // Refuses weights whose architecture, version, tensor names or shapes are not this network's.
+  static Result<Autoencoder> from_weights(const Weights& weights);
+  static Result<Autoencoder> load(const std::filesystem::path& path);
+
+  int channels() const;
+  std::string arch() const { return autoencoder_arch(channels()); }
+  const std::string& digest_hex() const;  // of the weights it was loaded from; empty for fresh ones
+  Weights weights(const std::string& training_json = "{}") const;
+  void set_transposed_conv(TransposedConv mode);
+
+  // `count` tiles of channels() x height x width values in [0, 1] (planar, row-major), height and width
+  // even -> count x 3 x height/2 x width/2 latent values.
+  Result<std::vector<float>> encode(std::span<const float> tiles, int count, int height, int width) const;
+  // count x 3 x height x width latent values -> count x channels() x 2height x 2width values in [0, 1].
+  Result<std::vector<float>> decode(std::span<const float> latent, int count, int height, int width) const;
+
+  struct Impl;
+
+ private:
+  explicit Autoencoder(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+// IEEE binary16 <-> float32 (round to nearest even), for latents sent as float16.
+Result<std::vector<std::uint16_t>> to_float16(std::span<const float> values);
+Result<std::vector<float>> from_float16(std::span<const std::uint16_t> values);
+
+}  // namespace medcrypt::nn

@@ -1,0 +1,48 @@
+// The seam between medcrypt and libtorch. libtorch costs ~0.9 s and ~150 MB at process start (its
+// operator registry), so it lives in a module, libmedcrypt_torch.so (src/nn/torch/), loaded with dlopen
+// the first time a network is needed: `medcrypt info` or `send` never pay for it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/result.hpp"
+#include "nn/autoencoder.hpp"
+#include "nn/training.hpp"
+
+namespace medcrypt::nn {
+
+// One autoencoder's weights inside torch.
+class Network {
+ public:
+  virtual ~Network() = default;
+  virtual int channels() const = 0;
+  // Copies the tensors in; refuses unknown names and wrong shapes.
+  virtual Status load(const Weights& weights) = 0;
+  virtual Weights weights() const = 0;  // arch, version and tensors; no training record or digest
+  virtual void set_transposed_conv(TransposedConv mode) = 0;
+  virtual Result<std::vector<float>> encode(std::span<const float> tiles, int count, int height, int width) = 0;
+  virtual Result<std::vector<float>> decode(std::span<const float> latent, int count, int height, int width) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Result<std::unique_ptr<Network>> create(int channels, std::uint64_t seed) const = 0;
+  // `initial` (optional) are the weights to start from; `checkpoint` gets each epoch's weights.
+  virtual Result<TrainReport> train(const std::vector<image::Image>& images, const TrainOptions& options,
+                                    const Weights* initial, const ProgressFn& progress,
+                                    const CheckpointFn& checkpoint) const = 0;
+  virtual std::vector<std::uint16_t> to_float16(std::span<const float> values) const = 0;
+  virtual std::vector<float> from_float16(std::span<const std::uint16_t> values) const = 0;
+};
+
+// Loads the module once ($MEDCRYPT_TORCH_MODULE, else the one built beside medcrypt); a clear error if absent.
+Result<const Backend*> torch_backend();
+
+}  // namespace medcrypt::nn
+
+// What the module exports.
+extern "C" const medcrypt::nn::Backend* medcrypt_torch_backend();

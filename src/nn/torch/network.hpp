@@ -1,0 +1,67 @@
+// The torch module behind nn::Network (inference in network.cpp, training in training.cpp).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "nn/backend.hpp"
+
+namespace medcrypt::nn {
+
+// A stride-1 transposed convolution; its weight has ConvTranspose2d's layout [in, out, k, k].
+class TransposedConv2dImpl : public torch::nn::Module {
+ public:
+  TransposedConv2dImpl(int in, int out, int kernel);
+  torch::Tensor forward(const torch::Tensor& x);
+  TransposedConv mode = TransposedConv::kFlippedConv2d;
+
+ private:
+  int kernel_;
+  torch::Tensor weight_, bias_;
+};
+TORCH_MODULE(TransposedConv2d);
+
+class AutoencoderNetImpl : public torch::nn::Module {
+ public:
+  explicit AutoencoderNetImpl(int channels);
+  torch::Tensor encode(torch::Tensor x);
+  torch::Tensor decode(torch::Tensor z);
+  torch::Tensor forward(const torch::Tensor& x) { return decode(encode(x)); }
+  void set_transposed_conv(TransposedConv mode);
+  int channels;
+
+ private:
+  torch::nn::Conv2d enc1_, enc2_, enc3_, enc_dense_, dec_dense_, out_;
+  TransposedConv2d dec1_, dec2_, dec3_;
+};
+TORCH_MODULE(AutoencoderNet);
+
+// Fresh weights from `seed`, or a copy of `weights` (names and shapes checked).
+Result<AutoencoderNet> make_net(int channels, std::uint64_t seed);
+Status load_weights(AutoencoderNet& net, const Weights& weights);
+Weights net_weights(AutoencoderNet& net);
+
+Result<TrainReport> train_net(const std::vector<image::Image>& images, const TrainOptions& options,
+                              const Weights* initial, const ProgressFn& progress, const CheckpointFn& checkpoint);
+
+template <typename T>
+struct AsResult {
+  using type = Result<T>;
+};
+template <typename T>
+struct AsResult<Result<T>> {
+  using type = Result<T>;
+};
+
+// c10 exceptions become Errors here, so nothing outside the module sees them. `f` returns T or Result<T>.
+template <typename F>
+auto torch_call(const char* what, F&& f) -> typename AsResult<decltype(f())>::type {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    if (auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+    return make_error(ErrorCode::kInternal, std::string(what) + ": " + message);
+  }
+}
+
+}  // namespace medcrypt::nn
