@@ -5,7 +5,6 @@
 #include <map>
 #include <numeric>
 #include <random>
-#include <regex>
 
 #include <zip.h>
 
@@ -74,15 +73,27 @@ Result<std::vector<std::size_t>> npy_shape(const std::string& header, const std:
   if (header.find("'fortran_order': False") == std::string::npos) {
     return make_error(ErrorCode::kUnsupported, name + ": Fortran-ordered arrays are not read");
   }
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('shape':\s*\(([0-9,\s]*)\))"))) {
+  const auto key = header.find("'shape'");
+  const auto open = header.find('(', key), close = header.find(')', open);
+  if (key == std::string::npos || open == std::string::npos || close == std::string::npos) {
     return make_error(ErrorCode::kInvalidImage, name + ": no shape in the .npy header");
   }
   std::vector<std::size_t> shape;
-  const std::string dims = m[1];
-  const std::regex number("[0-9]+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    shape.push_back(std::stoull(it->str()));
+  std::size_t value = 0;
+  bool digits = false;
+  for (std::size_t i = open + 1; i <= close; ++i) {
+    const char c = header[i];
+    if (c >= '0' && c <= '9') {
+      if (value > (std::size_t{1} << 40)) return make_error(ErrorCode::kLimits, name + ": absurd shape");
+      value = value * 10 + static_cast<std::size_t>(c - '0');
+      digits = true;
+    } else if (c == ',' || c == ')') {
+      if (digits) shape.push_back(value);
+      value = 0;
+      digits = false;
+    } else if (c != ' ') {
+      return make_error(ErrorCode::kInvalidImage, name + ": malformed shape in the .npy header");
+    }
   }
   return shape;
 }
