@@ -1,6 +1,7 @@
 // medcrypt eval autoencoder | denoise: how well the ae-aes autoencoder rebuilds images (the held-out test
 // split of a dataset, and any image files given), and how it copes with noisy input (paper 002 Table 6).
 // Images go through the scheme's own path (tiling, latent precision, rounding to the original bit depth).
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
@@ -49,13 +50,17 @@ Result<image::Image> round_trip(const nn::Autoencoder& model, const image::Image
   return nn::decode_image(model, latent, img.geometry());
 }
 
+// Loaded once per channel count: a command measuring many files reads each model once.
 Result<nn::Autoencoder> load_model(const EvalArgs& args, int channels) {
+  static std::map<int, nn::Autoencoder> loaded;
+  if (auto it = loaded.find(channels); it != loaded.end()) return it->second;
   const std::filesystem::path path = args.model.empty() ? schemes::ae_aes_model_path(channels) : std::filesystem::path(args.model);
   MEDCRYPT_ASSIGN_OR_RETURN(nn::Autoencoder model, nn::Autoencoder::load(path));
   if (model.channels() != channels) {
     return make_error(ErrorCode::kUsage, path.string() + " is a " + model.arch() + " model, the images have " +
                                              std::to_string(channels) + " channel(s)");
   }
+  loaded.emplace(channels, model);
   return model;
 }
 

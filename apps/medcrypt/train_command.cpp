@@ -56,7 +56,6 @@ Status run(TrainArgs& args) {
     bar->update(p.step, fmt::format("loss {:.5f}, all epochs ETA {:.0f}s", p.loss, p.eta_s));
     if (p.step == p.steps) bar->finish();
   };
-  nn::TrainReport last;
   MEDCRYPT_ASSIGN_OR_RETURN(nn::TrainReport report, nn::train_autoencoder(dataset.train, o, progress));
   for (const auto& e : report.epochs) {
     fmt::print("epoch {:>3}: train loss {:.6f}, validation loss {:.6f}, {:.1f} s\n", e.epoch, e.train_loss,

@@ -32,6 +32,17 @@ inline std::uint16_t sample_value(std::uint32_t word, const image::Geometry& geo
   return static_cast<std::uint16_t>((word & geometry.max_value()) ^ sign_flip);
 }
 
+// The inverse: the stored word for a value in [0, 2^bits - 1], signed words sign-extended to bits
+// allocated, as DICOM readers expect.
+inline std::uint32_t stored_word(std::uint32_t value, const image::Geometry& geometry) {
+  if (!geometry.is_signed) return value;
+  const std::uint32_t sign_bit = 1u << (geometry.bits_stored - 1);
+  std::uint32_t word = value ^ sign_bit;
+  const std::uint32_t word_mask = (1u << geometry.bits_allocated) - 1u;
+  if (word & sign_bit) word |= ~geometry.max_value() & word_mask;
+  return word;
+}
+
 // One channel per sample (1 for grey and palette indices, 3 for colour), every frame included.
 std::vector<Channel> split_channels(const image::Image& image);
 

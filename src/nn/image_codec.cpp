@@ -32,15 +32,6 @@ std::vector<Tile> frame_tiles(const image::Geometry& g) {
   return tiles;
 }
 
-std::uint32_t stored_word(std::uint32_t value, const image::Geometry& g) {
-  std::uint32_t word = value;
-  if (g.is_signed) {
-    word ^= 1u << (g.bits_stored - 1);                                  // back from offset binary
-    if (word & (1u << (g.bits_stored - 1))) word |= ~g.max_value() & 0xFFFFu;  // sign-extend the word
-  }
-  return word;
-}
-
 }  // namespace
 
 Status check_codec_geometry(const image::Geometry& g) {
@@ -132,7 +123,7 @@ Result<image::Image> decode_image(const Autoencoder& model, std::span<const floa
             const std::size_t row = f * pixels + std::size_t{tile.y + y} * g.width + tile.x;
             for (std::uint32_t x = 0; x < w; ++x) {
               const float v = std::clamp(src[x], 0.0f, 1.0f) * max;
-              image.set_word((row + x) * g.samples + c, stored_word(static_cast<std::uint32_t>(std::lround(v)), g));
+              image.set_word((row + x) * g.samples + c, metrics::stored_word(static_cast<std::uint32_t>(std::lround(v)), g));
             }
           }
         }

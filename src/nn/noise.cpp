@@ -28,7 +28,6 @@ image::Image add_noise(const image::Image& image, const NoiseSpec& n, std::uint6
   image::Image out = image;
   const image::Geometry& g = image.geometry();
   const double max = g.max_value();
-  const std::uint32_t sign_flip = g.is_signed ? 1u << (g.bits_stored - 1) : 0u;
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0.0, std::sqrt(n.amount));
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -44,9 +43,7 @@ image::Image add_noise(const image::Image& image, const NoiseSpec& n, std::uint6
       }
       case Noise::kPoisson: y = std::poisson_distribution<long>(x * max)(rng) / max; break;
     }
-    std::uint32_t word = static_cast<std::uint32_t>(std::lround(std::clamp(y, 0.0, 1.0) * max)) ^ sign_flip;
-    if (g.is_signed && (word & sign_flip)) word |= ~g.max_value() & 0xFFFFu;
-    out.set_word(i, word);
+    out.set_word(i, metrics::stored_word(static_cast<std::uint32_t>(std::lround(std::clamp(y, 0.0, 1.0) * max)), g));
   }
   return out;
 }

@@ -21,7 +21,6 @@ Result<TrainReport> train_autoencoder(const std::vector<image::Image>& images, c
   MEDCRYPT_ASSIGN_OR_RETURN(TrainReport report, backend->train(images, options, initial ? &*initial : nullptr, progress, [&](Weights& w) -> Status {
     return options.checkpoint.empty() ? Status{} : write_weights_file(options.checkpoint, w);
   }));
-  MEDCRYPT_TRY(encode_weights(report.best));  // fills the digest
   return report;
 }
 

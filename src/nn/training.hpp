@@ -52,7 +52,7 @@ struct TrainReport {
   bool stopped_early = false;
   double seconds = 0;
   std::size_t train_images = 0, validation_images = 0;
-  Weights best;  // the best epoch's weights, training record included
+  Weights best;  // the best epoch's weights, training record included (digest filled when written)
 };
 
 using ProgressFn = std::function<void(const Progress&)>;

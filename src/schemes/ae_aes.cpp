@@ -39,7 +39,6 @@ class AeAesScheme final : public Scheme {
     return nn::codec_latent_values(geometry) * value_bytes();
   }
   Result<Payload> encode(const image::Image& plain, const SchemeKey& /*key*/) const override {
-    MEDCRYPT_TRY(nn::check_codec_geometry(plain.geometry()));
     MEDCRYPT_ASSIGN_OR_RETURN(std::vector<float> latent, nn::encode_image(model(plain.geometry()), plain));
     Bytes out(latent.size() * value_bytes());
     if (precision_ == Precision::kFloat32) {

@@ -171,6 +171,19 @@ TEST(SampleValues, SignedSamplesBecomeOffsetBinaryAndHighBitsAreIgnored) {
   EXPECT_EQ(metrics::sample_value(0x7F, g), 255);
 }
 
+TEST(SampleValues, StoredWordIsTheInverseWithSignExtension) {
+  image::Geometry g{2, 1, 1, 1, 16, 12, true, "MONOCHROME2"};
+  EXPECT_EQ(metrics::stored_word(0x7FF, g), 0xFFFFu);  // 2047 -> -1, sign-extended to 16 bits
+  EXPECT_EQ(metrics::stored_word(0, g), 0xF800u);      // -2048
+  EXPECT_EQ(metrics::stored_word(4095, g), 0x07FFu);   // 2047
+  EXPECT_EQ(metrics::stored_word(2048, g), 0u);
+  for (std::uint32_t v = 0; v < 4096; ++v) ASSERT_EQ(metrics::sample_value(metrics::stored_word(v, g), g), v);
+  g.is_signed = false;
+  EXPECT_EQ(metrics::stored_word(0x123, g), 0x123u);
+  g = {1, 1, 1, 1, 8, 8, true, "MONOCHROME2"};
+  EXPECT_EQ(metrics::stored_word(0, g), 0x80u);  // -128
+}
+
 TEST(SampleValues, SignedImageCorrelatesLikeItsValues) {
   // A ramp through zero, stored as two's complement: correlation 1 only if -1 < 0 < 1 keep their order.
   const image::Image img = make_image(
