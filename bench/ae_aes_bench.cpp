@@ -2,7 +2,7 @@
 // the same run:
 //   encode + seal: encoder, then the container's AES-256-GCM over the latent (floor: < 40 ms)
 //   open + decode: the container opened and authenticated, then the decoder (floor: < 60 ms)
-//   encoder / decoder alone, and the decoder with torch's ConvTranspose2d instead of the flipped Conv2d
+//   encoder / decoder alone, the decoder on each nn::DecoderPath (kFast is what decrypt runs)
 // Counters: bytes sent (the container) against the raw image's bytes.
 #include <benchmark/benchmark.h>
 
@@ -71,9 +71,9 @@ void BM_Open(benchmark::State& state, const char* name) {
   state.counters["received_bytes"] = static_cast<double>(sealed.size());
 }
 
-void BM_Network(benchmark::State& state, bool decoder, nn::TransposedConv mode) {
+void BM_Network(benchmark::State& state, bool decoder, nn::DecoderPath path) {
   auto model = nn::Autoencoder::load(schemes::ae_aes_model_path(3)).value();
-  model.set_transposed_conv(mode);
+  model.set_decoder_path(path);
   const auto latent = nn::encode_image(model, bench_image()).value();
   for (auto _ : state) {
     if (decoder) {
@@ -88,9 +88,10 @@ BENCHMARK_CAPTURE(BM_Seal, aead_raw_image, "aead")->Unit(benchmark::kMillisecond
 BENCHMARK_CAPTURE(BM_Seal, ae_aes_encoder_and_seal, "ae-aes")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Open, aead_raw_image, "aead")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Open, ae_aes_open_and_decoder, "ae-aes")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Network, encoder, false, nn::TransposedConv::kFlippedConv2d)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Network, decoder_flipped_conv2d, true, nn::TransposedConv::kFlippedConv2d)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Network, decoder_conv_transpose2d, true, nn::TransposedConv::kConvTranspose2d)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK_CAPTURE(BM_Network, encoder, false, nn::DecoderPath::kFast)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Network, decoder_fast, true, nn::DecoderPath::kFast)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Network, decoder_flipped_conv2d, true, nn::DecoderPath::kFlippedConv2d)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Network, decoder_conv_transpose2d, true, nn::DecoderPath::kConvTranspose2d)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 }  // namespace
 }  // namespace medcrypt

@@ -53,7 +53,7 @@ Weights Autoencoder::weights(const std::string& training_json) const {
   return w;
 }
 
-void Autoencoder::set_transposed_conv(TransposedConv mode) { impl_->network->set_transposed_conv(mode); }
+void Autoencoder::set_decoder_path(DecoderPath path) { impl_->network->set_decoder_path(path); }
 
 Result<std::vector<float>> Autoencoder::encode(std::span<const float> tiles, int count, int height, int width) const {
   std::lock_guard lock(impl_->mutex);

@@ -28,11 +28,15 @@ inline constexpr std::uint32_t kArchVersion = 1;
 // "ae-aes-gray" (1 channel) or "ae-aes-rgb" (3)
 inline std::string autoencoder_arch(int channels) { return channels == 1 ? "ae-aes-gray" : "ae-aes-rgb"; }
 
-// Debian's torch runs ConvTranspose2d on the reference BLAS, ~40x slower here than a Conv2d. A stride-1
-// transposed convolution is the same function as a convolution with the kernel flipped and its in/out
-// channels swapped, so the decoder runs that way by default; kConvTranspose2d is kept for the test that
-// proves the two agree and for the benchmark that measures the difference.
-enum class TransposedConv { kFlippedConv2d, kConvTranspose2d };
+// Three ways to compute the same decoder, equal up to float rounding (a test checks it):
+//   kFast: the default for inference. Each transposed convolution as a Conv2d (below), and the
+//     upsampling + 3x3 convolution pair as four 2x2 convolutions on the small image (4 multiplications
+//     per output value instead of 9).
+//   kFlippedConv2d: what training runs. Debian's torch runs ConvTranspose2d on the reference BLAS, ~20x
+//     slower here than a Conv2d; a stride-1 transposed convolution is the same function as a convolution
+//     with the kernel flipped and its in/out channels swapped.
+//   kConvTranspose2d: torch's own layer, kept as the reference for the test and the benchmark.
+enum class DecoderPath { kFast, kFlippedConv2d, kConvTranspose2d };
 
 class Autoencoder {
  public:
@@ -46,7 +50,7 @@ class Autoencoder {
   std::string arch() const { return autoencoder_arch(channels()); }
   const std::string& digest_hex() const;  // of the weights it was loaded from; empty for fresh ones
   Weights weights(const std::string& training_json = "{}") const;
-  void set_transposed_conv(TransposedConv mode);
+  void set_decoder_path(DecoderPath path);
 
   // `count` tiles of channels() x height x width values in [0, 1] (planar, row-major), height and width
   // even -> count x 3 x height/2 x width/2 latent values.

@@ -22,7 +22,7 @@ class Network {
   // Copies the tensors in; refuses unknown names and wrong shapes.
   virtual Status load(const Weights& weights) = 0;
   virtual Weights weights() const = 0;  // arch, version and tensors; no training record or digest
-  virtual void set_transposed_conv(TransposedConv mode) = 0;
+  virtual void set_decoder_path(DecoderPath path) = 0;
   virtual Result<std::vector<float>> encode(std::span<const float> tiles, int count, int height, int width) = 0;
   virtual Result<std::vector<float>> decode(std::span<const float> latent, int count, int height, int width) = 0;
 };

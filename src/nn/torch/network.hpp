@@ -11,10 +11,12 @@ namespace medcrypt::nn {
 class TransposedConv2dImpl : public torch::nn::Module {
  public:
   TransposedConv2dImpl(int in, int out, int kernel);
-  torch::Tensor forward(const torch::Tensor& x);
-  TransposedConv mode = TransposedConv::kFlippedConv2d;
+  torch::Tensor forward(const torch::Tensor& x, bool as_conv_transpose2d = false);
+  // forward(nearest 2x upsampling of x), computed without upsampling; kernel 3 only.
+  torch::Tensor forward_upsampled(const torch::Tensor& x);
 
  private:
+  torch::Tensor conv_weight() const;  // the equivalent Conv2d's weight [out, in, k, k]
   int kernel_;
   torch::Tensor weight_, bias_;
 };
@@ -26,8 +28,8 @@ class AutoencoderNetImpl : public torch::nn::Module {
   torch::Tensor encode(torch::Tensor x);
   torch::Tensor decode(torch::Tensor z);
   torch::Tensor forward(const torch::Tensor& x) { return decode(encode(x)); }
-  void set_transposed_conv(TransposedConv mode);
   int channels;
+  DecoderPath path = DecoderPath::kFlippedConv2d;  // training's; inference switches to kFast
 
  private:
   torch::nn::Conv2d enc1_, enc2_, enc3_, enc_dense_, dec_dense_, out_;
