@@ -76,4 +76,12 @@ Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& opt
 // Returns the header; `require_signature` refuses unsigned containers.
 Result<Header> verify_signature_only(Source& source, bool require_signature);
 
+// The same for a signed container (unsigned ones are refused), also returning the SHA-256 of all its
+// bytes, signature included, from the same pass over them: the relay names stored files by it.
+struct VerifiedContainer {
+  Header header;
+  Bytes sha256;
+};
+Result<VerifiedContainer> verify_signed_container(Source& source);
+
 }  // namespace medcrypt::container

@@ -43,11 +43,13 @@ Status check_signer(const Header& h, const std::optional<crypto::PublicKey>& exp
   return {};
 }
 
-Status verify_signature(const Header& h, Source& source, crypto::Hasher& transcript) {
+// Reads and checks the signature; `also`, if given, hashes its bytes too.
+Status verify_signature(const Header& h, Source& source, crypto::Hasher& transcript, crypto::Hasher* also = nullptr) {
   MEDCRYPT_ASSIGN_OR_RETURN(ByteView sig, source.next(crypto::kEd25519SignatureBytes));
   if (!crypto::ed25519_verify(h.signer, signature_message(transcript.finish()), sig)) {
     return make_error(ErrorCode::kSignature, "the sender's signature does not verify: the container was modified");
   }
+  if (also != nullptr) also->update(sig);
   return {};
 }
 
@@ -151,7 +153,10 @@ Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& opt
   return Opened{std::move(*image), std::move(metadata), h};
 }
 
-Result<Header> verify_signature_only(Source& source, bool require_signature) {
+namespace {
+
+// `whole`, if given, receives the SHA-256 of every byte, signature included (signed containers only).
+Result<Header> verify_structure_and_signature(Source& source, bool require_signature, Bytes* whole) {
   MEDCRYPT_ASSIGN_OR_RETURN(HeaderRead read, read_and_check_header(source));
   const Header& h = read.parsed.header;
   if (!h.is_signed) {
@@ -167,8 +172,23 @@ Result<Header> verify_signature_only(Source& source, bool require_signature) {
     MEDCRYPT_ASSIGN_OR_RETURN(ByteView part, source.next(static_cast<std::size_t>(std::min(kStep, body - done))));
     transcript.update(part);
   }
-  MEDCRYPT_TRY(verify_signature(h, source, transcript));
+  std::optional<crypto::Hasher> everything;
+  if (whole != nullptr) everything = transcript.copy();
+  MEDCRYPT_TRY(verify_signature(h, source, transcript, everything ? &*everything : nullptr));
+  if (whole != nullptr) *whole = everything->finish();
   return h;
+}
+
+}  // namespace
+
+Result<Header> verify_signature_only(Source& source, bool require_signature) {
+  return verify_structure_and_signature(source, require_signature, nullptr);
+}
+
+Result<VerifiedContainer> verify_signed_container(Source& source) {
+  VerifiedContainer v;
+  MEDCRYPT_ASSIGN_OR_RETURN(v.header, verify_structure_and_signature(source, true, &v.sha256));
+  return v;
 }
 
 }  // namespace medcrypt::container

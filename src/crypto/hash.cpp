@@ -29,11 +29,18 @@ struct Hasher::Impl {
 Hasher::Hasher(HashAlgorithm algorithm) : impl_(std::make_unique<Impl>()) {
   EVP_DigestInit_ex(impl_->ctx, algorithm == HashAlgorithm::kSha256 ? EVP_sha256() : EVP_sha512(), nullptr);
 }
+Hasher::Hasher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 
 void Hasher::update(ByteView data) { EVP_DigestUpdate(impl_->ctx, data.data(), data.size()); }
+
+Hasher Hasher::copy() const {
+  auto impl = std::make_unique<Impl>();
+  EVP_MD_CTX_copy_ex(impl->ctx, impl_->ctx);
+  return Hasher(std::move(impl));
+}
 
 Bytes Hasher::finish() {
   Bytes out(static_cast<std::size_t>(EVP_MD_CTX_get_size(impl_->ctx)));

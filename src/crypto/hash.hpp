@@ -30,9 +30,11 @@ class Hasher {
   Hasher& operator=(Hasher&&) noexcept;
   void update(ByteView data);
   Bytes finish();  // 32 or 64 bytes; the hasher is spent afterwards
+  Hasher copy() const;  // the same state: hash a prefix once, then finish it and go on from the copy
 
  private:
   struct Impl;
+  explicit Hasher(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

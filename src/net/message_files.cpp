@@ -35,24 +35,20 @@ Status make_dir(const std::filesystem::path& dir) {
 }
 
 // Hashes every byte the verifier reads: the relay checks and names a container in one pass over it.
-class HashingSource final : public container::Source {
+// Counts what the verification read, to find bytes after the signature.
+class CountingSource final : public container::Source {
  public:
-  explicit HashingSource(container::Source& inner) : inner_(inner), hasher_(crypto::HashAlgorithm::kSha256) {}
+  explicit CountingSource(container::Source& inner) : inner_(inner) {}
   std::uint64_t size() const override { return inner_.size(); }
   Result<ByteView> next(std::size_t n) override {
     auto part = inner_.next(n);
-    if (part) {
-      hasher_.update(*part);
-      consumed_ += part->size();
-    }
+    if (part) consumed_ += part->size();
     return part;
   }
   std::uint64_t consumed() const { return consumed_; }
-  std::string digest() { return to_hex(hasher_.finish()); }
 
  private:
   container::Source& inner_;
-  crypto::Hasher hasher_;
   std::uint64_t consumed_ = 0;
 };
 
@@ -130,12 +126,12 @@ Result<VerifiedUpload> MessageFiles::verify_part(const std::string& upload_id) c
   auto path = part_path(upload_id);
   MEDCRYPT_TRY(fsync_path(path, O_RDONLY));
   MEDCRYPT_ASSIGN_OR_RETURN(container::FileSource file, container::FileSource::open(path));
-  HashingSource source(file);
-  MEDCRYPT_ASSIGN_OR_RETURN(container::Header header, container::verify_signature_only(source, true));
+  CountingSource source(file);
+  MEDCRYPT_ASSIGN_OR_RETURN(container::VerifiedContainer verified, container::verify_signed_container(source));
   if (source.consumed() != source.size()) {
     return make_error(ErrorCode::kMalformed, "container has bytes after its signature");
   }
-  return VerifiedUpload{std::move(header), source.digest()};
+  return VerifiedUpload{std::move(verified.header), to_hex(verified.sha256)};
 }
 
 Status MessageFiles::publish(const std::string& upload_id, const std::string& digest) const {

@@ -162,6 +162,20 @@ TEST(Container, Signatures) {
   EXPECT_EQ(header->signer, bob.public_identity.ed25519);
   container::MemorySource unsigned_source(*unsigned_msg);
   EXPECT_EQ(container::verify_signature_only(unsigned_source, true).error().code, ErrorCode::kSignature);
+
+  // The relay's variant also hashes every byte, signature included, in the same pass.
+  container::MemorySource again(*signed_msg);
+  auto verified = container::verify_signed_container(again);
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_EQ(verified->header.signer, bob.public_identity.ed25519);
+  const crypto::Sha256Digest whole = crypto::sha256(*signed_msg);
+  EXPECT_EQ(verified->sha256, Bytes(whole.begin(), whole.end()));
+  Bytes altered = *signed_msg;
+  altered[altered.size() - 1] ^= 1;  // the signature's last byte
+  container::MemorySource altered_source(altered);
+  EXPECT_EQ(container::verify_signed_container(altered_source).error().code, ErrorCode::kSignature);
+  container::MemorySource unsigned_again(*unsigned_msg);
+  EXPECT_EQ(container::verify_signed_container(unsigned_again).error().code, ErrorCode::kSignature);
 }
 
 TEST(Container, CipherImageIsTheStoredCiphertext) {
