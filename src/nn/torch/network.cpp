@@ -102,18 +102,15 @@ torch::Tensor AutoencoderNetImpl::encode(torch::Tensor x) {
 }
 
 torch::Tensor AutoencoderNetImpl::decode(torch::Tensor z) {
+  const bool fast = path == DecoderPath::kFast, reference = path == DecoderPath::kConvTranspose2d;
+  // kFast is inference only (DecoderPath), so its ReLUs may overwrite their input.
+  const auto relu = [fast](torch::Tensor t) { return fast ? t.relu_() : torch::relu(t); };
   z = dec_dense_(z.contiguous());  // linear: a ReLU on 3 units can die and starve the whole decoder
-  if (path == DecoderPath::kFast) {  // DecoderPath explains; inference only, so the ReLUs work in place
-    z = dec1_(z).relu_();
-    z = dec2_->forward_upsampled(z).relu_();
-    z = dec3_(z).relu_();
-    return torch::sigmoid(out_(z));
-  }
-  const bool reference = path == DecoderPath::kConvTranspose2d;
-  z = torch::relu(dec1_(z, reference));
-  z = torch::upsample_nearest2d(z, {z.size(2) * 2, z.size(3) * 2});
-  z = torch::relu(dec2_(z, reference));
-  z = torch::relu(dec3_(z, reference));
+  z = relu(dec1_(z, reference));
+  z = fast ? dec2_->forward_upsampled(z)
+           : dec2_(torch::upsample_nearest2d(z, {z.size(2) * 2, z.size(3) * 2}), reference);
+  z = relu(z);
+  z = relu(dec3_(z, reference));
   return torch::sigmoid(out_(z));
 }
 
