@@ -1,8 +1,12 @@
 // The embedded index: one SQLite database in WAL mode with synchronous=FULL, so a committed row survives
-// a crash. One connection behind a mutex: SQLite has one writer anyway, and every call is short.
+// a crash. One writer connection (SQLite has one writer anyway) whose commits are grouped: concurrent
+// writes share a transaction and its fsync.
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <functional>
 #include <mutex>
+#include <vector>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -307,21 +311,65 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // Runs `body` in a write transaction on the writer connection; an error from it rolls back.
+  // One write waiting for the writer connection.
+  struct Job {
+    std::function<Status()> body;
+    bool durable;
+    Status result;
+    bool done = false;
+  };
+
+  // Runs `body` in a write transaction on the writer connection; an error from it rolls back its own
+  // changes only. Group commit: writes that arrive while another is committing (a durable commit waits
+  // for the WAL's fsync) queue up, and whichever of them takes the connection next commits the whole
+  // queue in one transaction, each body in its own savepoint, with one fsync for all of them.
   template <typename Body>
   Status write(bool durable, Body body) {
+    Job job{[&body]() -> Status { return body(); }, durable, {}};
+    {
+      std::lock_guard queue_lock(queue_mutex_);
+      queue_.push_back(&job);
+    }
     std::lock_guard lock(writer_.mutex);
+    std::vector<Job*> batch;
+    {
+      std::lock_guard queue_lock(queue_mutex_);
+      if (job.done) return job.result;  // an earlier holder of the connection committed it
+      batch.swap(queue_);
+    }
+    Status committed = commit_batch(batch);
+    std::lock_guard queue_lock(queue_mutex_);
+    for (Job* j : batch) {
+      if (!committed && j->result) j->result = committed;  // rolled back with the batch
+      j->done = true;
+    }
+    return job.result;
+  }
+
+  // One transaction for `batch`, durable if any of its writes asks to be; each job's own outcome goes
+  // to its result, the transaction's to the return value. The caller holds the writer's mutex.
+  Status commit_batch(const std::vector<Job*>& batch) {
+    const bool durable = std::any_of(batch.begin(), batch.end(), [](const Job* j) { return j->durable; });
     if (writer_.durable != durable) {
       MEDCRYPT_TRY(run(writer_, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
       writer_.durable = durable;
     }
     MEDCRYPT_TRY(run(writer_, "BEGIN IMMEDIATE"));
-    Status done = body();
-    if (!done) {
-      (void)run(writer_, "ROLLBACK");
-      return done;
+    Status status;
+    for (Job* j : batch) {
+      if (!(status = run(writer_, "SAVEPOINT job"))) break;
+      try {
+        j->result = j->body();
+      } catch (const std::exception& e) {
+        j->result = make_error(ErrorCode::kIo, fmt::format("relay database: {}", e.what()));
+      }
+      if (!j->result) status = run(writer_, "ROLLBACK TO job");  // fails if SQLite ended the transaction
+      if (status) status = run(writer_, "RELEASE job");
+      if (!status) break;
     }
-    return run(writer_, "COMMIT");
+    if (status) status = run(writer_, "COMMIT");
+    if (!status && sqlite3_get_autocommit(writer_.db) == 0) (void)run(writer_, "ROLLBACK");
+    return status;
   }
 
   Status insert_audit(const AuditRecord& r) {
@@ -370,6 +418,8 @@ class SqliteStore final : public Store {
   }
 
   Connection writer_, reader_;
+  std::mutex queue_mutex_;
+  std::vector<Job*> queue_;  // writes waiting for the writer connection, oldest first
 };
 
 }  // namespace

@@ -1,6 +1,10 @@
 // The relay's index on both backends: uploads, messages, deliveries, replays, quotas, the audit log.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "net/store.hpp"
 #include "net_test_support.hpp"
 #include "support/test_support.hpp"
@@ -79,6 +83,57 @@ TEST(Store, Sqlite) {
   auto again = net::open_store("sqlite:" + (dir / "relay.db").string(), dir.path());
   ASSERT_TRUE(again);
   EXPECT_TRUE(*(*again)->find_stored(hex('d'), hex('1', 32)));
+}
+
+// Writes from many threads at once are committed in groups (one transaction, one fsync); each still
+// gets its own outcome. Eight threads commit 25 message ids each, the same ids: each id is stored once.
+TEST(Store, ConcurrentCommitsKeepEachOutcome) {
+  ScratchDir dir;
+  auto store = net::open_store("sqlite", dir.path());
+  ASSERT_TRUE(store) << store.error().message;
+  constexpr int kThreads = 8, kIds = 25;
+  auto number = [](int value, int width) {
+    std::string s = std::to_string(value);
+    return std::string(static_cast<std::size_t>(width) - s.size(), '0') + s;
+  };
+  std::vector<std::vector<net::CommitOutcome>> outcomes(kThreads);
+  std::vector<std::string> failures(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < kIds; ++k) {
+        const std::string upload = number(t * 100 + k, 32);
+        if (!(*store)->create_upload({upload, "client-a", hex('9'), 10, 1000})) failures[t] = "create_upload";
+        net::MessageRecord m = message('d', '1', {hex('b')});
+        m.digest = number(t * 100 + k, 64);
+        m.message_id = number(k, 32);
+        auto outcome = (*store)->commit_message(m, upload);
+        if (!outcome) {
+          failures[t] = outcome.error().message;
+          return;
+        }
+        outcomes[t].push_back(*outcome);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(failures[t], "") << "thread " << t;
+    ASSERT_EQ(outcomes[t].size(), static_cast<std::size_t>(kIds));
+  }
+  for (int k = 0; k < kIds; ++k) {
+    int stored = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      const bool was_stored = outcomes[t][k] == net::CommitOutcome::kStored;
+      stored += was_stored ? 1 : 0;
+      // A stored message ends its upload; a refused one leaves it for the relay to remove.
+      EXPECT_EQ(!*(*store)->find_upload(number(t * 100 + k, 32)), was_stored) << t << "/" << k;
+      EXPECT_EQ(!!*(*store)->find_stored(number(t * 100 + k, 64), number(999, 32)), was_stored) << t << "/" << k;
+    }
+    EXPECT_EQ(stored, 1) << "id " << k;
+  }
+  EXPECT_EQ((*store)->inbox({hex('b')}, 1000)->size(), static_cast<std::size_t>(kIds));
+  EXPECT_EQ(*(*store)->client_usage("client-a"), kIds * 1000u + (kThreads - 1) * kIds * 10u);
 }
 
 TEST(Store, PostgreSql) {
