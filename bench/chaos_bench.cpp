@@ -43,7 +43,7 @@ void run(benchmark::State& state, const std::string& variant, bool encrypt) {
   auto scheme = (variant == "paper" ? schemes::make_chaos_henon_paper({}) : schemes::make_chaos_henon({})).value();
   auto key = bench_key();
   auto cipher = scheme->encode(img, key).value();
-  Bytes stored(cipher.bytes().begin(), cipher.bytes().end());
+  PixelBytes stored(cipher.bytes().begin(), cipher.bytes().end());
   for (auto _ : state) {
     if (encrypt) {
       auto p = scheme->encode(img, key);

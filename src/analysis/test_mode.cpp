@@ -54,7 +54,7 @@ Result<image::Image> decode_bypassing_integrity(const TestModeCipher& sealed, co
                                                                          container::kContentKeyBytes));
   MEDCRYPT_ASSIGN_OR_RETURN(container::MessageKeys keys, container::derive_message_keys(content_key, h));
   const auto stored = sealed.cipher.bytes();
-  return scheme.decode(Bytes(stored.begin(), stored.end()), h.geometry, keys.scheme);
+  return scheme.decode(PixelBytes(stored.begin(), stored.end()), h.geometry, keys.scheme);
 }
 
 }  // namespace medcrypt::analysis

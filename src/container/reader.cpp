@@ -134,7 +134,7 @@ Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& opt
                                                          h.scheme_version));
   }
 
-  Bytes payload(static_cast<std::size_t>(h.payload_bytes));
+  PixelBytes payload(static_cast<std::size_t>(h.payload_bytes));  // uninitialised: open_payload writes it whole
   StreamContext ctx{h, header_hash, message_keys.payload, opt.threads, transcript ? &*transcript : nullptr, nullptr};
   if (opt.progress) {
     ctx.progress = [&](std::uint64_t done) { opt.progress(done, h.payload_bytes); };

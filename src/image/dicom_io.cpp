@@ -360,7 +360,7 @@ Status read_value(DcmElement& element, DcmFileCache& cache, std::uint64_t offset
 }
 
 // Native pixel data, copied into the image; colour-by-plane data a frame at a time through a frame's buffer.
-Result<Bytes> native_pixels(DcmPixelData& pixel_data, const Geometry& g, bool planar) {
+Result<PixelBytes> native_pixels(DcmPixelData& pixel_data, const Geometry& g, bool planar) {
   const std::uint64_t needed = g.byte_size();
   const std::uint64_t length = pixel_data.getLength();
   // A value of odd length carries one pad byte.
@@ -371,7 +371,7 @@ Result<Bytes> native_pixels(DcmPixelData& pixel_data, const Geometry& g, bool pl
                     "need {}",
                     length, g.frames, g.width, g.height, g.samples, g.bits_allocated, needed));
   }
-  Bytes pixels(static_cast<std::size_t>(needed));
+  PixelBytes pixels(static_cast<std::size_t>(needed), 0);
   DcmFileCache cache;  // keeps the input open from one chunk to the next
   if (!planar) {
     MEDCRYPT_TRY(read_value(pixel_data, cache, 0, pixels));
@@ -617,14 +617,14 @@ bool is_dcmtk_jpeg(E_TransferSyntax xfer) { return xfer >= EXS_JPEGProcess1 && x
 
 // Decodes every frame of JPEG 2000 encapsulated pixel data. Updates the photometric interpretation (in the
 // geometry and the dataset) when the codestream undid a colour transform.
-Result<Bytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xfer, Geometry& geometry,
+Result<PixelBytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xfer, Geometry& geometry,
                               DcmItem& dataset, std::vector<std::string>& notes) {
   MEDCRYPT_ASSIGN_OR_RETURN(Encapsulated items, encapsulated_items(pixel_data, xfer));
   const std::vector<Fragment>& fragments = items.fragments;
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::size_t> starts,
                             frame_starts(items.offset_table, fragments, geometry.frames));
 
-  Bytes pixels(static_cast<std::size_t>(geometry.byte_size()));
+  PixelBytes pixels(static_cast<std::size_t>(geometry.byte_size()), 0);
   const auto frame_bytes = static_cast<std::size_t>(geometry.frame_bytes());
   bool colour_transform = false;
   Bytes joined;
@@ -900,7 +900,7 @@ Status apply_decoder_changes(DcmFileFormat& attributes, E_TransferSyntax xfer, D
 }
 
 struct Decompressed {
-  Bytes pixels;
+  PixelBytes pixels;
   Geometry geometry;                          // of the decoded pixels
   std::unique_ptr<DcmFileFormat> attributes;  // as DCMTK's decoder leaves them, without Pixel Data
   bool planar = false;                        // the decoded attributes say colour-by-plane
@@ -931,7 +931,7 @@ Result<Decompressed> decompress(DcmFileFormat& file, DcmPixelData& pixel_data, E
   }
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored_planar, planar_configuration(attributes, g));
   out.planar = stored_planar == 1;
-  out.pixels.resize(static_cast<std::size_t>(g.byte_size()));
+  out.pixels.resize(static_cast<std::size_t>(g.byte_size()), 0);
   const auto frame_bytes = static_cast<std::size_t>(g.frame_bytes());
   for (std::uint32_t f = 0; f < frames; ++f) {
     if (f > 0) {
@@ -1114,7 +1114,7 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   const E_EncodingType encoding = encoding_of(dataset);
   DcmFileFormat* attributes = &file;  // what dicom_attributes is made from
   std::unique_ptr<DcmFileFormat> decoded_attributes;
-  Bytes pixels;
+  PixelBytes pixels;
   bool planar = false;
   if (!xfer.isEncapsulated()) {
     MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored_planar, planar_configuration(dataset, geometry));

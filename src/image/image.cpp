@@ -35,11 +35,11 @@ Status Geometry::validate() const {
 
 Result<Image> Image::create(Geometry geometry) {
   MEDCRYPT_TRY(geometry.validate());
-  Bytes pixels(static_cast<std::size_t>(geometry.byte_size()));
+  PixelBytes pixels(static_cast<std::size_t>(geometry.byte_size()), 0);
   return Image(std::move(geometry), std::move(pixels));
 }
 
-Result<Image> Image::from_bytes(Geometry geometry, Bytes pixels) {
+Result<Image> Image::from_bytes(Geometry geometry, PixelBytes pixels) {
   MEDCRYPT_TRY(geometry.validate());
   if (pixels.size() != geometry.byte_size()) {
     return make_error(ErrorCode::kInvalidImage, fmt::format("pixel data is {} bytes, geometry needs {}",

@@ -46,7 +46,7 @@ class Image {
   // Allocates zeroed pixels after validating the geometry.
   static Result<Image> create(Geometry geometry);
   // Takes ownership of pixel bytes whose size must match the geometry.
-  static Result<Image> from_bytes(Geometry geometry, Bytes pixels);
+  static Result<Image> from_bytes(Geometry geometry, PixelBytes pixels);
 
   Image() = default;
 
@@ -54,7 +54,6 @@ class Image {
   Geometry& mutable_geometry() { return geometry_; }
   std::span<std::uint8_t> bytes() { return pixels_; }
   std::span<const std::uint8_t> bytes() const { return pixels_; }
-  Bytes release_bytes() && { return std::move(pixels_); }
 
   // Typed views; bits_allocated must match (8 -> u8, 16 -> u16).
   std::span<std::uint16_t> u16();
@@ -77,9 +76,9 @@ class Image {
   bool operator==(const Image&) const = default;
 
  private:
-  Image(Geometry geometry, Bytes pixels) : geometry_(std::move(geometry)), pixels_(std::move(pixels)) {}
+  Image(Geometry geometry, PixelBytes pixels) : geometry_(std::move(geometry)), pixels_(std::move(pixels)) {}
   Geometry geometry_;
-  Bytes pixels_;
+  PixelBytes pixels_;
 };
 
 }  // namespace medcrypt::image

@@ -52,7 +52,7 @@ struct Context {
   jpeg_decompress_struct cinfo{};
   ErrorManager errors;
   Geometry geometry;
-  Bytes pixels;
+  PixelBytes pixels;
 };
 
 ErrorCode classify(int msg_code) {
@@ -101,7 +101,7 @@ Status decode(Context& ctx, ByteView bytes) {
   // Grown row by row, so memory follows the data actually decoded, not what the header claims.
   while (cinfo.output_scanline < cinfo.output_height) {
     const std::size_t offset = ctx.pixels.size();
-    ctx.pixels.resize(offset + row_bytes);
+    ctx.pixels.resize(offset + row_bytes, 0);
     JSAMPROW row = ctx.pixels.data() + offset;
     if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
       return make_error(ErrorCode::kInvalidImage, "malformed JPEG: decoder returned no scanline");

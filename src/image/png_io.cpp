@@ -58,7 +58,7 @@ struct ReadContext {
   MemorySource source;
   std::vector<png_bytep> rows;
   Geometry geometry;
-  Bytes pixels;
+  PixelBytes pixels;
   std::vector<std::string> notes;
 };
 
@@ -135,7 +135,7 @@ Status decode(ReadContext& ctx) {
     return make_error(ErrorCode::kInternal, "PNG row size does not match the image geometry");
   }
 
-  ctx.pixels.resize(static_cast<std::size_t>(ctx.geometry.byte_size()));
+  ctx.pixels.resize(static_cast<std::size_t>(ctx.geometry.byte_size()), 0);
   ctx.rows.resize(height);
   for (png_uint_32 y = 0; y < height; ++y) ctx.rows[y] = ctx.pixels.data() + std::size_t{y} * row_bytes;
   png_read_image(png, ctx.rows.data());

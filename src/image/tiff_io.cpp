@@ -231,7 +231,7 @@ Status read_tiled_plane(TIFF* tif, const MemoryFile& file, std::uint32_t width, 
 }
 
 // Reads the current page and appends it, samples interleaved, to `pixels`.
-Status read_page(TIFF* tif, const MemoryFile& file, const PageLayout& layout, Bytes& pixels) {
+Status read_page(TIFF* tif, const MemoryFile& file, const PageLayout& layout, PixelBytes& pixels) {
   const Geometry& g = layout.geometry;
   const std::size_t sample_bytes = g.bytes_per_sample();
   const std::size_t plane_count = layout.separate_planes ? layout.samples_per_pixel : 1;
@@ -250,7 +250,7 @@ Status read_page(TIFF* tif, const MemoryFile& file, const PageLayout& layout, By
       MEDCRYPT_TRY(
           read_strip_plane(tif, file, g.height, std::size_t{g.width} * pixel_bytes, plane_index, plane));
     }
-    if (p == 0) pixels.resize(frame_offset + static_cast<std::size_t>(g.frame_bytes()));
+    if (p == 0) pixels.resize(frame_offset + static_cast<std::size_t>(g.frame_bytes()), 0);
     std::uint8_t* frame = pixels.data() + frame_offset;
     if (!layout.separate_planes && plane_samples == g.samples) {
       std::memcpy(frame, plane.data(), plane.size());
@@ -285,7 +285,7 @@ Result<LoadedImage> read_tiff(ByteView bytes) {
   LoadedImage loaded;
   loaded.format = FileFormat::kTiff;
   Geometry geometry;
-  Bytes pixels;
+  PixelBytes pixels;
   std::uint32_t pages = 0;
   bool dropped_samples = false;
   do {

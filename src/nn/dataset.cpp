@@ -142,7 +142,7 @@ Status add_npz(const std::filesystem::path& path, const DatasetOptions& options,
     g.photometric = samples == 1 ? "MONOCHROME2" : "RGB";
     for (std::size_t n = 0; n < shape[0]; ++n) {
       const auto* p = data.data() + start + n * each;
-      image::Image img = image::Image::from_bytes(g, Bytes(p, p + each)).value();
+      image::Image img = image::Image::from_bytes(g, PixelBytes(p, p + each)).value();
       groups.push_back(Group{{convert_frame(img, 0, options.channels)}});
     }
     ++notes["read from " + path.filename().string() + ":" + name];

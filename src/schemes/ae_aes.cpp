@@ -49,7 +49,7 @@ class AeAesScheme final : public Scheme {
     }
     return Payload::owned(std::move(out));
   }
-  Result<image::Image> decode(Bytes payload, const image::Geometry& geometry, const SchemeKey& /*key*/) const override {
+  Result<image::Image> decode(PixelBytes payload, const image::Geometry& geometry, const SchemeKey& /*key*/) const override {
     MEDCRYPT_TRY(nn::check_codec_geometry(geometry));
     if (payload.size() != payload_size(geometry)) return make_error(ErrorCode::kMalformed, "ae-aes: latent size does not match the geometry");
     std::vector<float> latent(payload.size() / value_bytes());

@@ -13,7 +13,7 @@ class AeadScheme final : public Scheme {
   Result<Payload> encode(const image::Image& plain, const SchemeKey& /*key*/) const override {
     return Payload::borrowed(plain.bytes());
   }
-  Result<image::Image> decode(Bytes payload, const image::Geometry& geometry,
+  Result<image::Image> decode(PixelBytes payload, const image::Geometry& geometry,
                               const SchemeKey& /*key*/) const override {
     return image::Image::from_bytes(geometry, std::move(payload));
   }

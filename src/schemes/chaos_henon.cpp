@@ -77,7 +77,7 @@ class HenonPixelScheme : public Scheme {
     MEDCRYPT_TRY(apply(plain.geometry(), plain.bytes(), bytes, key, &plain, true));
     return Payload::owned(std::move(bytes));
   }
-  Result<image::Image> decode(Bytes payload, const image::Geometry& g, const SchemeKey& key) const override {
+  Result<image::Image> decode(PixelBytes payload, const image::Geometry& g, const SchemeKey& key) const override {
     if (payload.size() != g.byte_size()) return make_error(ErrorCode::kMalformed, "chaos-henon payload size mismatch");
     MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, false));
     return image::Image::from_bytes(g, std::move(payload));

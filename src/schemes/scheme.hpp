@@ -71,7 +71,8 @@ class Scheme {
   // Bytes of payload that `encode` produces for an image of this geometry.
   virtual std::uint64_t payload_size(const image::Geometry& geometry) const = 0;
   virtual Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const = 0;
-  virtual Result<image::Image> decode(Bytes payload, const image::Geometry& geometry,
+  // `payload` becomes the image where the scheme can decode it in place.
+  virtual Result<image::Image> decode(PixelBytes payload, const image::Geometry& geometry,
                                       const SchemeKey& key) const = 0;
 };
 

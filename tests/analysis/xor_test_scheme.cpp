@@ -26,10 +26,10 @@ class XorTestScheme final : public schemes::Scheme {
     MEDCRYPT_ASSIGN_OR_RETURN(Bytes cipher, xor_keystream(plain.bytes(), key));
     return schemes::Payload::owned(std::move(cipher));
   }
-  Result<image::Image> decode(Bytes payload, const image::Geometry& geometry,
+  Result<image::Image> decode(PixelBytes payload, const image::Geometry& geometry,
                               const schemes::SchemeKey& key) const override {
     MEDCRYPT_ASSIGN_OR_RETURN(Bytes plain, xor_keystream(payload, key));
-    return image::Image::from_bytes(geometry, std::move(plain));
+    return image::Image::from_bytes(geometry, PixelBytes(plain.begin(), plain.end()));
   }
 
  private:

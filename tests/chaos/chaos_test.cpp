@@ -45,7 +45,7 @@ std::unique_ptr<schemes::Scheme> make(const std::string& variant, const schemes:
 
 image::Image cipher_of(const schemes::Scheme& s, const image::Image& i, const schemes::SchemeKey& k) {
   auto p = s.encode(i, k).value();
-  return image::Image::from_bytes(i.geometry(), Bytes(p.bytes().begin(), p.bytes().end())).value();
+  return image::Image::from_bytes(i.geometry(), PixelBytes(p.bytes().begin(), p.bytes().end())).value();
 }
 
 double fraction_differing(const image::Image& a, const image::Image& b) {
@@ -161,7 +161,7 @@ TEST(KnownAnswer, MatchesTheIndependentPythonReference) {
     auto payload = scheme->encode(img, key);
     ASSERT_TRUE(payload) << payload.error().message;
     EXPECT_EQ(to_hex(crypto::sha256(payload->bytes())), k.cipher_digest);
-    auto back = scheme->decode(Bytes(payload->bytes().begin(), payload->bytes().end()), img.geometry(), key);
+    auto back = scheme->decode(PixelBytes(payload->bytes().begin(), payload->bytes().end()), img.geometry(), key);
     ASSERT_TRUE(back);
     EXPECT_EQ(*back, img);
   }
@@ -189,11 +189,11 @@ TEST_P(RoundTrip, OddGeometries) {
   auto key = kat_key();
   auto payload = scheme->encode(img, key);
   ASSERT_TRUE(payload) << payload.error().message;
-  auto back = scheme->decode(Bytes(payload->bytes().begin(), payload->bytes().end()), img.geometry(), key);
+  auto back = scheme->decode(PixelBytes(payload->bytes().begin(), payload->bytes().end()), img.geometry(), key);
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, img);
   if (img.geometry().sample_count() > 16) {
-    auto cipher = image::Image::from_bytes(img.geometry(), Bytes(payload->bytes().begin(), payload->bytes().end()));
+    auto cipher = image::Image::from_bytes(img.geometry(), PixelBytes(payload->bytes().begin(), payload->bytes().end()));
     EXPECT_GT(fraction_differing(*cipher, img), 0.9);
   }
 }
@@ -214,7 +214,7 @@ TEST(RoundTrip, EverySharedImage) {
     for (const auto* scheme : {sound.get(), paper.get()}) {
       auto payload = scheme->encode(loaded->image, key);
       ASSERT_TRUE(payload) << payload.error().message;
-      auto back = scheme->decode(Bytes(payload->bytes().begin(), payload->bytes().end()), loaded->image.geometry(), key);
+      auto back = scheme->decode(PixelBytes(payload->bytes().begin(), payload->bytes().end()), loaded->image.geometry(), key);
       ASSERT_TRUE(back);
       EXPECT_TRUE(*back == loaded->image);
     }
@@ -270,7 +270,7 @@ TEST(PaperVariant, ADivergingKeyIsRedrawnWithHkdfAndStillRoundTrips) {
   EXPECT_EQ(cipher_of(*paper, img, key), cipher_of(*paper, img, expected_key));
   auto sealed = paper->encode(img, key);
   ASSERT_TRUE(sealed);
-  auto back = paper->decode(Bytes(sealed->bytes().begin(), sealed->bytes().end()), img.geometry(), key);
+  auto back = paper->decode(PixelBytes(sealed->bytes().begin(), sealed->bytes().end()), img.geometry(), key);
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, img);
 }

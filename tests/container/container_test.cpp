@@ -211,7 +211,7 @@ TEST(Container, UnknownSchemeIsAVersionError) {
     Result<schemes::Payload> encode(const image::Image& plain, const schemes::SchemeKey&) const override {
       return schemes::Payload::borrowed(plain.bytes());
     }
-    Result<image::Image> decode(Bytes, const image::Geometry&, const schemes::SchemeKey&) const override {
+    Result<image::Image> decode(PixelBytes, const image::Geometry&, const schemes::SchemeKey&) const override {
       return make_error(ErrorCode::kInternal, "unused");
     }
   };

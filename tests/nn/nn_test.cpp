@@ -330,7 +330,7 @@ TEST(AeAesScheme, GeometryBitsAndSignRestoredForEveryKindOfImage) {
     auto payload = (*scheme)->encode(img, key);
     ASSERT_TRUE(payload) << payload.error().message;
     EXPECT_EQ(payload->bytes().size(), (*scheme)->payload_size(img.geometry()));
-    auto decoded = (*scheme)->decode(Bytes(payload->bytes().begin(), payload->bytes().end()), img.geometry(), key);
+    auto decoded = (*scheme)->decode(PixelBytes(payload->bytes().begin(), payload->bytes().end()), img.geometry(), key);
     ASSERT_TRUE(decoded) << decoded.error().message;
     EXPECT_EQ(decoded->geometry(), img.geometry());
     auto c = metrics::compare_images(img, *decoded).value();
@@ -349,8 +349,8 @@ TEST(AeAesScheme, Float16HalvesTheLatentAndModelsAreCheckedAndPaletteRefused) {
   EXPECT_EQ((*f16)->payload_size(img.geometry()), 9u * 3 * 112 * 112 * 2);
   auto a = (*f32)->encode(img, {}), b = (*f16)->encode(img, {});
   ASSERT_TRUE(a && b);
-  auto da = (*f32)->decode(Bytes(a->bytes().begin(), a->bytes().end()), img.geometry(), {});
-  auto db = (*f16)->decode(Bytes(b->bytes().begin(), b->bytes().end()), img.geometry(), {});
+  auto da = (*f32)->decode(PixelBytes(a->bytes().begin(), a->bytes().end()), img.geometry(), {});
+  auto db = (*f16)->decode(PixelBytes(b->bytes().begin(), b->bytes().end()), img.geometry(), {});
   ASSERT_TRUE(da && db);
   EXPECT_NEAR(metrics::compare_images(img, *da)->overall.ssim, metrics::compare_images(img, *db)->overall.ssim, 0.005);
 
@@ -367,7 +367,7 @@ TEST(AeAesScheme, Float16HalvesTheLatentAndModelsAreCheckedAndPaletteRefused) {
   ASSERT_TRUE(palette);
   EXPECT_EQ((*f32)->encode(palette->image, {}).error().code, ErrorCode::kUnsupported);
   // A payload of the wrong size is refused, not decoded.
-  EXPECT_EQ((*f32)->decode(Bytes(100), img.geometry(), {}).error().code, ErrorCode::kMalformed);
+  EXPECT_EQ((*f32)->decode(PixelBytes(100, 0), img.geometry(), {}).error().code, ErrorCode::kMalformed);
 }
 
 }  // namespace
