@@ -278,7 +278,7 @@ struct RelayClient::Impl {
     auto file = AtomicFile::create(output, 0600);
     if (!file) co_return file.error();
     crypto::Hasher hasher(crypto::HashAlgorithm::kSha256);
-    std::vector<std::uint8_t> chunk(kBodyChunk);
+    ChunkBytes chunk(kBodyChunk);
     buffer.reserve(kBodyReadBuffer);
     std::uint64_t done = 0;
     while (!parser.is_done()) {

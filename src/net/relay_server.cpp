@@ -477,7 +477,7 @@ struct RelayServer::Impl {
     req.body_limit(length);
     auto deadline = Clock::now() + limits.idle_timeout +
                     std::chrono::seconds(length / std::max<std::uint64_t>(limits.min_upload_bytes_per_second, 1));
-    std::vector<std::uint8_t> chunk(static_cast<std::size_t>(std::clamp<std::uint64_t>(length, 1, kBodyChunk)));
+    ChunkBytes chunk(static_cast<std::size_t>(std::clamp<std::uint64_t>(length, 1, kBodyChunk)));
     buffer.reserve(kBodyReadBuffer);
     struct Shrink {  // an idle connection keeps a small buffer
       beast::flat_buffer& b;
@@ -625,7 +625,7 @@ struct RelayServer::Impl {
     beast::error_code ec;
     beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
     co_await http::async_write_header(stream, sr, into(ec));
-    std::vector<std::uint8_t> chunk(kBodyChunk);
+    ChunkBytes chunk(kBodyChunk);
     std::uint64_t sent = 0;
     while (!ec && sent < (*found)->size) {
       ssize_t n = ::pread(fd, chunk.data(), chunk.size(), static_cast<off_t>(sent));

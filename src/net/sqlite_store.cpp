@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -152,6 +153,7 @@ MessageRecord read_message(const Statement& s) {
   return m;
 }
 
+constexpr const char* kDuplicateMarker = "duplicate";
 constexpr const char* kMessageColumns = "m.digest, m.message_id, m.sender, m.client, m.size, m.uploaded";
 
 Status open_connection(Connection& c, const std::filesystem::path& path) {
@@ -247,7 +249,7 @@ class SqliteStore final : public Store {
       int rc = insert.step();
       if (rc == SQLITE_CONSTRAINT) {
         outcome = CommitOutcome::kDuplicate;
-        return make_error(ErrorCode::kUsage, "duplicate");  // rolls back
+        return make_error(ErrorCode::kUsage, kDuplicateMarker);  // rolls back this write
       }
       if (rc != SQLITE_DONE) return insert.error("store message");
       for (const std::string& r : m.recipients) {
@@ -262,7 +264,10 @@ class SqliteStore final : public Store {
       if (done.step() != SQLITE_DONE) return done.error("end upload");
       return {};
     });
-    if (!written && outcome != CommitOutcome::kDuplicate) return written.error();
+    // A failed batch replaces every write's result with its own error: only then is it not a duplicate.
+    if (!written && (outcome != CommitOutcome::kDuplicate || written.error().message != kDuplicateMarker)) {
+      return written.error();
+    }
     return outcome;
   }
 
@@ -315,33 +320,42 @@ class SqliteStore final : public Store {
   struct Job {
     std::function<Status()> body;
     bool durable;
-    Status result;
+    Status result = make_error(ErrorCode::kIo, "relay database: the write was not committed");
     bool done = false;
   };
 
   // Runs `body` in a write transaction on the writer connection; an error from it rolls back its own
-  // changes only. Group commit: writes that arrive while another is committing (a durable commit waits
-  // for the WAL's fsync) queue up, and whichever of them takes the connection next commits the whole
-  // queue in one transaction, each body in its own savepoint, with one fsync for all of them.
+  // changes only. Group commit: writes that arrive while another batch is committing (a durable commit
+  // waits for the WAL's fsync) queue up, and one of them then commits the whole queue in one
+  // transaction, each body in its own savepoint, with one fsync for all of them.
   template <typename Body>
   Status write(bool durable, Body body) {
-    Job job{[&body]() -> Status { return body(); }, durable, {}};
-    {
-      std::lock_guard queue_lock(queue_mutex_);
-      queue_.push_back(&job);
-    }
-    std::lock_guard lock(writer_.mutex);
-    std::vector<Job*> batch;
-    {
-      std::lock_guard queue_lock(queue_mutex_);
-      if (job.done) return job.result;  // an earlier holder of the connection committed it
+    Job job{[&body]() -> Status { return body(); }, durable};
+    std::unique_lock queue_lock(queue_mutex_);
+    queue_.push_back(&job);
+    while (!job.done) {
+      if (committing_) {
+        committed_.wait(queue_lock);  // the batch being committed, or the next one, will hold this job
+        continue;
+      }
+      committing_ = true;
+      std::vector<Job*> batch;
       batch.swap(queue_);
-    }
-    Status committed = commit_batch(batch);
-    std::lock_guard queue_lock(queue_mutex_);
-    for (Job* j : batch) {
-      if (!committed && j->result) j->result = committed;  // rolled back with the batch
-      j->done = true;
+      queue_lock.unlock();
+      Status committed;
+      try {
+        std::lock_guard lock(writer_.mutex);
+        committed = commit_batch(batch);
+      } catch (...) {
+        committed = make_error(ErrorCode::kIo, "relay database: out of memory");
+      }
+      queue_lock.lock();
+      for (Job* j : batch) {
+        if (!committed) j->result = committed;  // rolled back with the batch, whatever its own outcome
+        j->done = true;
+      }
+      committing_ = false;
+      committed_.notify_all();
     }
     return job.result;
   }
@@ -350,24 +364,27 @@ class SqliteStore final : public Store {
   // to its result, the transaction's to the return value. The caller holds the writer's mutex.
   Status commit_batch(const std::vector<Job*>& batch) {
     const bool durable = std::any_of(batch.begin(), batch.end(), [](const Job* j) { return j->durable; });
-    if (writer_.durable != durable) {
-      MEDCRYPT_TRY(run(writer_, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
-      writer_.durable = durable;
-    }
-    MEDCRYPT_TRY(run(writer_, "BEGIN IMMEDIATE"));
     Status status;
-    for (Job* j : batch) {
-      if (!(status = run(writer_, "SAVEPOINT job"))) break;
-      try {
-        j->result = j->body();
-      } catch (const std::exception& e) {
-        j->result = make_error(ErrorCode::kIo, fmt::format("relay database: {}", e.what()));
-      }
-      if (!j->result) status = run(writer_, "ROLLBACK TO job");  // fails if SQLite ended the transaction
-      if (status) status = run(writer_, "RELEASE job");
-      if (!status) break;
+    if (writer_.durable != durable) {
+      status = run(writer_, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+      if (status) writer_.durable = durable;
     }
-    if (status) status = run(writer_, "COMMIT");
+    if (status) status = run(writer_, "BEGIN IMMEDIATE");
+    try {
+      for (Job* j : batch) {
+        if (!status || !(status = run(writer_, "SAVEPOINT job"))) break;
+        try {
+          j->result = j->body();
+        } catch (...) {
+          j->result = make_error(ErrorCode::kIo, "relay database: the write failed (out of memory)");
+        }
+        if (!j->result) status = run(writer_, "ROLLBACK TO job");  // fails if SQLite ended the transaction
+        if (status) status = run(writer_, "RELEASE job");
+      }
+      if (status) status = run(writer_, "COMMIT");
+    } catch (...) {
+      status = make_error(ErrorCode::kIo, "relay database: out of memory");
+    }
     if (!status && sqlite3_get_autocommit(writer_.db) == 0) (void)run(writer_, "ROLLBACK");
     return status;
   }
@@ -419,7 +436,9 @@ class SqliteStore final : public Store {
 
   Connection writer_, reader_;
   std::mutex queue_mutex_;
-  std::vector<Job*> queue_;  // writes waiting for the writer connection, oldest first
+  std::condition_variable committed_;  // a batch was committed: its writers return
+  std::vector<Job*> queue_;            // writes waiting for the next batch, oldest first
+  bool committing_ = false;            // a batch is being committed (by one of its writers)
 };
 
 }  // namespace

@@ -17,6 +17,9 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "core/bytes.hpp"
 
 namespace medcrypt::net::internal {
 
@@ -49,6 +52,8 @@ asio::awaitable<std::invoke_result_t<Fn&>> run_blocking(asio::thread_pool& pool,
 // Up to 256 KiB per read or write of a body: large enough for full TLS records, small enough that a
 // multi-gigabyte container passes through a fixed window.
 inline constexpr std::size_t kBodyChunk = 256 * 1024;
+// A body chunk's buffer: every byte is read into before it is used, so it is not zeroed first.
+using ChunkBytes = std::vector<std::uint8_t, DefaultInitAllocator<std::uint8_t>>;
 
 // Free space in the read buffer while a body streams in. Beast reads at most the buffer's free capacity
 // (512 bytes in a fresh buffer, and a buffer that is consumed as it fills never grows), so a body read

@@ -62,7 +62,7 @@ asio::awaitable<beast::error_code> write_file_request(Stream& stream, http::requ
   beast::error_code ec;
   set_deadline(stream, timeout);
   co_await http::async_write_header(stream, sr, into(ec));
-  std::vector<std::uint8_t> chunk(kBodyChunk);
+  ChunkBytes chunk(kBodyChunk);
   std::uint64_t done = 0;
   while (!ec && done < length) {
     auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - done));
