@@ -240,17 +240,13 @@ class SqliteStore final : public Store {
   }
 
   Result<CommitOutcome> commit_message(const MessageRecord& m, const std::string& upload_id) override {
-    CommitOutcome outcome = CommitOutcome::kStored;
     Status written = write(true, [&]() -> Status {
       Statement insert(writer_, "INSERT INTO messages (digest, message_id, sender, client, size, uploaded) "
                                 "VALUES (?, ?, ?, ?, ?, ?)");
       insert.bind(m.digest).bind(m.message_id).bind(m.sender).bind(m.client);
       insert.bind(static_cast<std::int64_t>(m.size)).bind(m.uploaded);
       int rc = insert.step();
-      if (rc == SQLITE_CONSTRAINT) {
-        outcome = CommitOutcome::kDuplicate;
-        return make_error(ErrorCode::kUsage, kDuplicateMarker);  // rolls back this write
-      }
+      if (rc == SQLITE_CONSTRAINT) return make_error(ErrorCode::kUsage, kDuplicateMarker);  // rolls back this write
       if (rc != SQLITE_DONE) return insert.error("store message");
       for (const std::string& r : m.recipients) {
         Statement d(writer_, "INSERT OR IGNORE INTO deliveries (recipient, digest) VALUES (?, ?)");
@@ -264,11 +260,10 @@ class SqliteStore final : public Store {
       if (done.step() != SQLITE_DONE) return done.error("end upload");
       return {};
     });
-    // A failed batch replaces every write's result with its own error: only then is it not a duplicate.
-    if (!written && (outcome != CommitOutcome::kDuplicate || written.error().message != kDuplicateMarker)) {
-      return written.error();
-    }
-    return outcome;
+    if (written) return CommitOutcome::kStored;
+    // A failed batch replaces every write's result with its own error, the marker included.
+    if (written.error().message == kDuplicateMarker) return CommitOutcome::kDuplicate;
+    return written.error();
   }
 
   Result<std::vector<MessageRecord>> inbox(const std::vector<std::string>& recipients, std::size_t limit) override {
