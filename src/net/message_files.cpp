@@ -70,6 +70,12 @@ Status PartFile::append(ByteView bytes) {
   return {};
 }
 
+Status PartFile::clear() {
+  if (::ftruncate(fd_, 0) != 0) return make_error(ErrorCode::kIo, fmt::format("upload: cannot empty: {}", std::strerror(errno)));
+  size_ = 0;
+  return {};
+}
+
 Result<MessageFiles> MessageFiles::open(const std::filesystem::path& data_dir) {
   MEDCRYPT_TRY(make_dir(data_dir));
   MEDCRYPT_TRY(make_dir(data_dir / "uploads"));
@@ -89,12 +95,16 @@ std::filesystem::path MessageFiles::object_path(const std::string& digest) const
   return root_ / "objects" / digest.substr(0, 2) / digest;
 }
 
-Status MessageFiles::create_part(const std::string& upload_id) const {
+Result<std::optional<PartFile>> MessageFiles::create_part(const std::string& upload_id) const {
   auto path = part_path(upload_id);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) return std::optional<PartFile>();
   if (fd < 0) return io_error(path, "cannot create");
-  ::close(fd);
-  return {};
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // a relay sharing the folder opened it first
+    ::close(fd);
+    return std::optional<PartFile>();
+  }
+  return std::optional<PartFile>(PartFile(fd, 0));
 }
 
 std::optional<std::uint64_t> MessageFiles::part_size(const std::string& upload_id) const {
@@ -117,10 +127,32 @@ Result<std::optional<PartFile>> MessageFiles::open_part(const std::string& uploa
     ::close(fd);
     return e;
   }
+  // The request that held the lock may have published the file (renamed it) between our open and our
+  // lock: then this is a stored message, not the part.
+  struct stat now {};
+  if (::stat(path.c_str(), &now) != 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
+    ::close(fd);
+    return std::optional<PartFile>();
+  }
   return std::optional<PartFile>(PartFile(fd, static_cast<std::uint64_t>(st.st_size)));
 }
 
 void MessageFiles::remove_part(const std::string& upload_id) const { ::unlink(part_path(upload_id).c_str()); }
+
+Result<std::vector<std::string>> MessageFiles::stale_parts(std::int64_t before_ms) const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root_ / "uploads", ec)) {
+    const auto& path = entry.path();
+    if (path.extension() != ".part") continue;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;  // finished or removed meanwhile
+    std::int64_t mtime_ms = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    if (mtime_ms < before_ms) out.push_back(path.stem().string());
+  }
+  if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: cannot list: {}", (root_ / "uploads").string(), ec.message()));
+  return out;
+}
 
 Result<VerifiedUpload> MessageFiles::verify_part(const std::string& upload_id) const {
   auto path = part_path(upload_id);

@@ -17,6 +17,7 @@
 
 #include "core/file_io.hpp"
 #include "crypto/hash.hpp"
+#include "crypto/random.hpp"
 #include "net/internal/http_client.hpp"
 #include "net/internal/tls_context.hpp"
 #include "net/url.hpp"
@@ -157,23 +158,32 @@ struct RelayClient::Impl {
     int fd = -1;
     std::uint64_t size = 0;
     std::string sender_x25519;
-    std::string id;           // empty until the relay made the upload
+    bool single = false;       // sent in one request (small uploads), under an id this client chose
+    std::string id;            // the upload's id: chosen here (single) or by the relay (empty until then)
+    bool resume = false;       // the relay may hold part of it: ask HEAD for the offset first
     std::uint64_t offset = 0;  // bytes the relay has
     bool interrupted = false;  // an attempt failed: the relay may have stored an earlier one
+    bool busy = false;         // the last answer: an earlier request of ours still holds the upload
   };
 
-  // Creates the upload, or asks the relay how much of it it has.
-  asio::awaitable<Status> sync_offset(UploadState& u) {
-    if (!u.id.empty()) {
-      auto res = co_await exchange(request(http::verb::head, "/v1/uploads/" + u.id));
-      if (!res) co_return res.error();
-      if (res->status == 200) {
-        u.offset = parse_offset(res->header("Upload-Offset"));
-        co_return Status{};
-      }
-      if (res->status != 404) co_return refusal(*res);
-      u.id.clear();  // gone (expired, or lost in a crash before it was stored): start again
-    }
+  // 503 with Retry-After: the relay still runs an earlier request for this upload (it has not yet seen
+  // that request's connection cut), and will let go of it within its idle timeout.
+  static bool is_busy(const HttpResponse& res) { return res.status == 503 && !res.header("Retry-After").empty(); }
+
+  // Asks the relay how much of the upload it has; false if it has none of it (never created, expired,
+  // lost in a crash, or stored and closed: a new attempt finds out which).
+  asio::awaitable<Result<bool>> ask_offset(UploadState& u) {
+    auto res = co_await exchange(request(http::verb::head, "/v1/uploads/" + u.id));
+    if (!res) co_return res.error();
+    if (res->status == 404) co_return false;
+    u.busy = is_busy(*res);
+    if (res->status != 200) co_return refusal(*res);
+    u.offset = parse_offset(res->header("Upload-Offset"));
+    co_return true;
+  }
+
+  // Creates the upload with an empty body; PATCH requests send it.
+  asio::awaitable<Status> create(UploadState& u) {
     auto req = request(http::verb::post, "/v1/uploads");
     req.set("Upload-Length", std::to_string(u.size));
     req.set("Medcrypt-Sender-X25519", u.sender_x25519);
@@ -189,22 +199,32 @@ struct RelayClient::Impl {
     co_return Status{};
   }
 
-  // Sends the rest of the file; a receipt once the relay has stored it.
-  asio::awaitable<Result<std::optional<UploadReceipt>>> send_rest(UploadState& u, const TransferProgress& progress) {
+  // Sends the file from u.offset: the whole of a single-request upload with its creation (POST), or the
+  // rest of a created one (PATCH). A receipt once the relay has stored it; nullopt while bytes remain.
+  asio::awaitable<Result<std::optional<UploadReceipt>>> send(UploadState& u, bool creating,
+                                                              const TransferProgress& progress) {
     if (Status c = co_await connect(); !c) co_return c.error();
-    auto req = request(http::verb::patch, "/v1/uploads/" + u.id);
+    auto req = request(creating ? http::verb::post : http::verb::patch, creating ? "/v1/uploads" : "/v1/uploads/" + u.id);
     req.set(http::field::content_type, "application/offset+octet-stream");
-    req.set("Upload-Offset", std::to_string(u.offset));
+    if (creating) {
+      req.set("Upload-Id", u.id);
+      req.set("Upload-Length", std::to_string(u.size));
+      req.set("Medcrypt-Sender-X25519", u.sender_x25519);
+    } else {
+      req.set("Upload-Offset", std::to_string(u.offset));
+    }
     auto report = [&](std::uint64_t done) {
       if (progress) progress(done, u.size);
     };
+    u.resume = true;  // from the first byte on, the relay may keep what it got
     beast::error_code ec =
         co_await write_file_request(*stream, req, u.fd, u.offset, u.size - u.offset, retry.timeout, report);
     HttpResponse res;
     if (!ec) ec = co_await read_response(*stream, buffer, res, false, retry.timeout);
     auto done = finish(ec, std::move(res));
     if (!done) co_return done.error();
-    if (done->status == 204) {
+    u.busy = is_busy(*done);
+    if (done->status == 204 || (done->status == 201 && !done->header("Upload-Offset").empty())) {
       u.offset = parse_offset(done->header("Upload-Offset"));
       co_return std::optional<UploadReceipt>();
     }
@@ -222,25 +242,44 @@ struct RelayClient::Impl {
         UploadReceipt{body["digest"].get<std::string>(), body.value("message_id", ""), u.size});
   }
 
+  // One attempt: find out where the upload stands, then send what the relay lacks.
+  asio::awaitable<Result<std::optional<UploadReceipt>>> attempt(UploadState& u, const TransferProgress& progress) {
+    if (u.resume) {
+      auto held = co_await ask_offset(u);
+      if (!held) co_return held.error();
+      if (*held) co_return co_await send(u, false, progress);
+      u.resume = false;
+      u.offset = 0;
+      if (!u.single) u.id.clear();
+    }
+    if (u.single) co_return co_await send(u, true, progress);
+    if (Status made = co_await create(u); !made) co_return made.error();
+    co_return co_await send(u, false, progress);
+  }
+
   asio::awaitable<Result<UploadReceipt>> upload(UploadState& u, const TransferProgress& progress) {
     int failures = 0;
     std::uint64_t best = 0;  // the furthest the relay got: progress resets the failure count
+    std::chrono::milliseconds busy_for{0};
     for (;;) {
-      Result<std::optional<UploadReceipt>> step = std::optional<UploadReceipt>();
-      Status synced = co_await sync_offset(u);
-      if (synced) {
-        step = co_await send_rest(u, progress);
-      } else {
-        step = synced.error();
-      }
+      u.busy = false;
+      Result<std::optional<UploadReceipt>> step = co_await attempt(u, progress);
       if (step && *step) co_return std::move(**step);
       if (step) continue;
       if (u.offset > best) {
         best = u.offset;
         failures = 0;
       }
-      if (!retryable(step.error()) || ++failures >= retry.attempts) co_return step.error();
+      if (!retryable(step.error())) co_return step.error();
       u.interrupted = true;
+      if (u.busy && busy_for < retry.timeout) {  // waiting on the relay is not a failure, for a while
+        busy_for += std::chrono::seconds(1);
+        asio::steady_timer timer(ioc, std::chrono::seconds(1));
+        beast::error_code ec;
+        co_await timer.async_wait(into(ec));
+        continue;
+      }
+      if (++failures >= retry.attempts) co_return step.error();
       co_await backoff(failures);
     }
   }
@@ -328,6 +367,15 @@ Result<UploadReceipt> RelayClient::upload(const std::filesystem::path& container
   ::fstat(u.fd, &st);
   u.size = static_cast<std::uint64_t>(st.st_size);
   u.sender_x25519 = to_hex(sender_x25519);
+  u.single = u.size <= kSingleRequestUploadMax;
+  if (u.single) {
+    auto id = crypto::random_bytes(16);
+    if (!id) {
+      ::close(u.fd);
+      return id.error();
+    }
+    u.id = to_hex(*id);
+  }
   auto receipt = impl_->block_on(impl_->upload(u, progress));
   ::close(u.fd);
   return receipt;

@@ -210,6 +210,8 @@ struct RelayServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};
   std::atomic<std::size_t> connections{0};
+  std::mutex in_flight_mutex;
+  std::unordered_map<std::string, std::uint64_t> in_flight_bytes;  // see InFlight
   std::mutex shutdown_mutex;
   bool stopped = false;
   asio::io_context ioc;
@@ -274,7 +276,9 @@ struct RelayServer::Impl {
     while (!stopping) {
       Request req;
       req.header_limit(limits.max_header_bytes);
-      req.body_limit(limits.max_message_bytes);  // a handler lowers it before it reads a body
+      // A handler lowers it before it reads a body. A refused single-request upload is read whole (to
+      // answer it), which may be more than the relay's maximum message.
+      req.body_limit(std::max<std::uint64_t>(limits.max_message_bytes, kSingleRequestUploadMax));
       beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
       co_await http::async_read_header(stream, buffer, req, into(ec));
       if (ec == http::error::header_limit || ec == http::error::body_limit) {
@@ -317,7 +321,8 @@ struct RelayServer::Impl {
       reply.body = Json{{"status", "ok"}};
     } else if (s.size() >= 2 && s[0] == "v1" && s[1] == "uploads") {
       if (method == http::verb::post && s.size() == 2) {
-        reply = co_await create_upload(req, client);
+        reply = co_await create_upload(stream, buffer, req, client);
+        body_read = req.is_done();
       } else if (method == http::verb::head && s.size() == 3) {
         reply = co_await upload_offset(s[2], client);
       } else if (method == http::verb::patch && s.size() == 3) {
@@ -358,7 +363,10 @@ struct RelayServer::Impl {
     bool keep = body_read && req.get().keep_alive() && !stopping;
     res.keep_alive(keep);
     res.prepare_payload();
-    if (req.get().method() == http::verb::head) res.content_length(0);
+    if (req.get().method() == http::verb::head) {  // headers only: a body would be read as the next response
+      res.body().clear();
+      res.content_length(0);
+    }
     beast::error_code ec;
     beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
     co_await http::async_write(stream, res, into(ec));
@@ -374,41 +382,172 @@ struct RelayServer::Impl {
 
   // ---- uploads ----------------------------------------------------------------------------------
 
-  asio::awaitable<Reply> create_upload(Request& req, const Client& client) {
-    if (client.identities.empty()) co_return refuse(http::status::forbidden, "the certificate names no identity");
-    auto length = header_number(req, "Upload-Length");
-    std::string x25519 = header(req, "Medcrypt-Sender-X25519");
-    if (!length || *length == 0) co_return refuse(http::status::bad_request, "Upload-Length missing or zero");
-    if (!is_hex(x25519, 64)) co_return refuse(http::status::bad_request, "Medcrypt-Sender-X25519 missing or not hex");
-    if (!req.is_done()) co_return refuse(http::status::bad_request, "an upload is created with an empty body");
-    if (*length > limits.max_message_bytes) {
-      co_return refuse(http::status::payload_too_large,
-                       fmt::format("upload of {} bytes is over the limit of {}", *length, limits.max_message_bytes),
-                       ErrorCode::kLimits);
+  // Bytes of single-request uploads in progress on this relay, per client: they count against the quota
+  // before they have a row in the index.
+  class InFlight {
+   public:
+    InFlight(Impl& impl, std::string client, std::uint64_t bytes)
+        : impl_(&impl), client_(std::move(client)), bytes_(bytes) {}
+    InFlight(InFlight&& other) noexcept
+        : impl_(std::exchange(other.impl_, nullptr)), client_(std::move(other.client_)), bytes_(other.bytes_) {}
+    InFlight& operator=(InFlight&&) = delete;
+    ~InFlight() {
+      if (impl_ == nullptr || bytes_ == 0) return;
+      std::lock_guard lock(impl_->in_flight_mutex);
+      auto it = impl_->in_flight_bytes.find(client_);
+      if ((it->second -= bytes_) == 0) impl_->in_flight_bytes.erase(it);
     }
-    auto id_bytes = crypto::random_bytes(16);
-    if (!id_bytes) co_return refuse(http::status::internal_server_error, id_bytes.error().message);
-    UploadRecord upload{to_hex(*id_bytes), client.id, x25519, *length, now_ms()};
-    auto reserve = [this, upload]() -> Status {
-      MEDCRYPT_ASSIGN_OR_RETURN(std::uint64_t used, store->client_usage(upload.client));
+
+   private:
+    Impl* impl_;
+    std::string client_;
+    std::uint64_t bytes_;
+  };
+
+  struct Reserved {
+    std::optional<PartFile> part;  // nullopt: an upload by this id exists
+    InFlight in_flight;
+  };
+
+  // Checks the quota (the index's count plus this relay's single-request uploads in flight), creates the
+  // part file, and records the upload: in the index (`indexed`: it may be resumed from now on) or in flight.
+  Result<Reserved> reserve(const UploadRecord& upload, bool indexed) {
+    MEDCRYPT_ASSIGN_OR_RETURN(std::uint64_t used, store->client_usage(upload.client));
+    std::uint64_t counted_bytes = indexed ? 0 : upload.length;
+    {
+      std::lock_guard lock(in_flight_mutex);
+      auto it = in_flight_bytes.find(upload.client);
+      used += it == in_flight_bytes.end() ? 0 : it->second;
       if (used + upload.length > limits.quota_bytes) {
         return make_error(ErrorCode::kLimits, fmt::format("quota: {} bytes held, {} more would pass the quota of {}",
                                                           used, upload.length, limits.quota_bytes));
       }
-      MEDCRYPT_TRY(files.create_part(upload.id));
-      return store->create_upload(upload);
-    };
-    Status made = co_await blocking_call(std::move(reserve));
-    if (!made) {
-      co_return refuse(made.error().code == ErrorCode::kLimits ? http::status::forbidden
-                                                               : http::status::internal_server_error,
-                       made.error().message, made.error().code);
+      if (counted_bytes > 0) in_flight_bytes[upload.client] += counted_bytes;
     }
+    InFlight counted(*this, upload.client, counted_bytes);
+    MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> part, claim_part(upload.id));
+    if (part && indexed) {
+      if (Status s = store->create_upload(upload); !s) {
+        files.remove_part(upload.id);
+        return s.error();
+      }
+    }
+    return Reserved{std::move(part), std::move(counted)};
+  }
+
+  // A new part file; nullopt if an upload by that id exists. A part no request holds and no row names
+  // was left by a crash: its client is starting it again, and gets it emptied. The lock comes before
+  // the look at the index: only the lock's holder writes an upload's row.
+  Result<std::optional<PartFile>> claim_part(const std::string& id) {
+    MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> part, files.create_part(id));
+    if (part) return part;
+    auto left = files.open_part(id);
+    if (!left || !*left) return std::optional<PartFile>();  // held, or gone since
+    MEDCRYPT_ASSIGN_OR_RETURN(std::optional<UploadRecord> row, store->find_upload(id));
+    if (row) return std::optional<PartFile>();
+    MEDCRYPT_TRY((*left)->clear());
+    return left;
+  }
+
+  // Refuses a request before its body is read. A single-request upload's body (small) is read and dropped
+  // first, so that the client reads the reason rather than a reset connection.
+  asio::awaitable<Reply> refuse_unread(TlsStream& stream, beast::flat_buffer& buffer, Request& req,
+                                       const Client& client, Reply refusal) {
+    auto sent = req.content_length();
+    if (!req.is_done() && sent && *sent <= kSingleRequestUploadMax) {
+      (void)co_await receive_body(stream, buffer, req, nullptr, *sent, client);
+    }
+    co_return refusal;
+  }
+
+  // POST /v1/uploads. An empty body creates an upload that PATCH requests then send. A body (up to
+  // kSingleRequestUploadMax) sends it at once, under an id the client chose (Upload-Id) so that it can
+  // resume after a cut: such an upload enters the index only if it does not finish in this request.
+  asio::awaitable<Reply> create_upload(TlsStream& stream, beast::flat_buffer& buffer, Request& req,
+                                       const Client& client) {
+    const bool single = !req.is_done();
+    auto length = header_number(req, "Upload-Length");
+    auto sent = req.content_length();
+    std::string x25519 = header(req, "Medcrypt-Sender-X25519");
+    std::string id = header(req, "Upload-Id");
+    std::optional<Reply> refusal;
+    if (client.identities.empty()) {
+      refusal = refuse(http::status::forbidden, "the certificate names no identity");
+    } else if (!length || *length == 0) {
+      refusal = refuse(http::status::bad_request, "Upload-Length missing or zero");
+    } else if (!is_hex(x25519, 64)) {
+      refusal = refuse(http::status::bad_request, "Medcrypt-Sender-X25519 missing or not hex");
+    } else if (!id.empty() && !is_hex(id, 32)) {
+      refusal = refuse(http::status::bad_request, "Upload-Id is not 32 hex digits");
+    } else if (single && (!sent || id.empty())) {
+      refusal = refuse(http::status::bad_request, "an upload sent with its creation needs Content-Length and Upload-Id");
+    } else if (*length > limits.max_message_bytes) {
+      refusal = refuse(http::status::payload_too_large,
+                       fmt::format("upload of {} bytes is over the limit of {}", *length, limits.max_message_bytes),
+                       ErrorCode::kLimits);
+    } else if (single && *sent > std::min<std::uint64_t>(*length, kSingleRequestUploadMax)) {
+      refusal = refuse(http::status::payload_too_large,
+                       fmt::format("{} bytes sent with the creation of an upload of {} (at most {})", *sent,
+                                   *length, kSingleRequestUploadMax),
+                       ErrorCode::kLimits);
+    }
+    if (refusal) co_return co_await refuse_unread(stream, buffer, req, client, std::move(*refusal));
+    if (id.empty()) {
+      auto id_bytes = crypto::random_bytes(16);
+      if (!id_bytes) co_return refuse(http::status::internal_server_error, id_bytes.error().message);
+      id = to_hex(*id_bytes);
+    }
+    UploadRecord upload{id, client.id, x25519, *length, now_ms()};
+    auto make = [this, upload, single] { return reserve(upload, !single); };
+    auto reserved = co_await blocking_call(std::move(make));
+    if (!reserved) {
+      Reply r = refuse(reserved.error().code == ErrorCode::kLimits ? http::status::forbidden
+                                                                   : http::status::internal_server_error,
+                       reserved.error().message, reserved.error().code);
+      co_return co_await refuse_unread(stream, buffer, req, client, std::move(r));
+    }
+    if (!reserved->part) {
+      // The client's earlier request with this id may still be running: it asks HEAD and tries again.
+      Reply r = refuse(http::status::conflict, "an upload with this id exists", ErrorCode::kIo);
+      co_return co_await refuse_unread(stream, buffer, req, client, std::move(r));
+    }
+    if (!single) {
+      Reply r;
+      r.status = http::status::created;
+      r.body = Json{{"id", upload.id}, {"offset", 0}};
+      r.headers.emplace_back("Location", "/v1/uploads/" + upload.id);
+      co_return r;
+    }
+    PartFile& file = *reserved->part;
+    const bool whole = co_await receive_body(stream, buffer, req, &file, *sent, client);
+    if (whole && file.size() == upload.length) co_return co_await finish_upload(upload, client, false);
+    // Cut short, or the rest comes in PATCH requests: the upload enters the index, to be resumed.
+    auto record = [this, upload] { return store->create_upload(upload); };
+    Status recorded = co_await blocking_call(std::move(record));
+    if (!recorded) {
+      files.remove_part(upload.id);
+      co_return refuse(http::status::internal_server_error, recorded.error().message);
+    }
+    if (!whole) co_return interrupted(upload, file, client);
     Reply r;
     r.status = http::status::created;
-    r.body = Json{{"id", upload.id}, {"offset", 0}};
+    r.body = Json{{"id", upload.id}, {"offset", file.size()}};
     r.headers.emplace_back("Location", "/v1/uploads/" + upload.id);
+    r.headers.emplace_back("Upload-Offset", std::to_string(file.size()));
     co_return r;
+  }
+
+  // The bytes so far stay: the client asks HEAD for the offset and resumes.
+  Reply interrupted(const UploadRecord& upload, const PartFile& file, const Client& client) {
+    log->info("upload_interrupted", {{"client", client.name()}, {"upload", upload.id}, {"offset", file.size()},
+                                     {"length", upload.length}});
+    return refuse(http::status::request_timeout, "upload interrupted");
+  }
+
+  static Reply busy() {
+    Reply r = refuse(http::status::service_unavailable, "the upload is busy in another request");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   }
 
   // The caller's own open upload, or nullopt.
@@ -423,6 +562,12 @@ struct RelayServer::Impl {
   asio::awaitable<Reply> upload_offset(const std::string& id, const Client& client) {
     auto upload = co_await own_upload(id, client);
     auto size = upload ? files.part_size(id) : std::nullopt;
+    if (!upload && is_hex(id, 32)) {
+      // A single-request upload still in its first request (the client saw the cut before the relay):
+      // it has no row until that request ends.
+      auto part = files.open_part(id);
+      if (part && !*part) co_return busy();
+    }
     if (!size) co_return refuse(http::status::not_found, "no such upload");
     Reply r;
     r.headers = {{"Upload-Offset", std::to_string(*size)}, {"Upload-Length", std::to_string(upload->length)},
@@ -439,12 +584,8 @@ struct RelayServer::Impl {
     if (!offset || !length) co_return refuse(http::status::bad_request, "Upload-Offset and Content-Length required");
     auto part = files.open_part(id);
     if (!part) co_return refuse(http::status::not_found, "no such upload");
-    if (!*part) {
-      // An earlier connection may still be writing (the client noticed the cut before the relay did).
-      Reply r = refuse(http::status::service_unavailable, "the upload is busy in another request");
-      r.headers.emplace_back("Retry-After", "1");
-      co_return r;
-    }
+    // An earlier connection may still be writing (the client noticed the cut before the relay did).
+    if (!*part) co_return busy();
     PartFile& file = **part;
     if (file.size() != *offset) {
       Reply r = refuse(http::status::conflict, fmt::format("offset {} but {} bytes received", *offset, file.size()));
@@ -456,23 +597,20 @@ struct RelayServer::Impl {
                        fmt::format("{} more bytes would pass the declared length of {}", *length, upload->length),
                        ErrorCode::kLimits);
     }
-    if (!co_await receive_body(stream, buffer, req, file, *length, client)) {
-      // The bytes so far stay: the client asks HEAD for the offset and resumes.
-      log->info("upload_interrupted", {{"client", client.name()}, {"upload", id}, {"offset", file.size()},
-                                       {"length", upload->length}});
-      co_return refuse(http::status::request_timeout, "upload interrupted");
-    }
+    const bool whole = co_await receive_body(stream, buffer, req, &file, *length, client);
+    if (!whole) co_return interrupted(*upload, file, client);
     if (file.size() < upload->length) {
       Reply r;
       r.status = http::status::no_content;
       r.headers.emplace_back("Upload-Offset", std::to_string(file.size()));
       co_return r;
     }
-    co_return co_await finish_upload(*upload, client);
+    co_return co_await finish_upload(*upload, client, true);
   }
 
-  // Reads a request body into the part file in bounded chunks, holding the client to the minimum rate.
-  asio::awaitable<bool> receive_body(TlsStream& stream, beast::flat_buffer& buffer, Request& req, PartFile& file,
+  // Reads a request body into the part file (or drops it: null) in bounded chunks, holding the client to
+  // the minimum rate.
+  asio::awaitable<bool> receive_body(TlsStream& stream, beast::flat_buffer& buffer, Request& req, PartFile* file,
                                      std::uint64_t length, const Client& client) {
     req.body_limit(length);
     auto deadline = Clock::now() + limits.idle_timeout +
@@ -491,8 +629,8 @@ struct RelayServer::Impl {
       co_await http::async_read(stream, buffer, req, into(ec));
       if (ec == http::error::need_buffer) ec = {};
       std::size_t got = chunk.size() - req.get().body().size;
-      if (got > 0) {
-        if (Status s = file.append(ByteView(chunk.data(), got)); !s) {
+      if (got > 0 && file != nullptr) {
+        if (Status s = file->append(ByteView(chunk.data(), got)); !s) {
           log->warn("storage_error", {{"reason", s.error().message}});
           co_return false;
         }
@@ -507,12 +645,13 @@ struct RelayServer::Impl {
     co_return true;
   }
 
-  // The last byte is in: fsync, verify, refuse replays, publish, index; only then answer 201.
-  asio::awaitable<Reply> finish_upload(const UploadRecord& upload, const Client& client) {
-    auto finish = [this, upload, client]() -> Reply {
+  // The last byte is in: fsync, verify, refuse replays, publish, index; only then answer 201. `indexed`:
+  // the upload has a row in the index (it was created empty, or resumed).
+  asio::awaitable<Reply> finish_upload(const UploadRecord& upload, const Client& client, bool indexed) {
+    auto finish = [this, upload, client, indexed]() -> Reply {
       auto drop = [&](Reply r) {
         files.remove_part(upload.id);
-        (void)store->delete_upload(upload.id);
+        if (indexed) (void)store->delete_upload(upload.id);
         return r;
       };
       auto verified = files.verify_part(upload.id);
@@ -552,7 +691,7 @@ struct RelayServer::Impl {
       auto committed = store->commit_message(m, upload.id);
       if (!committed) return refuse(http::status::internal_server_error, committed.error().message);
       if (*committed == CommitOutcome::kDuplicate) {
-        (void)store->delete_upload(upload.id);
+        if (indexed) (void)store->delete_upload(upload.id);
         return refuse(http::status::conflict, "replay: this message was stored before");
       }
       log->info("stored", {{"client", client.name()}, {"digest", m.digest}, {"sender", m.sender.substr(0, 16)},
@@ -672,7 +811,19 @@ struct RelayServer::Impl {
           files.remove_part(id);
           MEDCRYPT_TRY(store->delete_upload(id));
         }
-        return ids.size();
+        // Parts with no row: single-request uploads cut by a crash (the client starts them again).
+        MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::string> stale, files.stale_parts(before));
+        std::size_t orphans = 0;
+        for (const std::string& id : stale) {
+          auto held = files.open_part(id);  // locked while it is looked at: no request is using it
+          if (!held || !*held) continue;
+          MEDCRYPT_ASSIGN_OR_RETURN(std::optional<UploadRecord> row, store->find_upload(id));
+          if (!row) {
+            files.remove_part(id);
+            ++orphans;
+          }
+        }
+        return ids.size() + orphans;
       };
       auto removed = co_await blocking_call(std::move(expire));
       if (!removed) log->warn("expiry_failed", {{"reason", removed.error().message}});

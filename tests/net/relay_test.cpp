@@ -1,12 +1,14 @@
 // The relay in-process with its client: the round trip, and every refusal with its logged reason (no
 // client certificate, another CA, TLS 1.2, another's inbox, a modified, replayed, oversized or
-// unsigned upload, a signer not bound to the certificate, a header too large, an idle client), and an
-// upload that resumes after its connection is cut.
+// unsigned upload, a signer not bound to the certificate, a header too large, an idle client, an
+// upload over the quota), uploads that resume after their connection is cut (sent in one request, or
+// created first), upload ids kept to their client, and part files left by a crash removed.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <fstream>
+#include <thread>
 
 #include "container/container.hpp"
 #include "core/file_io.hpp"
@@ -69,6 +71,18 @@ class Relay : public ::testing::Test {
     return {};
   }
 
+  // A raw TLS client with Alice's certificate, sending `request`.
+  ProbeOptions alice_probe(std::string request) const {
+    ProbeOptions probe;
+    probe.cert = pki.client("alice").cert;
+    probe.key = pki.client("alice").key;
+    probe.ca = pki.dir / "ca.crt";
+    probe.request = std::move(request);
+    return probe;
+  }
+
+  std::string x25519(const std::string& name) const { return to_hex(pki.identity(name).public_identity.x25519); }
+
   std::string fingerprint(const std::string& name) const { return to_hex(pki.identity(name).public_identity.fingerprint()); }
 
   ScratchDir dir;
@@ -115,6 +129,17 @@ TEST_F(Relay, UploadListDownloadAcknowledge) {
       },
       &events, nullptr);
   EXPECT_EQ(events, (std::vector<std::string>{"stored", "downloaded", "acknowledged"}));
+  // A small upload is created and sent in one request, and never enters the table of open uploads.
+  EXPECT_EQ(read_text(log).find("\"method\":\"PATCH\""), std::string::npos) << read_text(log);
+  int open_uploads = -1;
+  sqlite3_exec(
+      db, "SELECT COUNT(*) FROM uploads",
+      [](void* out, int, char** values, char**) {
+        *static_cast<int*>(out) = std::stoi(values[0]);
+        return 0;
+      },
+      &open_uploads, nullptr);
+  EXPECT_EQ(open_uploads, 0);
   EXPECT_NE(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   EXPECT_FALSE(logged("stored", receipt->digest).empty());
@@ -214,10 +239,101 @@ TEST_F(Relay, RefusesAnOversizedUpload) {
   net::RelayConfig config;
   config.limits.max_message_bytes = 16 * 1024;
   start(config);
-  auto receipt = upload("alice", sealed("alice", "bob", 5, 200), "alice");
+  // About 3 MB, sent in one request: the relay reads it to the end before it answers, so the client
+  // gets the reason rather than a connection reset halfway through its body.
+  auto receipt = upload("alice", sealed("alice", "bob", 5, 1800), "alice");
   ASSERT_FALSE(receipt);
   EXPECT_EQ(receipt.error().code, ErrorCode::kLimits) << receipt.error().message;
+  EXPECT_NE(receipt.error().message.find("over the limit of 16384"), std::string::npos) << receipt.error().message;
   EXPECT_FALSE(logged("refused", "over the limit of 16384").empty()) << read_text(log);
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "data" / "uploads"));
+}
+
+// The quota counts stored messages, open uploads and single-request uploads still arriving.
+TEST_F(Relay, AppliesTheQuotaToUploadsInFlight) {
+  net::RelayConfig config;
+  config.limits.quota_bytes = 200 * 1000;
+  start(config);
+  ASSERT_TRUE(upload("alice", sealed("alice", "bob", 20, 300), "alice"));  // 90 kB held
+  // A single-request upload of 100 kB that sends 10 bytes and stalls until the probe gives up (5 s;
+  // the relay's idle timeout is 30 s): until then it is in flight, with no row in the index.
+  const std::string id(32, 'a');
+  auto probe = alice_probe("POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
+                           "\r\nUpload-Length: 100000\r\nMedcrypt-Sender-X25519: " + x25519("alice") +
+                           "\r\nContent-Length: 100000\r\n\r\n0123456789");
+  std::thread stalled([&] { (void)tls_probe(server->port(), probe); });
+  auto part = dir / "data" / "uploads" / (id + ".part");
+  for (int i = 0; i < 500 && !std::filesystem::exists(part); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(std::filesystem::exists(part));
+  auto refused = upload("alice", sealed("alice", "bob", 21, 150), "alice");  // 22.5 kB more
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kLimits) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("quota"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(read_text(log).find("upload_interrupted"), std::string::npos) << "refused by the row, not in flight";
+  stalled.join();
+  // Cut short, the stalled upload is kept for its client to resume: it holds its bytes in the index.
+  EXPECT_FALSE(logged("upload_interrupted", id).empty()) << read_text(log);
+  auto after = upload("alice", sealed("alice", "bob", 22, 150), "alice");
+  ASSERT_FALSE(after);
+  EXPECT_NE(after.error().message.find("quota"), std::string::npos) << after.error().message;
+}
+
+// A part file that a crash left under an upload id (no row names it, no request holds it) is emptied
+// and used again when the client starts that upload again.
+TEST_F(Relay, ReusesAPartLeftByACrash) {
+  const std::string id(32, 'e');
+  auto part = dir / "data" / "uploads" / (id + ".part");
+  ASSERT_TRUE(write_file_atomic(part, std::vector<std::uint8_t>(100, 7)));
+  std::string seen = tls_probe(server->port(), alice_probe(
+      "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id + "\r\nUpload-Length: 1000\r\n"
+      "Medcrypt-Sender-X25519: " + x25519("alice") + "\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+      "0123456789")).response;
+  EXPECT_NE(seen.find("201 Created"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("Upload-Offset: 10\r\n"), std::string::npos) << seen;
+  EXPECT_EQ(*read_file(part, 1000), (std::vector<std::uint8_t>{'0', '1', '2', '3', '4', '5', '6', '7', '8', '9'}));
+}
+
+// A client's own id for a single-request upload names it for that client only.
+TEST_F(Relay, KeepsUploadIdsToTheirClient) {
+  const std::string id(32, 'b');
+  auto post = [&](const std::string& as) {
+    ProbeOptions probe;
+    probe.cert = pki.client(as).cert;
+    probe.key = pki.client(as).key;
+    probe.ca = pki.dir / "ca.crt";
+    probe.request = "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
+                    "\r\nUpload-Length: 1000\r\nMedcrypt-Sender-X25519: " +
+                    to_hex(pki.identity(as).public_identity.x25519) +
+                    "\r\nContent-Length: 10\r\n\r\n0123456789"
+                    "HEAD /v1/uploads/" + id + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    return tls_probe(server->port(), probe).response;
+  };
+  // Alice sends the first 10 bytes of 1000: the upload is open, at offset 10.
+  std::string alice = post("alice");
+  EXPECT_NE(alice.find("201 Created"), std::string::npos) << alice;
+  EXPECT_NE(alice.find("Upload-Offset: 10"), std::string::npos) << alice;
+  EXPECT_NE(alice.find("200 OK"), std::string::npos) << alice;
+  // Eve cannot take the id over, nor see the upload.
+  std::string eve = post("eve");
+  EXPECT_NE(eve.find("409 Conflict"), std::string::npos) << eve;
+  EXPECT_NE(eve.find("404 Not Found"), std::string::npos) << eve;
+  EXPECT_EQ(eve.find("no such upload"), std::string::npos) << eve;  // the answer to HEAD has no body
+  EXPECT_EQ(std::filesystem::file_size(dir / "data" / "uploads" / (id + ".part")), 10u);
+}
+
+// A part file with no upload in the index (a single-request upload cut by a crash) is removed once it is
+// older than the upload expiry, at the relay's start.
+TEST_F(Relay, RemovesOrphanedPartsAtStart) {
+  server.reset();
+  auto orphan = dir / "data" / "uploads" / (std::string(32, 'c') + ".part");
+  auto fresh = dir / "data" / "uploads" / (std::string(32, 'd') + ".part");
+  for (const auto& p : {orphan, fresh}) ASSERT_TRUE(write_file_atomic(p, std::vector<std::uint8_t>(100, 1)));
+  std::filesystem::last_write_time(orphan, std::filesystem::file_time_type::clock::now() - std::chrono::hours(25));
+  start({});
+  for (int i = 0; i < 500 && std::filesystem::exists(orphan); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(std::filesystem::exists(orphan));
+  EXPECT_TRUE(std::filesystem::exists(fresh));
+  EXPECT_FALSE(logged("uploads_expired", "\"count\":1").empty()) << read_text(log);
 }
 
 TEST_F(Relay, RefusesUnsignedContainersAndSignersNotBoundToTheCertificate) {
@@ -259,23 +375,38 @@ TEST_F(Relay, RefusesAnOversizedHeaderAndClosesIdleConnections) {
   EXPECT_LT(std::chrono::steady_clock::now() - start_time, std::chrono::seconds(4));
 }
 
+// Cut midway, an upload resumes from what the relay kept: a small one sent in one request (the relay
+// records it when the cut comes), and one over kSingleRequestUploadMax, created first and then sent.
 TEST_F(Relay, AnUploadCutMidwayResumes) {
-  auto container = sealed("alice", "bob", 8, 1024);  // about 1 MiB
-  CuttingProxy proxy(server->port(), 300 * 1024);
-  net::RetryPolicy fast;
-  fast.first_delay = std::chrono::milliseconds(50);
-  auto c = net::RelayClient::create("https://127.0.0.1:" + std::to_string(proxy.port()), pki.client("alice"), fast);
-  ASSERT_TRUE(c);
-  auto receipt = c->upload(container, pki.identity("alice").public_identity.x25519);
-  ASSERT_TRUE(receipt) << receipt.error().message << read_text(log);
-  EXPECT_GE(proxy.connections(), 2);
-  // The relay kept what arrived before the cut, and the client went on from there.
-  std::string cut = logged("upload_interrupted", "\"offset\"");
-  ASSERT_FALSE(cut.empty()) << read_text(log);
-  EXPECT_EQ(cut.find("\"offset\":0,"), std::string::npos) << cut;
-  auto fetched = dir / "fetched.mct";
-  ASSERT_TRUE(client("bob").download(receipt->digest, fetched));
-  EXPECT_EQ(*read_file(fetched, 4 << 20), *read_file(container, 4 << 20));
+  struct Case {
+    std::uint32_t side;  // 8-bit grey: side * side bytes of pixels
+    std::uint64_t cut_after;
+    const char* sent_by;  // the request that carries the bytes
+  };
+  for (const Case& c : {Case{1024, 300 * 1024, "POST"}, Case{2200, 2 << 20, "PATCH"}}) {
+    SCOPED_TRACE(c.side);
+    server.reset();
+    std::filesystem::remove(log);
+    start({});
+    auto container = sealed("alice", "bob", 8 + c.side, c.side);
+    CuttingProxy proxy(server->port(), c.cut_after);
+    net::RetryPolicy fast;
+    fast.first_delay = std::chrono::milliseconds(50);
+    auto client = net::RelayClient::create("https://127.0.0.1:" + std::to_string(proxy.port()), pki.client("alice"), fast);
+    ASSERT_TRUE(client);
+    auto receipt = client->upload(container, pki.identity("alice").public_identity.x25519);
+    ASSERT_TRUE(receipt) << receipt.error().message << read_text(log);
+    EXPECT_GE(proxy.connections(), 2);
+    // The relay kept what arrived before the cut, and the client went on from there.
+    std::string cut = logged("upload_interrupted", "\"offset\"");
+    ASSERT_FALSE(cut.empty()) << read_text(log);
+    EXPECT_EQ(cut.find("\"offset\":0,"), std::string::npos) << cut;
+    std::string cut_request = logged("request", "\"status\":408");
+    EXPECT_NE(cut_request.find(std::string("\"method\":\"") + c.sent_by + "\""), std::string::npos) << read_text(log);
+    auto fetched = dir / "fetched.mct";
+    ASSERT_TRUE(this->client("bob").download(receipt->digest, fetched));
+    EXPECT_EQ(*read_file(fetched, 8 << 20), *read_file(container, 8 << 20));
+  }
 }
 
 TEST_F(Relay, AppliesTheRateLimitPerClient) {

@@ -60,4 +60,9 @@ using ChunkBytes = std::vector<std::uint8_t, DefaultInitAllocator<std::uint8_t>>
 // through a small buffer takes one SSL_read per 512 bytes. 64 KiB is Beast's own cap on one read.
 inline constexpr std::size_t kBodyReadBuffer = 64 * 1024;
 
+// An upload up to this size is created and sent in one request (POST with the bytes): a refusal comes
+// after the relay has read (and dropped) the body, which costs little at this size. Larger uploads are
+// created first (an empty POST), so a refusal costs nothing, and then sent (PATCH).
+inline constexpr std::uint64_t kSingleRequestUploadMax = 4 << 20;
+
 }  // namespace medcrypt::net::internal

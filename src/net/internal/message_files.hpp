@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "container/format.hpp"
 #include "core/bytes.hpp"
@@ -27,6 +28,7 @@ class PartFile {
 
   std::uint64_t size() const { return size_; }
   Status append(ByteView bytes);
+  Status clear();  // back to no bytes
 
  private:
   friend class MessageFiles;
@@ -47,12 +49,15 @@ class MessageFiles {
   std::filesystem::path part_path(const std::string& upload_id) const;
   std::filesystem::path object_path(const std::string& digest) const;
 
-  Status create_part(const std::string& upload_id) const;
+  // Creates the part and opens it for appending, locked; nullopt if a part by that name exists.
+  Result<std::optional<PartFile>> create_part(const std::string& upload_id) const;
   // Bytes received so far, or nullopt if the part file is gone.
   std::optional<std::uint64_t> part_size(const std::string& upload_id) const;
-  // nullopt while another request holds the part.
+  // nullopt while another request holds the part (or it was published meanwhile).
   Result<std::optional<PartFile>> open_part(const std::string& upload_id) const;
   void remove_part(const std::string& upload_id) const;
+  // Uploads whose part was last written before `before_ms` (Unix time, ms).
+  Result<std::vector<std::string>> stale_parts(std::int64_t before_ms) const;
 
   // fsyncs the part, then checks its structure and signature (container::verify_signature_only, streamed
   // from disk) and hashes it in the same pass.
