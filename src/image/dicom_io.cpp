@@ -1082,9 +1082,42 @@ Result<Bytes> build_new_attributes(std::string_view modality, const Geometry& g)
   return serialize(file, EXS_LittleEndianExplicit, EET_ExplicitLength);
 }
 
+// Only group 0002 belongs in the File Meta Information. DCMTK reads on into the data set when the meta
+// group length is too long, and keeps a stray element it finds there; written back with a group length that
+// fits, such an element would be read as part of the data set, beside any element of the same tag. So it is
+// moved into the data set now (or dropped, with a note, if the data set has its own), and the length fixed.
+Status move_stray_meta_elements(DcmFileFormat& file, std::vector<std::string>& notes) {
+  DcmMetaInfo& meta = *file.getMetaInfo();
+  DcmDataset& dataset = *file.getDataset();
+  bool moved = false;
+  for (unsigned long i = meta.card(); i-- > 0;) {
+    if (meta.getElement(i)->getGTag() == 0x0002) continue;
+    std::unique_ptr<DcmElement> element(meta.remove(i));
+    const std::string name = tag_name(element->getTag());
+    moved = true;
+    if (dataset.tagExists(element->getTag())) {
+      notes.push_back(
+          fmt::format("dropped {} from the File Meta Information: the data set has its own", name));
+      continue;
+    }
+    if (dataset.insert(element.get()).bad()) {
+      return make_error(ErrorCode::kInternal, fmt::format("cannot move {} into the DICOM data set", name));
+    }
+    element.release();
+    notes.push_back(fmt::format("moved {} from the File Meta Information into the data set", name));
+  }
+  if (moved && meta.computeGroupLengthAndPadding(EGL_withGL, EPD_noChange, EXS_LittleEndianExplicit).bad()) {
+    return make_error(ErrorCode::kInternal, "cannot update the DICOM File Meta Information Group Length");
+  }
+  return {};
+}
+
 // Everything after parsing, whatever the input: checks, pixels (native, decompressed), attributes.
 Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   DcmDataset& dataset = *file.getDataset();
+  LoadedImage loaded;
+  loaded.format = FileFormat::kDicom;
+  MEDCRYPT_TRY(move_stray_meta_elements(file, loaded.notes));
   OFString syntax_uid;
   file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, syntax_uid);
   if (const std::string uid = trimmed_uid(syntax_uid);
@@ -1106,8 +1139,6 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   }
   MEDCRYPT_ASSIGN_OR_RETURN(Geometry geometry, read_geometry(dataset));
 
-  LoadedImage loaded;
-  loaded.format = FileFormat::kDicom;
   OFString modality;
   dataset.findAndGetOFString(DCM_Modality, modality);
   loaded.modality = trimmed(modality);

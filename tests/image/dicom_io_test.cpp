@@ -2,8 +2,11 @@
 // the writer's attribute handling and new_dicom_attributes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "image_test_util.hpp"
 
@@ -95,6 +98,95 @@ TEST_F(image_dicom_cases, JpegTwoThousandColourTransformBecomesRgb) {
   const std::string dump = dcmdump(scratch / "copy.dcm");
   EXPECT_NE(dump.find("(0028,0004) CS [RGB]"), std::string::npos) << dump;
   EXPECT_NE(dump.find("(0002,0010) UI =LittleEndianExplicit"), std::string::npos) << dump;
+}
+
+// The elements of an Explicit VR Little Endian stretch: offset, tag, and header plus value size.
+struct RawElement {
+  std::size_t offset = 0;
+  std::uint16_t group = 0;
+  std::uint16_t element = 0;
+  std::size_t size = 0;
+};
+
+std::vector<RawElement> explicit_le_elements(const Bytes& data, std::size_t begin, std::size_t end) {
+  std::vector<RawElement> elements;
+  auto u16 = [&data](std::size_t at) { return static_cast<std::uint16_t>(data[at] | (data[at + 1] << 8)); };
+  for (std::size_t at = begin; at + 8 <= end;) {
+    const std::string vr(reinterpret_cast<const char*>(&data[at + 4]), 2);
+    const bool long_form = std::string_view("OB OW OF OD OL OV SQ UC UR UT UN SV UV").find(vr) !=
+                           std::string_view::npos;
+    const std::size_t size =
+        long_form ? 12 + (u16(at + 8) | (std::size_t{u16(at + 10)} << 16)) : std::size_t{8} + u16(at + 6);
+    elements.push_back({at, u16(at), u16(at + 2), size});
+    at += size;
+  }
+  return elements;
+}
+
+// Only group 0002 belongs in the File Meta Information. An element found there, because the meta group
+// length runs into the data set or a tag was damaged, goes into the data set, or is dropped where the data
+// set has its own; either way the file written back reads as the same image (the fuzzer found a damaged
+// tag whose file did not read back at all).
+TEST_F(image_dicom_cases, StrayMetaElementsMoveIntoTheDataSet) {
+  REQUIRE_GENERATED_CASES();
+  for (const char* name : {"odd_length8.dcm", "j2k_one_fragment_per_frame.dcm"}) {
+    SCOPED_TRACE(name);
+    const auto path = cases_->path() / name;
+    const Bytes original = read_bytes(path);
+    auto expected = read_image_bytes(original);
+    ASSERT_TRUE(expected) << expected.error().message;
+    // After the preamble and "DICM": the group length element (8 bytes of header, a 32-bit value), the rest
+    // of the meta header, then the data set.
+    constexpr std::size_t kGroupLengthValue = 132 + 8;
+    auto group_length = [](const Bytes& data) {
+      std::uint32_t value = 0;
+      for (std::size_t i = 4; i-- > 0;) value = (value << 8) | data[kGroupLengthValue + i];
+      return value;
+    };
+    const std::size_t meta_end = kGroupLengthValue + 4 + group_length(original);
+    const auto meta = explicit_le_elements(original, kGroupLengthValue + 4, meta_end);
+    const auto dataset = explicit_le_elements(original, meta_end, meta_end + 64);
+    ASSERT_GE(meta.size(), 2u);
+    ASSERT_TRUE(meta[1].group == 0x0002 && meta[1].element == 0x0002);  // Media Storage SOP Class UID
+    ASSERT_FALSE(dataset.empty());
+    ASSERT_TRUE(dataset.front().group == 0x0008 && dataset.front().element == 0x0016);  // SOP Class UID
+
+    Bytes swallowing = original;  // the group length takes in the data set's first element
+    const auto longer = static_cast<std::uint32_t>(group_length(original) + dataset.front().size);
+    for (std::size_t i = 0; i < 4; ++i) {
+      swallowing[kGroupLengthValue + i] = static_cast<std::uint8_t>(longer >> (8 * i));
+    }
+    Bytes damaged = original;  // (0002,0002) becomes (0028,0002), Samples per Pixel, which the data set has
+    damaged[meta[1].offset] = 0x28;
+    const std::pair<Bytes, std::string> cases[] = {
+        {swallowing, "moved SOPClassUID (0008,0016) from the File Meta Information into the data set"},
+        {damaged,
+         "dropped SamplesPerPixel (0028,0002) from the File Meta Information: the data set has its own"}};
+    for (const auto& [input, note] : cases) {
+      auto loaded = read_image_bytes(input);
+      ASSERT_TRUE(loaded) << loaded.error().message;
+      EXPECT_EQ(loaded->image, expected->image);
+      EXPECT_TRUE(std::ranges::find(loaded->notes, note) != loaded->notes.end()) << note;
+      ScratchDir scratch;
+      ASSERT_TRUE(write_image_file(scratch / "copy.dcm", loaded->image, FileFormat::kDicom,
+                                   loaded->dicom_attributes));
+      auto again = read_image_file(scratch / "copy.dcm");
+      ASSERT_TRUE(again) << again.error().message;
+      EXPECT_EQ(again->image, expected->image);
+      const std::string dump = dcmdump(scratch / "copy.dcm");
+      // Each tag once, and in the data set.
+      const auto data_set = dump.find("# Dicom-Data-Set");
+      for (const char* tag : {"(0008,0016)", "(0028,0002)"}) {
+        EXPECT_NE(dump.find(tag), std::string::npos) << tag << dump;
+        EXPECT_GT(dump.find(tag), data_set) << tag << dump;
+        EXPECT_EQ(dump.find(tag), dump.rfind(tag)) << tag << dump;
+      }
+      // A native file whose group length was all that was wrong comes back as it was before.
+      if (input == swallowing && is_native_syntax(dcmdump(path))) {
+        EXPECT_EQ(dump, dcmdump(path));
+      }
+    }
+  }
 }
 
 TEST_F(image_dicom_cases, MalformedFilesFailWithTheRightCodeAndOneQuietLine) {
