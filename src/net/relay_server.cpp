@@ -435,18 +435,24 @@ struct RelayServer::Impl {
     return Reserved{std::move(part), std::move(counted)};
   }
 
-  // A new part file; nullopt if an upload by that id exists. A part no request holds and no row names
-  // was left by a crash: its client is starting it again, and gets it emptied. The lock comes before
-  // the look at the index: only the lock's holder writes an upload's row.
+  // A new part file; nullopt if an upload by that id exists. An orphaned part (below) is one its client
+  // is starting again: it gets it emptied.
   Result<std::optional<PartFile>> claim_part(const std::string& id) {
     MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> part, files.create_part(id));
     if (part) return part;
-    auto left = files.open_part(id);
-    if (!left || !*left) return std::optional<PartFile>();  // held, or gone since
+    MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> left, orphaned_part(id));
+    if (left) MEDCRYPT_TRY(left->clear());
+    return left;
+  }
+
+  // The part of `id`, locked, if no request holds it and no row names it: a single-request upload cut by
+  // a crash. The lock comes before the look at the index: only the lock's holder writes an upload's row.
+  Result<std::optional<PartFile>> orphaned_part(const std::string& id) {
+    auto part = files.open_part(id);
+    if (!part || !*part) return std::optional<PartFile>();  // held, or gone since
     MEDCRYPT_ASSIGN_OR_RETURN(std::optional<UploadRecord> row, store->find_upload(id));
     if (row) return std::optional<PartFile>();
-    MEDCRYPT_TRY((*left)->clear());
-    return left;
+    return std::move(*part);
   }
 
   // Refuses a request before its body is read. A single-request upload's body (small) is read and dropped
@@ -815,13 +821,10 @@ struct RelayServer::Impl {
         MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::string> stale, files.stale_parts(before));
         std::size_t orphans = 0;
         for (const std::string& id : stale) {
-          auto held = files.open_part(id);  // locked while it is looked at: no request is using it
-          if (!held || !*held) continue;
-          MEDCRYPT_ASSIGN_OR_RETURN(std::optional<UploadRecord> row, store->find_upload(id));
-          if (!row) {
-            files.remove_part(id);
-            ++orphans;
-          }
+          MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> orphan, orphaned_part(id));
+          if (!orphan) continue;
+          files.remove_part(id);  // while still locked
+          ++orphans;
         }
         return ids.size() + orphans;
       };
