@@ -71,11 +71,11 @@ class Relay : public ::testing::Test {
     return {};
   }
 
-  // A raw TLS client with Alice's certificate, sending `request`.
-  ProbeOptions alice_probe(std::string request) const {
+  // A raw TLS client with `name`'s certificate, sending `request`.
+  ProbeOptions probe_as(const std::string& name, std::string request = {}) const {
     ProbeOptions probe;
-    probe.cert = pki.client("alice").cert;
-    probe.key = pki.client("alice").key;
+    probe.cert = pki.client(name).cert;
+    probe.key = pki.client(name).key;
     probe.ca = pki.dir / "ca.crt";
     probe.request = std::move(request);
     return probe;
@@ -178,10 +178,7 @@ TEST_F(Relay, RefusesAServerCertificateUsedAsAClients) {
 }
 
 TEST_F(Relay, RefusesATls12OnlyClient) {
-  ProbeOptions probe;
-  probe.cert = pki.client("alice").cert;
-  probe.key = pki.client("alice").key;
-  probe.ca = pki.dir / "ca.crt";
+  ProbeOptions probe = probe_as("alice");
   probe.tls12_only = true;
   EXPECT_FALSE(tls_probe(server->port(), probe).handshake);
   EXPECT_FALSE(logged("tls_refused", "does not offer TLS 1.3").empty()) << read_text(log);
@@ -190,12 +187,8 @@ TEST_F(Relay, RefusesATls12OnlyClient) {
 TEST_F(Relay, RefusesReadingAnotherInbox) {
   auto receipt = upload("alice", sealed("alice", "bob", 2), "alice");
   ASSERT_TRUE(receipt) << receipt.error().message;
-  ProbeOptions probe;
-  probe.cert = pki.client("eve").cert;
-  probe.key = pki.client("eve").key;
-  probe.ca = pki.dir / "ca.crt";
-  probe.request = "GET /v1/inbox?for=" + fingerprint("bob") + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  auto seen = tls_probe(server->port(), probe);
+  auto seen = tls_probe(server->port(), probe_as("eve", "GET /v1/inbox?for=" + fingerprint("bob") +
+                                                            " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   EXPECT_NE(seen.response.find("403"), std::string::npos) << seen.response;
   EXPECT_FALSE(logged("refused", "is not bound to this certificate").empty()) << read_text(log);
 
@@ -258,9 +251,9 @@ TEST_F(Relay, AppliesTheQuotaToUploadsInFlight) {
   // A single-request upload of 100 kB that sends 10 bytes and stalls until the probe gives up (5 s;
   // the relay's idle timeout is 30 s): until then it is in flight, with no row in the index.
   const std::string id(32, 'a');
-  auto probe = alice_probe("POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
-                           "\r\nUpload-Length: 100000\r\nMedcrypt-Sender-X25519: " + x25519("alice") +
-                           "\r\nContent-Length: 100000\r\n\r\n0123456789");
+  auto probe = probe_as("alice", "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
+                                     "\r\nUpload-Length: 100000\r\nMedcrypt-Sender-X25519: " + x25519("alice") +
+                                     "\r\nContent-Length: 100000\r\n\r\n0123456789");
   std::thread stalled([&] { (void)tls_probe(server->port(), probe); });
   auto part = dir / "data" / "uploads" / (id + ".part");
   for (int i = 0; i < 500 && !std::filesystem::exists(part); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -284,10 +277,12 @@ TEST_F(Relay, ReusesAPartLeftByACrash) {
   const std::string id(32, 'e');
   auto part = dir / "data" / "uploads" / (id + ".part");
   ASSERT_TRUE(write_file_atomic(part, std::vector<std::uint8_t>(100, 7)));
-  std::string seen = tls_probe(server->port(), alice_probe(
-      "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id + "\r\nUpload-Length: 1000\r\n"
-      "Medcrypt-Sender-X25519: " + x25519("alice") + "\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
-      "0123456789")).response;
+  std::string seen =
+      tls_probe(server->port(),
+                probe_as("alice", "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
+                                      "\r\nUpload-Length: 1000\r\nMedcrypt-Sender-X25519: " + x25519("alice") +
+                                      "\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789"))
+          .response;
   EXPECT_NE(seen.find("201 Created"), std::string::npos) << seen;
   EXPECT_NE(seen.find("Upload-Offset: 10\r\n"), std::string::npos) << seen;
   EXPECT_EQ(*read_file(part, 1000), (std::vector<std::uint8_t>{'0', '1', '2', '3', '4', '5', '6', '7', '8', '9'}));
@@ -297,16 +292,13 @@ TEST_F(Relay, ReusesAPartLeftByACrash) {
 TEST_F(Relay, KeepsUploadIdsToTheirClient) {
   const std::string id(32, 'b');
   auto post = [&](const std::string& as) {
-    ProbeOptions probe;
-    probe.cert = pki.client(as).cert;
-    probe.key = pki.client(as).key;
-    probe.ca = pki.dir / "ca.crt";
-    probe.request = "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
-                    "\r\nUpload-Length: 1000\r\nMedcrypt-Sender-X25519: " +
-                    to_hex(pki.identity(as).public_identity.x25519) +
-                    "\r\nContent-Length: 10\r\n\r\n0123456789"
-                    "HEAD /v1/uploads/" + id + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    return tls_probe(server->port(), probe).response;
+    return tls_probe(server->port(),
+                     probe_as(as, "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
+                                      "\r\nUpload-Length: 1000\r\nMedcrypt-Sender-X25519: " + x25519(as) +
+                                      "\r\nContent-Length: 10\r\n\r\n0123456789"
+                                      "HEAD /v1/uploads/" + id +
+                                      " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        .response;
   };
   // Alice sends the first 10 bytes of 1000: the upload is open, at offset 10.
   std::string alice = post("alice");
@@ -359,11 +351,8 @@ TEST_F(Relay, RefusesAnOversizedHeaderAndClosesIdleConnections) {
   config.limits.max_header_bytes = 2048;
   config.limits.idle_timeout = std::chrono::seconds(1);
   start(config);
-  ProbeOptions probe;
-  probe.cert = pki.client("alice").cert;
-  probe.key = pki.client("alice").key;
-  probe.ca = pki.dir / "ca.crt";
-  probe.request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(4096, 'a') + "\r\n\r\n";
+  ProbeOptions probe =
+      probe_as("alice", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_NE(tls_probe(server->port(), probe).response.find("431"), std::string::npos);
   EXPECT_FALSE(logged("refused", "header over 2048 bytes").empty()) << read_text(log);
 
@@ -414,13 +403,9 @@ TEST_F(Relay, AppliesTheRateLimitPerClient) {
   config.limits.rate_per_second = 1;
   config.limits.rate_burst = 3;
   start(config);
-  ProbeOptions probe;
-  probe.cert = pki.client("alice").cert;
-  probe.key = pki.client("alice").key;
-  probe.ca = pki.dir / "ca.crt";
-  probe.request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                  "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  auto seen = tls_probe(server->port(), probe);
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  auto seen = tls_probe(server->port(), probe_as("alice", health + "\r\n" + health + "\r\n" + health + "\r\n" +
+                                                              health + "Connection: close\r\n\r\n"));
   EXPECT_NE(seen.response.find("429 Too Many Requests"), std::string::npos) << seen.response;
   EXPECT_FALSE(logged("refused", "rate limit").empty());
 }
