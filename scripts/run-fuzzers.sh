@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target in BUILD_DIR/bin for SECONDS each, starting from the seed corpus in
 # fuzz/corpus/<target name without _fuzz>/ (copied, so the repository is not modified).
-# Exits non-zero if any target finds a crash, a leak or a timeout.
+# Exits non-zero if any target finds a crash, a leak or a timeout; the input that did is kept in
+# BUILD_DIR/fuzz-findings/ and printed in base64 (CI's log may be all that is left of the run).
 set -euo pipefail
 build_dir=${1:-build-fuzz}
 seconds=${2:-60}
@@ -21,6 +22,14 @@ for fuzzer in "$build_dir"/bin/*_fuzz; do
   if ! "$fuzzer" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
       -artifact_prefix="$work/" >"$work/$name.log" 2>&1; then
     echo "fuzz: $(basename "$fuzzer") FAILED"; tail -40 "$work/$name.log"; status=1
+    # The input that failed outlives the run, and its bytes reach a log that keeps only its end.
+    for found in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+      [ -f "$found" ] || continue
+      mkdir -p "$build_dir/fuzz-findings"
+      cp "$found" "$build_dir/fuzz-findings/"
+      echo "fuzz: kept $build_dir/fuzz-findings/$(basename "$found"), $(stat -c %s "$found") bytes, base64:"
+      base64 -w 0 "$found"; echo
+    done
   else
     grep -E "stat::number_of_executed_units|Done" "$work/$name.log" | tail -2
   fi
