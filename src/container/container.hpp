@@ -8,6 +8,7 @@
 #include "container/format.hpp"
 #include "container/stream_io.hpp"
 #include "core/parallel.hpp"
+#include "crypto/hash.hpp"
 #include "crypto/identity.hpp"
 #include "image/image.hpp"
 #include "schemes/scheme.hpp"
@@ -83,5 +84,23 @@ struct VerifiedContainer {
   Bytes sha256;
 };
 Result<VerifiedContainer> verify_signed_container(Source& source);
+
+// verify_signed_container for a container whose bytes arrive in order (a relay's upload): each byte is
+// hashed as it arrives, so nothing is read twice; only the header and the signature are kept.
+class StreamingVerifier {
+ public:
+  explicit StreamingVerifier(std::uint64_t size);  // the container's declared size in bytes
+  void update(ByteView bytes);
+  // The same checks and errors as verify_signed_container over the bytes given; call once.
+  Result<VerifiedContainer> finish();
+
+ private:
+  std::uint64_t size_;
+  std::uint64_t seen_ = 0;
+  Bytes head_;                          // preamble and header, as far as they came
+  std::size_t head_wanted_;             // the preamble, then the preamble and header
+  crypto::Hasher transcript_;           // every byte before the signature
+  Bytes signature_;                     // the last kEd25519SignatureBytes bytes
+};
 
 }  // namespace medcrypt::container

@@ -1,5 +1,7 @@
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "container/container.hpp"
@@ -43,15 +45,32 @@ Status check_signer(const Header& h, const std::optional<crypto::PublicKey>& exp
   return {};
 }
 
+Status check_signature(const Header& h, ByteView sig, ByteView transcript_digest) {
+  if (!crypto::ed25519_verify(h.signer, signature_message(transcript_digest), sig)) {
+    return make_error(ErrorCode::kSignature, "the sender's signature does not verify: the container was modified");
+  }
+  return {};
+}
+
 // Reads and checks the signature; `also`, if given, hashes its bytes too.
 Status verify_signature(const Header& h, Source& source, crypto::Hasher& transcript, crypto::Hasher* also = nullptr) {
   MEDCRYPT_ASSIGN_OR_RETURN(ByteView sig, source.next(crypto::kEd25519SignatureBytes));
-  if (!crypto::ed25519_verify(h.signer, signature_message(transcript.finish()), sig)) {
-    return make_error(ErrorCode::kSignature, "the sender's signature does not verify: the container was modified");
-  }
+  MEDCRYPT_TRY(check_signature(h, sig, transcript.finish()));
   if (also != nullptr) also->update(sig);
   return {};
 }
+
+// The first bytes of a container of `size` bytes, all that reading its header needs.
+class HeadSource final : public Source {
+ public:
+  HeadSource(ByteView head, std::uint64_t size) : head_(head), size_(size) {}
+  std::uint64_t size() const override { return size_; }
+  Result<ByteView> next(std::size_t n) override { return head_.next(n); }
+
+ private:
+  MemorySource head_;
+  std::uint64_t size_;
+};
 
 Result<SecretBytes> recover_content_key(const Header& h, const OpenKeys& keys) {
   if (h.key_mode == KeyMode::kSharedKey) {
@@ -188,6 +207,49 @@ Result<Header> verify_signature_only(Source& source, bool require_signature) {
 Result<VerifiedContainer> verify_signed_container(Source& source) {
   VerifiedContainer v;
   MEDCRYPT_ASSIGN_OR_RETURN(v.header, verify_structure_and_signature(source, true, &v.sha256));
+  return v;
+}
+
+StreamingVerifier::StreamingVerifier(std::uint64_t size)
+    : size_(size), head_wanted_(kPreambleBytes), transcript_(crypto::HashAlgorithm::kSha256) {}
+
+void StreamingVerifier::update(ByteView bytes) {
+  ByteView rest = bytes;
+  while (!rest.empty() && head_.size() < head_wanted_) {
+    std::size_t take = std::min(rest.size(), head_wanted_ - head_.size());
+    head_.insert(head_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(take));
+    rest = rest.subspan(take);
+    if (head_wanted_ == kPreambleBytes && head_.size() == kPreambleBytes) {
+      // A bad preamble keeps head_wanted_ where it is: finish() reports it.
+      if (auto total = header_size_from_preamble(head_); total) head_wanted_ = *total;
+    }
+  }
+  const std::uint64_t signature_at = size_ - std::min<std::uint64_t>(size_, crypto::kEd25519SignatureBytes);
+  rest = bytes;
+  if (seen_ < signature_at) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(rest.size(), signature_at - seen_));
+    transcript_.update(rest.first(n));
+    rest = rest.subspan(n);
+    seen_ += n;
+  }
+  std::size_t keep = std::min(rest.size(), crypto::kEd25519SignatureBytes - signature_.size());
+  signature_.insert(signature_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(keep));
+  seen_ += rest.size();
+}
+
+Result<VerifiedContainer> StreamingVerifier::finish() {
+  if (seen_ != size_) {
+    return make_error(ErrorCode::kMalformed, seen_ < size_ ? fmt::format("container truncated: {} bytes of {}", seen_, size_)
+                                                           : fmt::format("container has {} bytes after its end", seen_ - size_));
+  }
+  HeadSource source(head_, size_);
+  MEDCRYPT_ASSIGN_OR_RETURN(HeaderRead read, read_and_check_header(source));
+  VerifiedContainer v{std::move(read.parsed.header), {}};
+  if (!v.header.is_signed) return make_error(ErrorCode::kSignature, "the container is not signed");
+  crypto::Hasher whole = transcript_.copy();
+  whole.update(signature_);
+  MEDCRYPT_TRY(check_signature(v.header, signature_, transcript_.finish()));
+  v.sha256 = whole.finish();
   return v;
 }
 

@@ -154,10 +154,13 @@ Result<std::vector<std::string>> MessageFiles::stale_parts(std::int64_t before_m
   return out;
 }
 
+Status MessageFiles::sync_part(const std::string& upload_id) const {
+  return fsync_path(part_path(upload_id), O_RDONLY);
+}
+
 Result<VerifiedUpload> MessageFiles::verify_part(const std::string& upload_id) const {
-  auto path = part_path(upload_id);
-  MEDCRYPT_TRY(fsync_path(path, O_RDONLY));
-  MEDCRYPT_ASSIGN_OR_RETURN(container::FileSource file, container::FileSource::open(path));
+  MEDCRYPT_TRY(sync_part(upload_id));
+  MEDCRYPT_ASSIGN_OR_RETURN(container::FileSource file, container::FileSource::open(part_path(upload_id)));
   CountingSource source(file);
   MEDCRYPT_ASSIGN_OR_RETURN(container::VerifiedContainer verified, container::verify_signed_container(source));
   if (source.consumed() != source.size()) {

@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <limits>
+#include <algorithm>
 #include <optional>
 #include <random>
 
@@ -163,12 +164,19 @@ struct RelayClient::Impl {
     bool resume = false;       // the relay may hold part of it: ask HEAD for the offset first
     std::uint64_t offset = 0;  // bytes the relay has
     bool interrupted = false;  // an attempt failed: the relay may have stored an earlier one
-    bool busy = false;         // the last answer: an earlier request of ours still holds the upload
+    // The last answer: an earlier request of ours still holds the upload; ask again after this long.
+    std::optional<std::chrono::seconds> busy;
   };
 
   // 503 with Retry-After: the relay still runs an earlier request for this upload (it has not yet seen
   // that request's connection cut), and will let go of it within its idle timeout.
-  static bool is_busy(const HttpResponse& res) { return res.status == 503 && !res.header("Retry-After").empty(); }
+  // The wait it asks for, in seconds (1 to 30; 1 if it names a date instead), or nullopt if not busy.
+  static std::optional<std::chrono::seconds> busy_wait(const HttpResponse& res) {
+    std::string after = res.header("Retry-After");
+    if (res.status != 503 || after.empty()) return std::nullopt;
+    bool seconds = after.size() <= 4 && std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return std::chrono::seconds(seconds ? std::clamp(std::stoi(after), 1, 30) : 1);
+  }
 
   // Asks the relay how much of the upload it has; false if it has none of it (never created, expired,
   // lost in a crash, or stored and closed: a new attempt finds out which).
@@ -176,7 +184,7 @@ struct RelayClient::Impl {
     auto res = co_await exchange(request(http::verb::head, "/v1/uploads/" + u.id));
     if (!res) co_return res.error();
     if (res->status == 404) co_return false;
-    u.busy = is_busy(*res);
+    u.busy = busy_wait(*res);
     if (res->status != 200) co_return refusal(*res);
     u.offset = parse_offset(res->header("Upload-Offset"));
     co_return true;
@@ -223,7 +231,7 @@ struct RelayClient::Impl {
     if (!ec) ec = co_await read_response(*stream, buffer, res, false, retry.timeout);
     auto done = finish(ec, std::move(res));
     if (!done) co_return done.error();
-    u.busy = is_busy(*done);
+    u.busy = busy_wait(*done);
     if (done->status == 204 || (done->status == 201 && !done->header("Upload-Offset").empty())) {
       u.offset = parse_offset(done->header("Upload-Offset"));
       co_return std::optional<UploadReceipt>();
@@ -262,7 +270,7 @@ struct RelayClient::Impl {
     std::uint64_t best = 0;  // the furthest the relay got: progress resets the failure count
     std::chrono::milliseconds busy_for{0};
     for (;;) {
-      u.busy = false;
+      u.busy.reset();
       Result<std::optional<UploadReceipt>> step = co_await attempt(u, progress);
       if (step && *step) co_return std::move(**step);
       if (step) continue;
@@ -273,8 +281,8 @@ struct RelayClient::Impl {
       if (!retryable(step.error())) co_return step.error();
       u.interrupted = true;
       if (u.busy && busy_for < retry.timeout) {  // waiting on the relay is not a failure, for a while
-        busy_for += std::chrono::seconds(1);
-        asio::steady_timer timer(ioc, std::chrono::seconds(1));
+        busy_for += *u.busy;
+        asio::steady_timer timer(ioc, *u.busy);
         beast::error_code ec;
         co_await timer.async_wait(into(ec));
         continue;

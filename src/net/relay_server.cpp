@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "container/container.hpp"
 #include "crypto/identity.hpp"
 #include "crypto/random.hpp"
 #include "net/event_log.hpp"
@@ -461,7 +462,7 @@ struct RelayServer::Impl {
                                        const Client& client, Reply refusal) {
     auto sent = req.content_length();
     if (!req.is_done() && sent && *sent <= kSingleRequestUploadMax) {
-      (void)co_await receive_body(stream, buffer, req, nullptr, *sent, client);
+      (void)co_await receive_body(stream, buffer, req, nullptr, nullptr, *sent, client);
     }
     co_return refusal;
   }
@@ -524,9 +525,12 @@ struct RelayServer::Impl {
       r.headers.emplace_back("Location", "/v1/uploads/" + upload.id);
       co_return r;
     }
-    PartFile& file = *reserved->part;
-    const bool whole = co_await receive_body(stream, buffer, req, &file, *sent, client);
-    if (whole && file.size() == upload.length) co_return co_await finish_upload(upload, client, false);
+    PartFile& file = *reserved->part;  // empty: the verifier sees every byte
+    container::StreamingVerifier verifier(upload.length);
+    const bool whole = co_await receive_body(stream, buffer, req, &file, &verifier, *sent, client);
+    if (whole && file.size() == upload.length) {
+      co_return co_await finish_upload(upload, client, false, std::move(verifier), std::move(reserved->in_flight));
+    }
     // Cut short, or the rest comes in PATCH requests: the upload enters the index, to be resumed.
     auto record = [this, upload] { return store->create_upload(upload); };
     Status recorded = co_await blocking_call(std::move(record));
@@ -566,18 +570,32 @@ struct RelayServer::Impl {
   }
 
   asio::awaitable<Reply> upload_offset(const std::string& id, const Client& client) {
-    auto upload = co_await own_upload(id, client);
-    auto size = upload ? files.part_size(id) : std::nullopt;
-    if (!upload && is_hex(id, 32)) {
-      // A single-request upload still in its first request (the client saw the cut before the relay):
-      // it has no row until that request ends.
-      auto part = files.open_part(id);
-      if (part && !*part) co_return busy();
-    }
-    if (!size) co_return refuse(http::status::not_found, "no such upload");
+    if (!is_hex(id, 32)) co_return refuse(http::status::not_found, "no such upload");
+    struct Found {
+      std::optional<UploadRecord> upload;  // the client's own
+      std::optional<std::uint64_t> size;   // of its part
+      bool busy = false;
+    };
+    auto look = [this, id, owner = client.id] {
+      Found f;
+      auto row = store->find_upload(id);
+      if (row && *row && (*row)->client == owner) {
+        f.upload = std::move(**row);
+        f.size = files.part_size(id);
+      } else if (row && !*row) {
+        // A single-request upload still in its first request (the client saw the cut before the relay):
+        // it has no row until that request ends.
+        auto part = files.open_part(id);
+        f.busy = part && !*part;
+      }
+      return f;
+    };
+    Found found = co_await blocking_call(std::move(look));
+    if (found.busy) co_return busy();
+    if (!found.size) co_return refuse(http::status::not_found, "no such upload");
     Reply r;
-    r.headers = {{"Upload-Offset", std::to_string(*size)}, {"Upload-Length", std::to_string(upload->length)},
-                 {"Cache-Control", "no-store"}};
+    r.headers = {{"Upload-Offset", std::to_string(*found.size)},
+                 {"Upload-Length", std::to_string(found.upload->length)}, {"Cache-Control", "no-store"}};
     co_return r;
   }
 
@@ -603,7 +621,9 @@ struct RelayServer::Impl {
                        fmt::format("{} more bytes would pass the declared length of {}", *length, upload->length),
                        ErrorCode::kLimits);
     }
-    const bool whole = co_await receive_body(stream, buffer, req, &file, *length, client);
+    std::optional<container::StreamingVerifier> verifier;  // if this request brings every byte
+    if (*offset == 0) verifier.emplace(upload->length);
+    const bool whole = co_await receive_body(stream, buffer, req, &file, verifier ? &*verifier : nullptr, *length, client);
     if (!whole) co_return interrupted(*upload, file, client);
     if (file.size() < upload->length) {
       Reply r;
@@ -611,13 +631,14 @@ struct RelayServer::Impl {
       r.headers.emplace_back("Upload-Offset", std::to_string(file.size()));
       co_return r;
     }
-    co_return co_await finish_upload(*upload, client, true);
+    co_return co_await finish_upload(*upload, client, true, std::move(verifier), std::nullopt);
   }
 
   // Reads a request body into the part file (or drops it: null) in bounded chunks, holding the client to
-  // the minimum rate.
+  // the minimum rate. `verifier`, if given, hashes each chunk as it is written.
   asio::awaitable<bool> receive_body(TlsStream& stream, beast::flat_buffer& buffer, Request& req, PartFile* file,
-                                     std::uint64_t length, const Client& client) {
+                                     container::StreamingVerifier* verifier, std::uint64_t length,
+                                     const Client& client) {
     req.body_limit(length);
     auto deadline = Clock::now() + limits.idle_timeout +
                     std::chrono::seconds(length / std::max<std::uint64_t>(limits.min_upload_bytes_per_second, 1));
@@ -640,6 +661,7 @@ struct RelayServer::Impl {
           log->warn("storage_error", {{"reason", s.error().message}});
           co_return false;
         }
+        if (verifier != nullptr) verifier->update(ByteView(chunk.data(), got));
       }
       if (ec) {
         if (ec == beast::error::timeout && Clock::now() >= deadline) {
@@ -651,16 +673,29 @@ struct RelayServer::Impl {
     co_return true;
   }
 
+  // The upload's header and digest: from the hashes taken as its bytes arrived, if one request brought
+  // them all (`streamed`), else read back from the part file. Either way the part is fsynced.
+  Result<VerifiedUpload> verify_upload(const std::string& id, std::optional<container::StreamingVerifier>& streamed) {
+    if (!streamed) return files.verify_part(id);
+    MEDCRYPT_ASSIGN_OR_RETURN(container::VerifiedContainer verified, streamed->finish());
+    MEDCRYPT_TRY(files.sync_part(id));
+    return VerifiedUpload{std::move(verified.header), to_hex(verified.sha256)};
+  }
+
   // The last byte is in: fsync, verify, refuse replays, publish, index; only then answer 201. `indexed`:
-  // the upload has a row in the index (it was created empty, or resumed).
-  asio::awaitable<Reply> finish_upload(const UploadRecord& upload, const Client& client, bool indexed) {
-    auto finish = [this, upload, client, indexed]() -> Reply {
+  // the upload has a row in the index (it was created empty, or resumed); `counted`: its bytes in flight,
+  // which stop counting once the index holds them.
+  asio::awaitable<Reply> finish_upload(const UploadRecord& upload, const Client& client, bool indexed,
+                                       std::optional<container::StreamingVerifier> streamed,
+                                       std::optional<InFlight> counted) {
+    auto finish = [this, upload, client, indexed, streamed = std::move(streamed),
+                   counted = std::move(counted)]() mutable -> Reply {
       auto drop = [&](Reply r) {
         files.remove_part(upload.id);
         if (indexed) (void)store->delete_upload(upload.id);
         return r;
       };
-      auto verified = files.verify_part(upload.id);
+      auto verified = verify_upload(upload.id, streamed);
       if (!verified) {
         return drop(refuse(status_for(verified.error().code), verified.error().message, verified.error().code));
       }
@@ -695,6 +730,7 @@ struct RelayServer::Impl {
         return drop(refuse(http::status::internal_server_error, s.error().message));
       }
       auto committed = store->commit_message(m, upload.id);
+      counted.reset();
       if (!committed) return refuse(http::status::internal_server_error, committed.error().message);
       if (*committed == CommitOutcome::kDuplicate) {
         if (indexed) (void)store->delete_upload(upload.id);

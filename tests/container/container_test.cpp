@@ -178,6 +178,72 @@ TEST(Container, Signatures) {
   EXPECT_EQ(container::verify_signed_container(unsigned_again).error().code, ErrorCode::kSignature);
 }
 
+// What the streaming verifier concludes from bytes fed in pieces, as a relay receives them.
+Result<container::VerifiedContainer> verify_streamed(ByteView bytes, std::size_t piece, std::uint64_t declared) {
+  container::StreamingVerifier verifier(declared);
+  for (std::size_t at = 0; at < bytes.size(); at += piece) verifier.update(bytes.subspan(at, std::min(piece, bytes.size() - at)));
+  return verifier.finish();
+}
+
+Result<container::VerifiedContainer> verify_read(ByteView bytes) {
+  container::MemorySource source(bytes);
+  return container::verify_signed_container(source);
+}
+
+TEST(Container, StreamingVerifierAgreesWithTheOneThatReads) {
+  auto bob = fresh_identity("bob"), alice = fresh_identity("alice");
+  SealOptions opt;
+  opt.signer = &bob;
+  auto big = seal_to_memory(random_image(300, 200, 1, 1, 16, 16, false, 8), Recipients{{alice.public_identity}, nullptr}, opt);
+  ASSERT_TRUE(big);
+  const crypto::Sha256Digest whole = crypto::sha256(*big);
+  for (std::size_t piece : {std::size_t{1}, std::size_t{13}, std::size_t{64}, std::size_t{4096}, big->size()}) {
+    auto streamed = verify_streamed(*big, piece, big->size());
+    ASSERT_TRUE(streamed) << "pieces of " << piece << ": " << streamed.error().message;
+    EXPECT_EQ(streamed->header.signer, bob.public_identity.ed25519);
+    EXPECT_EQ(streamed->header.message_id, verify_read(*big)->header.message_id);
+    EXPECT_EQ(streamed->sha256, Bytes(whole.begin(), whole.end())) << "pieces of " << piece;
+  }
+  // Fewer or more bytes than declared.
+  auto short_of = verify_streamed(ByteView(*big).first(big->size() - 1), 4096, big->size());
+  ASSERT_FALSE(short_of);
+  EXPECT_EQ(short_of.error().code, ErrorCode::kMalformed);
+  Bytes longer = *big;
+  longer.push_back(0);
+  auto over = verify_streamed(longer, 4096, big->size());
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::kMalformed);
+
+  // Every byte of a small container changed in turn, and every truncation (declared as sent, as a relay
+  // sees a container that says less than it is): refused by both, for the same reason.
+  auto small = seal_to_memory(random_image(9, 7, 1, 1, 8, 8, false, 9), Recipients{{alice.public_identity}, nullptr}, opt);
+  ASSERT_TRUE(small);
+  for (std::size_t i = 0; i < small->size(); ++i) {
+    Bytes altered = *small;
+    altered[i] ^= 0x41;
+    auto read = verify_read(altered);
+    auto streamed = verify_streamed(altered, 7, altered.size());
+    ASSERT_FALSE(read) << "byte " << i;
+    ASSERT_FALSE(streamed) << "byte " << i;
+    EXPECT_EQ(streamed.error().code, read.error().code) << "byte " << i;
+    EXPECT_EQ(streamed.error().message, read.error().message) << "byte " << i;
+  }
+  for (std::size_t n = 0; n < small->size(); ++n) {
+    ByteView cut = ByteView(*small).first(n);
+    auto read = verify_read(cut);
+    auto streamed = verify_streamed(cut, 5, n);
+    ASSERT_FALSE(read) << n << " bytes";
+    ASSERT_FALSE(streamed) << n << " bytes";
+    EXPECT_EQ(streamed.error().code, read.error().code) << n << " bytes";
+    EXPECT_EQ(streamed.error().message, read.error().message) << n << " bytes";
+  }
+  auto unsigned_msg = seal_to_memory(random_image(9, 7, 1, 1, 8, 8, false, 9), Recipients{{alice.public_identity}, nullptr}, {});
+  ASSERT_TRUE(unsigned_msg);
+  auto not_signed = verify_streamed(*unsigned_msg, 64, unsigned_msg->size());
+  ASSERT_FALSE(not_signed);
+  EXPECT_EQ(not_signed.error().code, ErrorCode::kSignature);
+}
+
 TEST(Container, CipherImageIsTheStoredCiphertext) {
   auto img = random_image(64, 48, 1, 1, 8, 8, false, 6);
   auto key = crypto::random_secret(32).value();

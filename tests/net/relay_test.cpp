@@ -201,17 +201,45 @@ TEST_F(Relay, RefusesReadingAnotherInbox) {
   ASSERT_EQ(client("bob").inbox()->size(), 1u);  // still there for bob
 }
 
+// The relay checks an upload as its bytes arrive when one request brings them all (sent with its
+// creation, or created first and sent in one PATCH), and reads it back from disk when it was resumed.
 TEST_F(Relay, RefusesAModifiedUpload) {
-  auto container = sealed("alice", "bob", 3);
-  auto bytes = *read_file(container, 1 << 20);
-  bytes[bytes.size() / 2] ^= 0x01;  // a payload byte
-  ASSERT_TRUE(write_file_atomic(container, bytes));
-  auto receipt = upload("alice", container, "alice");
-  ASSERT_FALSE(receipt);
-  EXPECT_EQ(receipt.error().code, ErrorCode::kSignature) << receipt.error().message;
-  EXPECT_FALSE(logged("refused", "signature does not verify").empty()) << read_text(log);
-  EXPECT_TRUE(client("bob").inbox()->empty());
-  EXPECT_TRUE(std::filesystem::is_empty(dir / "data" / "uploads"));
+  struct Case {
+    const char* path;
+    std::uint32_t side;       // 8-bit grey: side * side bytes of pixels
+    std::uint64_t cut_after;  // 0: no cut
+    const char* refused;      // the request the refusal answers
+  };
+  for (const Case& c : {Case{"one request", 64, 0, "POST"}, Case{"created, then one PATCH", 2200, 0, "PATCH"},
+                        Case{"resumed after a cut", 1024, 300 * 1024, "PATCH"}}) {
+    SCOPED_TRACE(c.path);
+    server.reset();
+    std::filesystem::remove(log);
+    start({});
+    auto container = sealed("alice", "bob", 3 + c.side, c.side);
+    auto bytes = *read_file(container, 8 << 20);
+    bytes[bytes.size() / 2] ^= 0x01;  // a payload byte
+    ASSERT_TRUE(write_file_atomic(container, bytes));
+    std::optional<CuttingProxy> proxy;
+    if (c.cut_after > 0) proxy.emplace(server->port(), c.cut_after);
+    net::RetryPolicy fast;
+    fast.first_delay = std::chrono::milliseconds(50);
+    auto sender = net::RelayClient::create(
+        "https://127.0.0.1:" + std::to_string(proxy ? proxy->port() : server->port()), pki.client("alice"), fast);
+    ASSERT_TRUE(sender);
+    auto receipt = sender->upload(container, pki.identity("alice").public_identity.x25519);
+    ASSERT_FALSE(receipt);
+    EXPECT_EQ(receipt.error().code, ErrorCode::kSignature) << receipt.error().message;
+    if (proxy) {
+      EXPECT_GE(proxy->connections(), 2);
+      EXPECT_FALSE(logged("upload_interrupted", "\"offset\"").empty()) << read_text(log);
+    }
+    EXPECT_FALSE(logged("refused", "signature does not verify").empty()) << read_text(log);
+    std::string answered = logged("request", "\"status\":422");
+    EXPECT_NE(answered.find(std::string("\"method\":\"") + c.refused + "\""), std::string::npos) << read_text(log);
+    EXPECT_TRUE(client("bob").inbox()->empty());
+    EXPECT_TRUE(std::filesystem::is_empty(dir / "data" / "uploads"));
+  }
 }
 
 TEST_F(Relay, RefusesAReplayedUpload) {

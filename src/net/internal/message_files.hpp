@@ -59,6 +59,8 @@ class MessageFiles {
   // Uploads whose part was last written before `before_ms` (Unix time, ms).
   Result<std::vector<std::string>> stale_parts(std::int64_t before_ms) const;
 
+  // Makes the part's bytes durable (fsync).
+  Status sync_part(const std::string& upload_id) const;
   // fsyncs the part, then checks its structure and signature (container::verify_signature_only, streamed
   // from disk) and hashes it in the same pass.
   Result<VerifiedUpload> verify_part(const std::string& upload_id) const;
