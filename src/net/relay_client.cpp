@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
-#include <algorithm>
 #include <optional>
 #include <random>
 
@@ -281,8 +281,9 @@ struct RelayClient::Impl {
       if (!retryable(step.error())) co_return step.error();
       u.interrupted = true;
       if (u.busy && busy_for < retry.timeout) {  // waiting on the relay is not a failure, for a while
-        busy_for += *u.busy;
-        asio::steady_timer timer(ioc, *u.busy);
+        const auto wait = std::min<std::chrono::milliseconds>(*u.busy, retry.timeout - busy_for);
+        busy_for += wait;
+        asio::steady_timer timer(ioc, wait);
         beast::error_code ec;
         co_await timer.async_wait(into(ec));
         continue;

@@ -850,6 +850,10 @@ struct RelayServer::Impl {
         auto before = now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(limits.upload_expiry).count();
         MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::string> ids, store->expired_uploads(before));
         for (const std::string& id : ids) {
+          // Under the part's lock: a request still writing it (a slow PATCH) keeps it, and a part removed
+          // here cannot be replaced under a request that has already checked its bytes.
+          auto part = files.open_part(id);
+          if (part && !*part) continue;
           files.remove_part(id);
           MEDCRYPT_TRY(store->delete_upload(id));
         }

@@ -97,6 +97,9 @@ TEST_F(Relay, UploadListDownloadAcknowledge) {
   auto receipt = upload("alice", container, "alice");
   ASSERT_TRUE(receipt) << receipt.error().message;
   EXPECT_EQ(receipt->size, std::filesystem::file_size(container));
+  // Content-addressed by the SHA-256 of the whole file, hashed as its bytes arrived.
+  const auto whole = crypto::sha256(*read_file(container, 1 << 20));
+  EXPECT_EQ(receipt->digest, to_hex(ByteView(whole.data(), whole.size())));
 
   auto bob = client("bob");
   auto inbox = bob.inbox();
