@@ -1,8 +1,34 @@
 #include "core/bytes.hpp"
 
+#include <sys/mman.h>
+
 #include <fmt/format.h>
 
 namespace medcrypt {
+namespace {
+
+constexpr std::size_t kHugePage = 2u << 20;
+
+std::size_t huge_pages_for(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+
+}  // namespace
+
+void* allocate_large(std::size_t bytes) {
+  if (bytes < kHugePageMin) return ::operator new(bytes);
+  const std::size_t rounded = huge_pages_for(bytes);
+  void* p = ::operator new(rounded, std::align_val_t{kHugePage});
+  // Advice only: where transparent huge pages are off, the buffer is faulted in 4 KiB at a time.
+  (void)::madvise(p, rounded, MADV_HUGEPAGE);
+  return p;
+}
+
+void deallocate_large(void* p, std::size_t bytes) noexcept {
+  if (bytes < kHugePageMin) {
+    ::operator delete(p, bytes);
+  } else {
+    ::operator delete(p, huge_pages_for(bytes), std::align_val_t{kHugePage});
+  }
+}
 
 std::string to_hex(ByteView bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
