@@ -2,6 +2,9 @@
 
 #include <sys/mman.h>
 
+#include <cstdint>
+#include <new>
+
 #include <fmt/format.h>
 
 namespace medcrypt {
@@ -15,6 +18,7 @@ std::size_t huge_pages_for(std::size_t bytes) { return (bytes + kHugePage - 1) /
 
 void* allocate_large(std::size_t bytes) {
   if (bytes < kHugePageMin) return ::operator new(bytes);
+  if (bytes > SIZE_MAX - kHugePage) throw std::bad_alloc();
   const std::size_t rounded = huge_pages_for(bytes);
   void* p = ::operator new(rounded, std::align_val_t{kHugePage});
   // Advice only: where transparent huge pages are off, the buffer is faulted in 4 KiB at a time.
@@ -24,9 +28,9 @@ void* allocate_large(std::size_t bytes) {
 
 void deallocate_large(void* p, std::size_t bytes) noexcept {
   if (bytes < kHugePageMin) {
-    ::operator delete(p, bytes);
+    ::operator delete(p);  // unsized: clang before 19 does not declare sized delete by default
   } else {
-    ::operator delete(p, huge_pages_for(bytes), std::align_val_t{kHugePage});
+    ::operator delete(p, std::align_val_t{kHugePage});
   }
 }
 

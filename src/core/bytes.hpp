@@ -3,6 +3,7 @@
 
 #include <bit>
 #include <cstddef>
+#include <limits>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -37,18 +38,19 @@ void deallocate_large(void* p, std::size_t bytes) noexcept;
 // (`PixelBytes p(n)`, `p.resize(n)`); a value given explicitly (`PixelBytes p(n, 0)`) is still written.
 // Opening a container decrypts into a buffer it has just allocated: zeroing 8 MiB first, on one thread,
 // cost a quarter of a two-thread decryption. Large buffers come from allocate_large.
+// Not derived from std::allocator, so that no member of it (C++23's allocate_at_least) can allocate
+// around allocate_large.
 template <typename T>
-struct DefaultInitAllocator : std::allocator<T> {
-  template <typename U>
-  struct rebind {
-    using other = DefaultInitAllocator<U>;
-  };
+struct DefaultInitAllocator {
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "allocate_large gives operator new's alignment");
+  using value_type = T;
+
   DefaultInitAllocator() = default;
   template <typename U>
   DefaultInitAllocator(const DefaultInitAllocator<U>& /*other*/) noexcept {}
 
   T* allocate(std::size_t n) {
-    if (n > std::allocator_traits<std::allocator<T>>::max_size(*this)) throw std::bad_array_new_length();
+    if (n > std::numeric_limits<std::ptrdiff_t>::max() / sizeof(T)) throw std::bad_array_new_length();
     return static_cast<T*>(allocate_large(n * sizeof(T)));
   }
   void deallocate(T* p, std::size_t n) noexcept { deallocate_large(p, n * sizeof(T)); }
@@ -60,6 +62,11 @@ struct DefaultInitAllocator : std::allocator<T> {
   template <typename U, typename... Args>
   void construct(U* p, Args&&... args) {
     ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+
+  template <typename U>
+  bool operator==(const DefaultInitAllocator<U>& /*other*/) const noexcept {
+    return true;  // stateless: any one frees what another allocated
   }
 };
 
