@@ -1,7 +1,7 @@
 // The relay under load on loopback: C clients upload signed containers of S KiB at once, each over its
 // own mutual-TLS connection, N each: as fast as they can (period 0: the aggregate rate), or one every
 // P ms each (the latency at a given load). Reports the upload rate, per-image latency (p50, p99), the
-// relay's peak memory, and the CPU time the relay and the clients used while uploading (they share the
+// relay's peak memory, and the CPU time (all, and in the kernel) the relay and the clients used while uploading (they share the
 // machine's cores). The relay runs in a child process (fork): its memory and CPU time are its own.
 //   relay_bench [--benchmark_filter=...]  (Google Benchmark flags; scripts/run-benchmarks.sh runs it)
 #include <benchmark/benchmark.h>
@@ -119,8 +119,13 @@ double relay_peak_mib(pid_t pid) {
   return 0;
 }
 
-// CPU seconds the relay has used (user + system).
-double relay_cpu_seconds(pid_t pid) {
+// CPU seconds the relay has used: user and system.
+struct CpuSeconds {
+  double user = 0, system = 0;
+  CpuSeconds operator-(const CpuSeconds& o) const { return {user - o.user, system - o.system}; }
+};
+
+CpuSeconds relay_cpu_seconds(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
   std::istringstream fields(text.substr(text.rfind(')') + 2));
@@ -130,15 +135,16 @@ double relay_cpu_seconds(pid_t pid) {
     if (i == 14) utime = std::stoul(field);
     if (i == 15) stime = std::stoul(field);
   }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const auto tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return {static_cast<double>(utime) / tick, static_cast<double>(stime) / tick};
 }
 
-// CPU seconds this process has used (user + system): the clients' threads, as the main thread waits.
-double own_cpu_seconds() {
+// CPU seconds this process has used: the clients' threads, as the main thread waits.
+CpuSeconds own_cpu_seconds() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return seconds(u.ru_utime) + seconds(u.ru_stime);
+  return {seconds(u.ru_utime), seconds(u.ru_stime)};
 }
 
 void stop_relay(Setup& s) {
@@ -172,7 +178,7 @@ void BM_RelayUpload(benchmark::State& state) {
     std::vector<std::vector<double>> latencies(clients);
     std::atomic<int> failures{0};
     std::atomic<std::uint64_t> bytes{0};
-    const double relay_cpu_before = relay_cpu_seconds(s.relay), client_cpu_before = own_cpu_seconds();
+    const CpuSeconds relay_cpu_before = relay_cpu_seconds(s.relay), client_cpu_before = own_cpu_seconds();
     auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
@@ -203,8 +209,12 @@ void BM_RelayUpload(benchmark::State& state) {
     state.counters["p50_ms"] = percentile(all, 0.50);
     state.counters["p99_ms"] = percentile(all, 0.99);
     state.counters["relay_peak_MiB"] = relay_peak_mib(s.relay);
-    state.counters["relay_cpu_s"] = relay_cpu_seconds(s.relay) - relay_cpu_before;
-    state.counters["client_cpu_s"] = own_cpu_seconds() - client_cpu_before;
+    const CpuSeconds relay_cpu = relay_cpu_seconds(s.relay) - relay_cpu_before;
+    const CpuSeconds client_cpu = own_cpu_seconds() - client_cpu_before;
+    state.counters["relay_cpu_s"] = relay_cpu.user + relay_cpu.system;
+    state.counters["relay_sys_s"] = relay_cpu.system;
+    state.counters["client_cpu_s"] = client_cpu.user + client_cpu.system;
+    state.counters["client_sys_s"] = client_cpu.system;
     state.counters["failures"] = failures.load();
     stop_relay(s);
   }
