@@ -7,7 +7,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   # crypto, images, storage, networking
-  openssl libssl-dev dcmtk libdcmtk-dev libpng-dev libjpeg-dev libtiff-dev libopenjp2-7-dev
+  openssl libssl-dev dcmtk libdcmtk-dev libpng-dev libjpeg-dev libtiff-dev libopenjp2-7-dev libcharls-dev
   sqlite3 libsqlite3-dev libboost-dev libpq-dev libzip-dev
   # CLI, formats, logging
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev

@@ -1,7 +1,8 @@
-// DICOM through DCMTK: dcmdata parses and writes, its JPEG and JPEG-LS codecs decompress, medcrypt decodes
-// RLE itself, and jpeg2000.cpp (OpenJPEG) decodes the JPEG 2000 syntaxes DCMTK cannot. Pixels are the stored
-// words exactly as decoded: no masking of unused high bits, no rescaling, colour converted only where a
-// decoder does it.
+// DICOM through DCMTK: dcmdata parses and writes, its JPEG codec decompresses, medcrypt decodes RLE itself,
+// jpeg2000.cpp (OpenJPEG) decodes the JPEG 2000 syntaxes DCMTK cannot, and jpegls.cpp (CharLS 2) the
+// JPEG-LS ones, on which DCMTK's bundled CharLS 1.0 aborts the process when the data is malformed. Pixels
+// are the stored words exactly as decoded: no masking of unused high bits, no rescaling, colour converted
+// only where a decoder does it.
 //
 // Memory: the image is the only full copy of the pixels. Reading leaves Pixel Data in the file (or input
 // buffer) until it is copied into the image in chunks, or decompressed into it frame by frame; writing hands
@@ -19,7 +20,6 @@
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmdata/dcwcache.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
-#include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
@@ -36,6 +36,7 @@
 
 #include "image/internal/codecs.hpp"
 #include "image/internal/jpeg2000.hpp"
+#include "image/internal/jpegls.hpp"
 
 namespace medcrypt::image {
 namespace internal {
@@ -61,7 +62,6 @@ void initialise_dcmtk() {
     dcmEnableAutomaticInputDataCorrection.set(OFFalse);
     // Registration touches a global codec list, so it happens once, before any thread decodes.
     DJDecoderRegistration::registerCodecs();
-    DJLSDecoderRegistration::registerCodecs();
     DcmRLEDecoderRegistration::registerCodecs();
   });
 }
@@ -241,6 +241,7 @@ bool is_native(E_TransferSyntax xfer) {
 }
 
 bool is_jpeg2000(E_TransferSyntax xfer) { return xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000; }
+bool is_jpegls(E_TransferSyntax xfer) { return xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy; }
 
 Result<std::uint16_t> required_us(DcmItem& dataset, const DcmTagKey& key) {
   Uint16 value = 0;
@@ -482,10 +483,6 @@ class PixelStreamFactory : public DcmInputStreamFactory {
   PixelLayout layout_;
 };
 
-struct Fragment {
-  ByteView data;
-  std::uint64_t offset = 0;  // of its item tag, counted from the first fragment's, as the offset table does
-};
 
 bool starts_jpeg2000(ByteView data) {
   static constexpr std::uint8_t kCodestream[] = {0xff, 0x4f, 0xff, 0x51};  // SOC, SIZ
@@ -497,9 +494,13 @@ bool starts_jpeg2000(ByteView data) {
 }
 
 // Index of each frame's first fragment: from the Basic Offset Table when there is one; otherwise one
-// fragment per frame when the counts match, else every fragment that starts a codestream starts a frame.
-Result<std::vector<std::size_t>> frame_starts(ByteView offset_table, const std::vector<Fragment>& fragments,
-                                              std::uint32_t frames) {
+// fragment per frame when the counts match, else every fragment that starts a codestream (say
+// starts_frame(index)) starts a frame. `offsets` are those of each fragment's item tag, counted from the
+// first fragment's, as the offset table counts.
+template <typename StartsFrame>
+Result<std::vector<std::size_t>> frame_starts(ByteView offset_table,
+                                              const std::vector<std::uint64_t>& offsets, std::uint32_t frames,
+                                              StartsFrame&& starts_frame, std::string_view codec) {
   std::vector<std::size_t> starts;
   if (!offset_table.empty()) {
     if (offset_table.size() != std::size_t{frames} * 4) {
@@ -510,10 +511,9 @@ Result<std::vector<std::size_t>> frame_starts(ByteView offset_table, const std::
     for (std::uint32_t f = 0; f < frames; ++f) {
       const std::uint8_t* p = offset_table.data() + std::size_t{f} * 4;
       const std::uint64_t offset = p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint64_t{p[3]} << 24);
-      auto it = std::find_if(fragments.begin(), fragments.end(),
-                             [&](const Fragment& fr) { return fr.offset == offset; });
-      const auto index = static_cast<std::size_t>(it - fragments.begin());
-      if (it == fragments.end() || (f == 0 && index != 0) || (f > 0 && index <= starts.back())) {
+      const auto it = std::find(offsets.begin(), offsets.end(), offset);
+      const auto index = static_cast<std::size_t>(it - offsets.begin());
+      if (it == offsets.end() || (f == 0 && index != 0) || (f > 0 && index <= starts.back())) {
         return make_error(
             ErrorCode::kInvalidImage,
             fmt::format("DICOM Basic Offset Table entry {} ({}) is not a fragment in order", f, offset));
@@ -522,25 +522,20 @@ Result<std::vector<std::size_t>> frame_starts(ByteView offset_table, const std::
     }
   } else if (frames == 1) {
     starts.push_back(0);
-  } else if (fragments.size() == frames) {
+  } else if (offsets.size() == frames) {
     for (std::size_t f = 0; f < frames; ++f) starts.push_back(f);
   } else {
-    for (std::size_t i = 0; i < fragments.size(); ++i) {
-      if (starts_jpeg2000(fragments[i].data)) starts.push_back(i);
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+      MEDCRYPT_ASSIGN_OR_RETURN(bool starts_here, starts_frame(i));
+      if (starts_here) starts.push_back(i);
     }
     if (starts.size() != frames || starts.front() != 0) {
-      return make_error(
-          ErrorCode::kInvalidImage,
-          fmt::format("cannot find {} JPEG 2000 frames in {} fragments", frames, fragments.size()));
+      return make_error(ErrorCode::kInvalidImage, fmt::format("cannot find {} {} frames in {} fragments",
+                                                              frames, codec, offsets.size()));
     }
   }
   return starts;
 }
-
-struct Encapsulated {
-  ByteView offset_table;  // the Basic Offset Table, possibly empty
-  std::vector<Fragment> fragments;
-};
 
 Result<DcmPixelSequence*> pixel_sequence(DcmPixelData& pixel_data, E_TransferSyntax xfer) {
   DcmPixelSequence* sequence = nullptr;
@@ -572,20 +567,6 @@ void release_item(DcmPixelSequence& sequence, unsigned long index) {
   if (sequence.getItem(item, index).good() && item != nullptr) item->compact();
 }
 
-// The items of encapsulated Pixel Data, as views into the dataset.
-Result<Encapsulated> encapsulated_items(DcmPixelData& pixel_data, E_TransferSyntax xfer) {
-  MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
-  Encapsulated items;
-  MEDCRYPT_ASSIGN_OR_RETURN(items.offset_table, item_value(*sequence, 0));  // always the offset table
-  std::uint64_t offset = 0;
-  for (unsigned long i = 1; i < sequence->card(); ++i) {
-    MEDCRYPT_ASSIGN_OR_RETURN(ByteView view, item_value(*sequence, i));
-    items.fragments.push_back({view, offset});
-    offset += 8 + std::uint64_t{view.size()};  // item tag and length, then the value
-  }
-  return items;
-}
-
 // DCMTK 3.6.7's JPEG decoder walks the markers at the start of each frame to find its bit depth
 // (DJCodecDecoder::scanJpegDataForBitDepth) and never steps past a TEM marker (FF 01): such data would hang
 // it. This walks fragments the same way and says whether that walk ends.
@@ -615,46 +596,120 @@ bool dcmtk_jpeg_marker_walk_ends(ByteView data) {
 
 bool is_dcmtk_jpeg(E_TransferSyntax xfer) { return xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1; }
 
-// Decodes every frame of JPEG 2000 encapsulated pixel data. Updates the photometric interpretation (in the
-// geometry and the dataset) when the codestream undid a colour transform.
-Result<PixelBytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xfer, Geometry& geometry,
-                              DcmItem& dataset, std::vector<std::string>& notes) {
-  MEDCRYPT_ASSIGN_OR_RETURN(Encapsulated items, encapsulated_items(pixel_data, xfer));
-  const std::vector<Fragment>& fragments = items.fragments;
+// Decodes every frame of encapsulated pixel data into one buffer with decode_frame(stream, frame, out); a
+// frame split over several fragments is decoded from their concatenation. A fragment is loaded when its frame
+// is decoded and dropped after, as FrameDecoder does.
+template <typename DecodeFrame>
+Result<PixelBytes> decode_frames(DcmPixelData& pixel_data, E_TransferSyntax xfer, const Geometry& geometry,
+                                 bool (*starts_frame)(ByteView), std::string_view codec,
+                                 DecodeFrame&& decode_frame) {
+  MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
+  MEDCRYPT_ASSIGN_OR_RETURN(ByteView offset_table, item_value(*sequence, 0));  // always the offset table
+  std::vector<std::uint64_t> offsets;
+  std::uint64_t offset = 0;
+  for (unsigned long i = 1; i < sequence->card(); ++i) {
+    DcmPixelItem* item = nullptr;
+    if (sequence->getItem(item, i).bad() || item == nullptr) {
+      return make_error(ErrorCode::kInvalidImage, "unreadable DICOM Pixel Data fragment");
+    }
+    offsets.push_back(offset);
+    offset += 8 + std::uint64_t{item->getLength()};  // item tag and length, then the value
+  }
+  auto starts_at = [&](std::size_t i) -> Result<bool> {
+    MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(*sequence, i + 1));
+    const bool starts = starts_frame(fragment);
+    release_item(*sequence, i + 1);
+    return starts;
+  };
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::size_t> starts,
-                            frame_starts(items.offset_table, fragments, geometry.frames));
+                            frame_starts(offset_table, offsets, geometry.frames, starts_at, codec));
 
   PixelBytes pixels(static_cast<std::size_t>(geometry.byte_size()), 0);
   const auto frame_bytes = static_cast<std::size_t>(geometry.frame_bytes());
-  bool colour_transform = false;
   Bytes joined;
   for (std::size_t f = 0; f < starts.size(); ++f) {
-    const std::size_t first = starts[f];
-    const std::size_t end = f + 1 < starts.size() ? starts[f + 1] : fragments.size();
-    ByteView codestream = fragments[first].data;
-    if (end - first > 1) {  // a frame split over several fragments is decoded from their concatenation
-      joined.clear();
-      for (std::size_t i = first; i < end; ++i) {
-        joined.insert(joined.end(), fragments[i].data.begin(), fragments[i].data.end());
+    const std::size_t first = starts[f] + 1;  // items: 0 is the offset table
+    const std::size_t end = f + 1 < starts.size() ? starts[f + 1] + 1 : offsets.size() + 1;
+    MEDCRYPT_ASSIGN_OR_RETURN(ByteView stream, item_value(*sequence, first));
+    if (end - first > 1) {
+      joined.assign(stream.begin(), stream.end());
+      for (std::size_t i = first + 1; i < end; ++i) {
+        MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(*sequence, i));
+        joined.insert(joined.end(), fragment.begin(), fragment.end());
+        release_item(*sequence, i);
       }
-      codestream = joined;
+      release_item(*sequence, first);
+      stream = joined;
     }
-    auto decoded =
-        decode_jpeg2000_frame(codestream, geometry, std::span(pixels).subspan(f * frame_bytes, frame_bytes));
+    Status decoded = decode_frame(stream, f, std::span(pixels).subspan(f * frame_bytes, frame_bytes));
+    release_item(*sequence, first);
     if (!decoded) {
       return make_error(decoded.error().code, fmt::format("frame {}: {}", f + 1, decoded.error().message));
     }
-    if (f > 0 && decoded->colour_transform != colour_transform) {
+  }
+  return pixels;
+}
+
+// Decodes JPEG 2000 pixel data. Updates the photometric interpretation (in the geometry and the dataset) when
+// the codestream undid a colour transform.
+Result<PixelBytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xfer, Geometry& geometry,
+                                   DcmItem& dataset, std::vector<std::string>& notes) {
+  bool colour_transform = false;
+  auto decode_frame = [&](ByteView codestream, std::size_t f, std::span<std::uint8_t> out) -> Status {
+    MEDCRYPT_ASSIGN_OR_RETURN(Jpeg2000Frame decoded, decode_jpeg2000_frame(codestream, geometry, out));
+    if (f > 0 && decoded.colour_transform != colour_transform) {
       return make_error(ErrorCode::kInvalidImage, "JPEG 2000 frames disagree on the colour transform");
     }
-    colour_transform = decoded->colour_transform;
-  }
+    colour_transform = decoded.colour_transform;
+    return {};
+  };
+  MEDCRYPT_ASSIGN_OR_RETURN(PixelBytes pixels, decode_frames(pixel_data, xfer, geometry, starts_jpeg2000,
+                                                             "JPEG 2000", decode_frame));
   if (colour_transform && (geometry.photometric == "YBR_RCT" || geometry.photometric == "YBR_ICT")) {
     notes.push_back(fmt::format("JPEG 2000 decoder converted {} to RGB", geometry.photometric));
     geometry.photometric = "RGB";
     if (dataset.putAndInsertString(DCM_PhotometricInterpretation, "RGB").bad()) {
       return make_error(ErrorCode::kInternal, "cannot update the Photometric Interpretation");
     }
+  }
+  return pixels;
+}
+
+// Decodes JPEG-LS pixel data and changes the attributes as DCMTK's JPEG-LS decoder would: at most one frame
+// per fragment (Number of Frames rewritten to match), a Planar Configuration for colour (the stored one,
+// else 1 only where the IOD asks for colour-by-plane) and Lossy Image Compression "01" for near-lossless.
+Result<PixelBytes> decode_jpegls(DcmPixelData& pixel_data, E_TransferSyntax xfer, Geometry& geometry,
+                                 DcmItem& dataset) {
+  MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
+  const auto fragments =
+      static_cast<std::uint32_t>(std::min<unsigned long>(sequence->card() - 1, UINT32_MAX));
+  if (geometry.frames > fragments) {
+    geometry.frames = fragments;
+    if (dataset.tagExists(DCM_NumberOfFrames) &&
+        dataset.putAndInsertString(DCM_NumberOfFrames, std::to_string(fragments).c_str()).bad()) {
+      return make_error(ErrorCode::kInternal, "cannot set the DICOM Number of Frames");
+    }
+  }
+  auto decode_frame = [&geometry](ByteView stream, std::size_t, std::span<std::uint8_t> out) {
+    return decode_jpegls_frame(stream, geometry, out);
+  };
+  MEDCRYPT_ASSIGN_OR_RETURN(PixelBytes pixels, decode_frames(pixel_data, xfer, geometry, starts_jpegls,
+                                                             "JPEG-LS", decode_frame));
+  Uint16 planar = 2;
+  if (geometry.samples > 1 &&
+      (dataset.findAndGetUint16(DCM_PlanarConfiguration, planar).bad() || planar > 1)) {
+    OFString sop_class;
+    dataset.findAndGetOFString(DCM_SOPClassUID, sop_class);
+    const bool ultrasound =
+        sop_class == UID_UltrasoundImageStorage || sop_class == UID_UltrasoundMultiframeImageStorage;
+    const bool by_plane = sop_class == UID_RETIRED_HardcopyColorImageStorage ||
+                          (geometry.photometric == "YBR_FULL" && ultrasound);
+    if (dataset.putAndInsertUint16(DCM_PlanarConfiguration, by_plane ? 1 : 0).bad()) {
+      return make_error(ErrorCode::kInternal, "cannot set the DICOM Planar Configuration");
+    }
+  }
+  if (xfer == EXS_JPEGLSLossy && dataset.putAndInsertString(DCM_LossyImageCompression, "01").bad()) {
+    return make_error(ErrorCode::kInternal, "cannot set the DICOM Lossy Image Compression");
   }
   return pixels;
 }
@@ -744,7 +799,7 @@ Result<std::optional<std::size_t>> decode_rle_frame(ByteView data, const Geometr
   return std::optional<std::size_t>(frame_end);
 }
 
-// Decodes compressed frames in order into one frame's buffer: JPEG and JPEG-LS with DCMTK's codecs, one frame
+// Decodes compressed frames in order into one frame's buffer: JPEG with DCMTK's codec, one frame
 // at a time (getUncompressedFrame, which leaves the samples colour-by-plane where the dataset says so), RLE
 // with decode_rle_frame (interleaved). Fragments are loaded as they are needed and dropped once decoded.
 class FrameDecoder {
@@ -906,7 +961,7 @@ struct Decompressed {
   bool planar = false;                        // the decoded attributes say colour-by-plane
 };
 
-// JPEG, JPEG-LS and RLE: decoded frame by frame straight into the image, with the attributes a whole-image
+// JPEG and RLE: decoded frame by frame straight into the image, with the attributes a whole-image
 // decode would give (apply_decoder_changes).
 Result<Decompressed> decompress(DcmFileFormat& file, DcmPixelData& pixel_data, E_TransferSyntax xfer,
                                 const Geometry& geometry) {
@@ -1165,6 +1220,10 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
     if (is_jpeg2000(original)) {
       MEDCRYPT_ASSIGN_OR_RETURN(pixels,
                                 decode_jpeg2000(*pixel_data, original, geometry, dataset, loaded.notes));
+    } else if (is_jpegls(original)) {
+      MEDCRYPT_ASSIGN_OR_RETURN(pixels, decode_jpegls(*pixel_data, original, geometry, dataset));
+      MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored_planar, planar_configuration(dataset, geometry));
+      planar = stored_planar == 1;
     } else {
       if (!DcmCodecList::canChangeCoding(original, EXS_LittleEndianExplicit)) {
         return make_error(ErrorCode::kUnsupported,

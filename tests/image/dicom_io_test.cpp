@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -306,6 +307,74 @@ TEST(image_dicom, LosslessDcmtkEncodingsDecodeToTheOriginalPixels) {
       ASSERT_TRUE(decoded) << decoded.error().message;
       EXPECT_EQ(decoded->image, original->image);
     }
+  }
+}
+
+// The attributes of a dcmdump text, one per line, without the meta header (group 0002), whose writer details
+// differ, and Pixel Data.
+std::string dataset_lines(const std::string& dump) {
+  std::string kept;
+  std::istringstream lines(dump);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("(0002,", 0) == 0 || line.rfind("(7fe0,0010)", 0) == 0) continue;
+    kept += line + "\n";
+  }
+  return kept;
+}
+
+// medcrypt decodes JPEG-LS with CharLS 2, not DCMTK's codec (see jpegls.hpp). On valid data both must agree:
+// each interleave mode, near-lossless coding, fragmented frames without an offset table give the pixels and
+// the attributes (Planar Configuration, Lossy Image Compression, Number of Frames) that DCMTK's decoder,
+// dcmdjpls, gives.
+TEST(image_dicom, JpeglsDecodesAsDcmtkDoes) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  ScratchDir scratch;
+  const std::vector<std::string> lossless = {"+il", "+is", "+in", "+fs 1 -ot"};
+  std::vector<std::string> all = lossless;
+  all.insert(all.end(), {"+en", "+en +md 7 +in"});  // dcmcjpls codes unsigned pixels only near-losslessly
+  const std::vector<std::pair<std::string, const std::vector<std::string>*>> cases = {
+      {"VL1_UNC.dcm", &all}, {"US1_UNCR.dcm", &all}, {"emri_small.dcm", &all}, {"CT_small.dcm", &lossless}};
+  int compared = 0;
+  for (const auto& [name, list] : cases) {
+    const std::vector<std::string>& options = *list;
+    for (std::size_t i = 0; i < options.size(); ++i) {
+      SCOPED_TRACE(name + " dcmcjpls " + options[i]);
+      const auto encoded = scratch / ("jls" + std::to_string(i) + "_" + name);
+      const auto reference = scratch / ("ref" + std::to_string(i) + "_" + name);
+      // Lossy Image Compression is removed after encoding, so that the decoders' setting of it shows.
+      auto run = run_command("dcmcjpls " + options[i] + " " + quote(shared_data() / "dicom" / name) + " " +
+                             quote(encoded) + " && dcmodify -nb -imt -ea '(0028,2110)' " + quote(encoded) +
+                             " && dcmdjpls " + quote(encoded) + " " + quote(reference));
+      ASSERT_EQ(run.exit_code, 0) << run.out;
+      auto ours = read_image_file(encoded);
+      ASSERT_TRUE(ours) << ours.error().message;
+      auto theirs = read_image_file(reference);
+      ASSERT_TRUE(theirs) << theirs.error().message;
+      EXPECT_EQ(ours->image, theirs->image);
+      const auto written = scratch / ("out" + std::to_string(i) + "_" + name);
+      ASSERT_TRUE(write_image_file(written, ours->image, FileFormat::kDicom, ours->dicom_attributes));
+      EXPECT_EQ(dataset_lines(dcmdump(written)), dataset_lines(dcmdump(reference)));
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 22);
+}
+
+// Inputs that once crashed a reader under the fuzzer (fuzz/corpus/dicom/regression_*) now fail with one clear
+// error: JPEG-LS data that tripped an assertion in DCMTK's bundled CharLS 1.0 and aborted the process.
+TEST(image_dicom_errors, FuzzerFindingsFailCleanly) {
+  const std::filesystem::path corpus = std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "fuzz/corpus/dicom";
+  const std::vector<std::pair<std::string, std::string>> findings = {
+      {"regression_jpegls_charls1_assert.dcm", "malformed JPEG-LS data"}};
+  for (const auto& [name, message] : findings) {
+    SCOPED_TRACE(name);
+    std::string printed = capture_stderr([&] {
+      auto loaded = read_image_file(corpus / name);
+      ASSERT_FALSE(loaded);
+      EXPECT_EQ(loaded.error().code, ErrorCode::kInvalidImage);
+      EXPECT_NE(loaded.error().message.find(message), std::string::npos) << loaded.error().message;
+    });
+    EXPECT_EQ(printed, "");
   }
 }
 

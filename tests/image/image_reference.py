@@ -512,7 +512,9 @@ def fuzz_seeds(directory):
     for name, command in (("rle_rgb", ["dcmcrle", source]), ("rle_u16", ["dcmcrle", grey]),
                           ("jpeg_lossless_u16", ["dcmcjpeg", "+e1", grey]),
                           ("jpeg_baseline_rgb", ["dcmcjpeg", "+eb", source]),
-                          ("jpegls_lossless_u16", ["dcmcjpls", grey])):
+                          ("jpegls_lossless_u16", ["dcmcjpls", grey]),
+                          ("jpegls_rgb_uninterleaved", ["dcmcjpls", "+in", source]),
+                          ("jpegls_near_lossless_u8", ["dcmcjpls", "+en", written[3]])):
         path = os.path.join(directory, f"{name}.dcm")
         subprocess.run(command + [path], check=True, capture_output=True)
         written.append(path)
