@@ -1,6 +1,6 @@
 // libFuzzer target for the image readers, seeded with DICOM (fuzz/corpus/dicom/): the DCMTK parse, the
-// pixel module checks, DCMTK's JPEG, JPEG-LS and RLE decoders and our JPEG 2000 frame splitting and
-// decoding. Inputs that lose the DICOM signature reach the PNG, JPEG and TIFF readers instead.
+// pixel module checks, DCMTK's JPEG and RLE decoders, CharLS for JPEG-LS and OpenJPEG for JPEG 2000 with
+// our frame splitting. Inputs that lose the DICOM signature reach the PNG, JPEG and TIFF readers instead.
 // A DICOM file that reads must also survive the writer: written back and read again, it gives the same
 // image, or the target aborts.
 #include <cstddef>

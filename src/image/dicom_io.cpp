@@ -1140,16 +1140,17 @@ Result<Bytes> build_new_attributes(std::string_view modality, const Geometry& g)
 // Only group 0002 belongs in the File Meta Information. DCMTK reads on into the data set when the meta
 // group length is too long, and keeps a stray element it finds there; written back with a group length that
 // fits, such an element would be read as part of the data set, beside any element of the same tag. So it is
-// moved into the data set now (or dropped, with a note, if the data set has its own), and the length fixed.
-Status move_stray_meta_elements(DcmFileFormat& file, std::vector<std::string>& notes) {
+// moved into the data set now (or dropped, with a note, if the data set has its own). Then the group length
+// is made to fit what the meta header holds: DCMTK also drops a repeated meta element without correcting
+// it, and a meta header written back with a length too long would take the data set's first elements in
+// (the DICOM fuzzer found both).
+Status fix_meta_header(DcmFileFormat& file, std::vector<std::string>& notes) {
   DcmMetaInfo& meta = *file.getMetaInfo();
   DcmDataset& dataset = *file.getDataset();
-  bool moved = false;
   for (unsigned long i = meta.card(); i-- > 0;) {
     if (meta.getElement(i)->getGTag() == 0x0002) continue;
     std::unique_ptr<DcmElement> element(meta.remove(i));
     const std::string name = tag_name(element->getTag());
-    moved = true;
     if (dataset.tagExists(element->getTag())) {
       notes.push_back(
           fmt::format("dropped {} from the File Meta Information: the data set has its own", name));
@@ -1161,8 +1162,16 @@ Status move_stray_meta_elements(DcmFileFormat& file, std::vector<std::string>& n
     element.release();
     notes.push_back(fmt::format("moved {} from the File Meta Information into the data set", name));
   }
-  if (moved && meta.computeGroupLengthAndPadding(EGL_withGL, EPD_noChange, EXS_LittleEndianExplicit).bad()) {
+  Uint32 declared = 0;
+  if (meta.findAndGetUint32(DCM_FileMetaInformationGroupLength, declared).bad()) return {};  // none to fix
+  Uint32 fitting = 0;
+  if (meta.computeGroupLengthAndPadding(EGL_recalcGL, EPD_noChange, EXS_LittleEndianExplicit).bad() ||
+      meta.findAndGetUint32(DCM_FileMetaInformationGroupLength, fitting).bad()) {
     return make_error(ErrorCode::kInternal, "cannot update the DICOM File Meta Information Group Length");
+  }
+  if (fitting != declared) {
+    notes.push_back(
+        fmt::format("File Meta Information Group Length corrected from {} to {}", declared, fitting));
   }
   return {};
 }
@@ -1172,7 +1181,7 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   DcmDataset& dataset = *file.getDataset();
   LoadedImage loaded;
   loaded.format = FileFormat::kDicom;
-  MEDCRYPT_TRY(move_stray_meta_elements(file, loaded.notes));
+  MEDCRYPT_TRY(fix_meta_header(file, loaded.notes));
   OFString syntax_uid;
   file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, syntax_uid);
   if (const std::string uid = trimmed_uid(syntax_uid);

@@ -127,7 +127,9 @@ std::vector<RawElement> explicit_le_elements(const Bytes& data, std::size_t begi
 // Only group 0002 belongs in the File Meta Information. An element found there, because the meta group
 // length runs into the data set or a tag was damaged, goes into the data set, or is dropped where the data
 // set has its own; either way the file written back reads as the same image (the fuzzer found a damaged
-// tag whose file did not read back at all).
+// tag whose file did not read back at all). A repeated meta element, which DCMTK drops, leaves a group
+// length that is too long: it is corrected, or the file written back would lose its first attributes to the
+// meta header (the fuzzer found that too).
 TEST_F(image_dicom_cases, StrayMetaElementsMoveIntoTheDataSet) {
   REQUIRE_GENERATED_CASES();
   for (const char* name : {"odd_length8.dcm", "j2k_one_fragment_per_frame.dcm"}) {
@@ -159,10 +161,20 @@ TEST_F(image_dicom_cases, StrayMetaElementsMoveIntoTheDataSet) {
     }
     Bytes damaged = original;  // (0002,0002) becomes (0028,0002), Samples per Pixel, which the data set has
     damaged[meta[1].offset] = 0x28;
+    Bytes repeated = original;  // (0002,0002) twice, the group length counting both
+    repeated.insert(repeated.begin() + static_cast<std::ptrdiff_t>(meta[1].offset + meta[1].size),
+                    original.begin() + static_cast<std::ptrdiff_t>(meta[1].offset),
+                    original.begin() + static_cast<std::ptrdiff_t>(meta[1].offset + meta[1].size));
+    const auto counting_both = static_cast<std::uint32_t>(group_length(original) + meta[1].size);
+    for (std::size_t i = 0; i < 4; ++i) {
+      repeated[kGroupLengthValue + i] = static_cast<std::uint8_t>(counting_both >> (8 * i));
+    }
     const std::pair<Bytes, std::string> cases[] = {
         {swallowing, "moved SOPClassUID (0008,0016) from the File Meta Information into the data set"},
         {damaged,
-         "dropped SamplesPerPixel (0028,0002) from the File Meta Information: the data set has its own"}};
+         "dropped SamplesPerPixel (0028,0002) from the File Meta Information: the data set has its own"},
+        {repeated, "File Meta Information Group Length corrected from " + std::to_string(counting_both) +
+                       " to " + std::to_string(group_length(original))}};
     for (const auto& [input, note] : cases) {
       auto loaded = read_image_bytes(input);
       ASSERT_TRUE(loaded) << loaded.error().message;
@@ -182,8 +194,8 @@ TEST_F(image_dicom_cases, StrayMetaElementsMoveIntoTheDataSet) {
         EXPECT_GT(dump.find(tag), data_set) << tag << dump;
         EXPECT_EQ(dump.find(tag), dump.rfind(tag)) << tag << dump;
       }
-      // A native file whose group length was all that was wrong comes back as it was before.
-      if (input == swallowing && is_native_syntax(dcmdump(path))) {
+      // A native file whose group length (or a repeat) was all that was wrong comes back as it was before.
+      if ((input == swallowing || input == repeated) && is_native_syntax(dcmdump(path))) {
         EXPECT_EQ(dump, dcmdump(path));
       }
     }
@@ -375,6 +387,23 @@ TEST(image_dicom_errors, FuzzerFindingsFailCleanly) {
       EXPECT_NE(loaded.error().message.find(message), std::string::npos) << loaded.error().message;
     });
     EXPECT_EQ(printed, "");
+  }
+}
+
+// Inputs on which the fuzzer's round trip failed (fuzz/corpus/dicom/regression_*roundtrip*): written back
+// and read again, each gives the image it gave first. One repeats a meta header element, leaving a group
+// length DCMTK did not correct.
+TEST(image_dicom, FuzzerFindingsReadBackAsRead) {
+  const std::filesystem::path corpus = std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "fuzz/corpus/dicom";
+  for (const char* name : {"regression_meta_repeat_roundtrip.dcm"}) {
+    SCOPED_TRACE(name);
+    auto loaded = read_image_file(corpus / name);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    auto written = encode_image(loaded->image, FileFormat::kDicom, loaded->dicom_attributes);
+    ASSERT_TRUE(written) << written.error().message;
+    auto again = read_image_bytes(*written);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->image, loaded->image);
   }
 }
 
