@@ -332,18 +332,6 @@ Result<std::uint16_t> planar_configuration(DcmItem& dataset, const Geometry& g) 
   return planar;
 }
 
-// Colour-by-plane samples (R...R G...G B...B) of one frame to interleaved ones (R,G,B,R,G,B,...).
-void interleave_frame(const std::uint8_t* planar, std::uint8_t* interleaved, const Geometry& g) {
-  const std::size_t word = g.bytes_per_sample();
-  const std::size_t stride = g.samples * word;
-  const auto pixels = static_cast<std::size_t>(g.pixels_per_frame());
-  for (std::size_t c = 0; c < g.samples; ++c) {
-    const std::uint8_t* plane = planar + c * pixels * word;
-    std::uint8_t* out = interleaved + c * word;
-    for (std::size_t i = 0; i < pixels; ++i) std::memcpy(out + i * stride, plane + i * word, word);
-  }
-}
-
 // Copies part of an element's value, from `offset` on, into `out`: in chunks, straight from the input where
 // DCMTK left the value, 16-bit words little-endian whatever the input's byte order.
 Status read_value(DcmElement& element, DcmFileCache& cache, std::uint64_t offset,
@@ -483,7 +471,6 @@ class PixelStreamFactory : public DcmInputStreamFactory {
   PixelLayout layout_;
 };
 
-
 bool starts_jpeg2000(ByteView data) {
   static constexpr std::uint8_t kCodestream[] = {0xff, 0x4f, 0xff, 0x51};  // SOC, SIZ
   static constexpr std::uint8_t kJp2[] = {0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20};
@@ -600,25 +587,24 @@ bool is_dcmtk_jpeg(E_TransferSyntax xfer) { return xfer >= EXS_JPEGProcess1 && x
 // frame split over several fragments is decoded from their concatenation. A fragment is loaded when its frame
 // is decoded and dropped after, as FrameDecoder does.
 template <typename DecodeFrame>
-Result<PixelBytes> decode_frames(DcmPixelData& pixel_data, E_TransferSyntax xfer, const Geometry& geometry,
+Result<PixelBytes> decode_frames(DcmPixelSequence& sequence, const Geometry& geometry,
                                  bool (*starts_frame)(ByteView), std::string_view codec,
                                  DecodeFrame&& decode_frame) {
-  MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
-  MEDCRYPT_ASSIGN_OR_RETURN(ByteView offset_table, item_value(*sequence, 0));  // always the offset table
+  MEDCRYPT_ASSIGN_OR_RETURN(ByteView offset_table, item_value(sequence, 0));  // always the offset table
   std::vector<std::uint64_t> offsets;
   std::uint64_t offset = 0;
-  for (unsigned long i = 1; i < sequence->card(); ++i) {
+  for (unsigned long i = 1; i < sequence.card(); ++i) {
     DcmPixelItem* item = nullptr;
-    if (sequence->getItem(item, i).bad() || item == nullptr) {
+    if (sequence.getItem(item, i).bad() || item == nullptr) {
       return make_error(ErrorCode::kInvalidImage, "unreadable DICOM Pixel Data fragment");
     }
     offsets.push_back(offset);
     offset += 8 + std::uint64_t{item->getLength()};  // item tag and length, then the value
   }
   auto starts_at = [&](std::size_t i) -> Result<bool> {
-    MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(*sequence, i + 1));
+    MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(sequence, i + 1));
     const bool starts = starts_frame(fragment);
-    release_item(*sequence, i + 1);
+    release_item(sequence, i + 1);
     return starts;
   };
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::size_t> starts,
@@ -630,19 +616,21 @@ Result<PixelBytes> decode_frames(DcmPixelData& pixel_data, E_TransferSyntax xfer
   for (std::size_t f = 0; f < starts.size(); ++f) {
     const std::size_t first = starts[f] + 1;  // items: 0 is the offset table
     const std::size_t end = f + 1 < starts.size() ? starts[f + 1] + 1 : offsets.size() + 1;
-    MEDCRYPT_ASSIGN_OR_RETURN(ByteView stream, item_value(*sequence, first));
-    if (end - first > 1) {
-      joined.assign(stream.begin(), stream.end());
-      for (std::size_t i = first + 1; i < end; ++i) {
-        MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(*sequence, i));
+    const bool one_fragment = end - first == 1;
+    ByteView stream;
+    if (one_fragment) {
+      MEDCRYPT_ASSIGN_OR_RETURN(stream, item_value(sequence, first));
+    } else {
+      joined.clear();
+      for (std::size_t i = first; i < end; ++i) {
+        MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(sequence, i));
         joined.insert(joined.end(), fragment.begin(), fragment.end());
-        release_item(*sequence, i);
+        release_item(sequence, i);
       }
-      release_item(*sequence, first);
       stream = joined;
     }
     Status decoded = decode_frame(stream, f, std::span(pixels).subspan(f * frame_bytes, frame_bytes));
-    release_item(*sequence, first);
+    if (one_fragment) release_item(sequence, first);  // a joined frame's fragments are released already
     if (!decoded) {
       return make_error(decoded.error().code, fmt::format("frame {}: {}", f + 1, decoded.error().message));
     }
@@ -654,6 +642,7 @@ Result<PixelBytes> decode_frames(DcmPixelData& pixel_data, E_TransferSyntax xfer
 // the codestream undid a colour transform.
 Result<PixelBytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xfer, Geometry& geometry,
                                    DcmItem& dataset, std::vector<std::string>& notes) {
+  MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
   bool colour_transform = false;
   auto decode_frame = [&](ByteView codestream, std::size_t f, std::span<std::uint8_t> out) -> Status {
     MEDCRYPT_ASSIGN_OR_RETURN(Jpeg2000Frame decoded, decode_jpeg2000_frame(codestream, geometry, out));
@@ -663,7 +652,7 @@ Result<PixelBytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xf
     colour_transform = decoded.colour_transform;
     return {};
   };
-  MEDCRYPT_ASSIGN_OR_RETURN(PixelBytes pixels, decode_frames(pixel_data, xfer, geometry, starts_jpeg2000,
+  MEDCRYPT_ASSIGN_OR_RETURN(PixelBytes pixels, decode_frames(*sequence, geometry, starts_jpeg2000,
                                                              "JPEG 2000", decode_frame));
   if (colour_transform && (geometry.photometric == "YBR_RCT" || geometry.photometric == "YBR_ICT")) {
     notes.push_back(fmt::format("JPEG 2000 decoder converted {} to RGB", geometry.photometric));
@@ -693,7 +682,7 @@ Result<PixelBytes> decode_jpegls(DcmPixelData& pixel_data, E_TransferSyntax xfer
   auto decode_frame = [&geometry](ByteView stream, std::size_t, std::span<std::uint8_t> out) {
     return decode_jpegls_frame(stream, geometry, out);
   };
-  MEDCRYPT_ASSIGN_OR_RETURN(PixelBytes pixels, decode_frames(pixel_data, xfer, geometry, starts_jpegls,
+  MEDCRYPT_ASSIGN_OR_RETURN(PixelBytes pixels, decode_frames(*sequence, geometry, starts_jpegls,
                                                              "JPEG-LS", decode_frame));
   Uint16 planar = 2;
   if (geometry.samples > 1 &&
@@ -1259,6 +1248,17 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
 }
 
 }  // namespace
+
+void interleave_frame(const std::uint8_t* planar, std::uint8_t* interleaved, const Geometry& g) {
+  const std::size_t word = g.bytes_per_sample();
+  const std::size_t stride = g.samples * word;
+  const auto pixels = static_cast<std::size_t>(g.pixels_per_frame());
+  for (std::size_t c = 0; c < g.samples; ++c) {
+    const std::uint8_t* plane = planar + c * pixels * word;
+    std::uint8_t* out = interleaved + c * word;
+    for (std::size_t i = 0; i < pixels; ++i) std::memcpy(out + i * stride, plane + i * word, word);
+  }
+}
 
 Result<LoadedImage> read_dicom(ByteView bytes) {
   initialise_dcmtk();

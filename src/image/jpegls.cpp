@@ -10,6 +10,8 @@
 #include <charls/charls.h>
 #include <fmt/format.h>
 
+#include "image/internal/codecs.hpp"
+
 namespace medcrypt::image::internal {
 
 bool starts_jpegls(ByteView data) {
@@ -39,18 +41,6 @@ Status check_frame(const charls::frame_info& info, const Geometry& geometry) {
   return {};
 }
 
-// CharLS writes colour-by-plane output when the scan is not interleaved; the image wants it by pixel.
-void interleave(const std::uint8_t* planes, std::span<std::uint8_t> out, std::size_t samples,
-                std::size_t word) {
-  const std::size_t pixels = out.size() / (samples * word);
-  for (std::size_t c = 0; c < samples; ++c) {
-    const std::uint8_t* plane = planes + c * pixels * word;
-    for (std::size_t i = 0; i < pixels; ++i) {
-      for (std::size_t b = 0; b < word; ++b) out[(i * samples + c) * word + b] = plane[i * word + b];
-    }
-  }
-}
-
 }  // namespace
 
 Status decode_jpegls_frame(ByteView stream, const Geometry& geometry, std::span<std::uint8_t> out) {
@@ -69,9 +59,10 @@ Status decode_jpegls_frame(ByteView stream, const Geometry& geometry, std::span<
       return make_error(ErrorCode::kInvalidImage, "JPEG-LS stream does not fill the DICOM frame");
     }
     if (geometry.samples > 1 && decoder.interleave_mode() == charls::interleave_mode::none) {
+      // CharLS gives an uninterleaved scan colour-by-plane; the image wants it by pixel.
       std::vector<std::uint8_t> planes(out.size());
       decoder.decode(planes.data(), planes.size());
-      interleave(planes.data(), out, geometry.samples, geometry.bytes_per_sample());
+      interleave_frame(planes.data(), out.data(), geometry);
     } else {
       decoder.decode(out.data(), out.size());  // by pixel, for sample and line interleaving alike
     }

@@ -2,6 +2,7 @@
 // the third-party types each one uses stay inside its .cpp file.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 
@@ -22,6 +23,10 @@ Result<LoadedImage> read_dicom_file(const std::filesystem::path& path);
 Result<LoadedImage> read_png(ByteView bytes);
 Result<LoadedImage> read_jpeg(ByteView bytes);
 Result<LoadedImage> read_tiff(ByteView bytes);
+
+// Colour-by-plane samples (R...R G...G B...B) of one frame of `g` to interleaved ones (R,G,B,R,G,B,...), for
+// the decoders that give planes.
+void interleave_frame(const std::uint8_t* planar, std::uint8_t* interleaved, const Geometry& g);
 
 // Writers take an Image whose geometry has been validated against its pixels.
 Status write_dicom(const Image& image, ByteView dicom_attributes, const ByteSink& sink);
