@@ -76,7 +76,7 @@ void BM_RawEvpAes256Gcm(benchmark::State& state) {
   set_label(state, img);
 }
 
-container::Metadata bench_metadata() { return {"bench.dcm", "dicom", {}, {}}; }
+container::Metadata bench_metadata() { return {"bench.dcm", "dicom", {}, {}, {}}; }
 
 void BM_ContainerSeal(benchmark::State& state) {
   const auto& img = bench_image(static_cast<int>(state.range(0)));

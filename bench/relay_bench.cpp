@@ -67,7 +67,7 @@ bool seal_all(const Setup& s, int per_client, int kib) {
     options.threads = 1;
     for (int i = 0; i < per_client; ++i) {
       auto sink = container::FileSink::create(s.dir / ("c" + std::to_string(c) + "_" + std::to_string(i) + ".mct"));
-      if (!sink || !container::seal(*img, {"bench.png", "png", {}, {}}, **scheme, to, options, *sink) ||
+      if (!sink || !container::seal(*img, {"bench.png", "png", {}, {}, {}}, **scheme, to, options, *sink) ||
           !sink->finish()) {
         return false;
       }

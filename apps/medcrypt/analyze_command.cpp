@@ -63,7 +63,8 @@ Status run(const AnalyzeArgs& args, Outcome& outcome) {
   std::vector<analysis::ImageAnalysis> analyses;
   ProgressBar bar("analyze", inputs.size() * schemes.size());
   std::size_t done = 0;
-  for (const auto& input : inputs) {
+  for (const auto& in : inputs) {
+    const auto& input = in.path;
     auto loaded = image::read_image_file(input);
     if (!loaded) {
       outcome.fail(loaded.error(), input.string());

@@ -2,14 +2,17 @@
 
 #include <openssl/crypto.h>
 #include <openssl/ui.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "core/file_io.hpp"
+#include "core/text.hpp"
 #include "core/parallel.hpp"
 
 namespace medcrypt::cli {
@@ -17,33 +20,45 @@ namespace medcrypt::cli {
 void Outcome::fail(const Error& error, const std::string& context) {
   // Readers name the file in their messages already; say it once.
   bool named = context.empty() || error.message.rfind(context, 0) == 0;
-  std::string message = named ? error.message : context + ": " + error.message;
-  std::replace(message.begin(), message.end(), '\n', ' ');
+  // Messages quote file names and header strings: escaped, they cannot forge a second line or a colour.
+  std::string message = printable(named ? error.message : context + ": " + error.message);
   fmt::print(stderr, "medcrypt: error: {}\n", message);
   if (exit_code == 0) exit_code = static_cast<int>(error.code);
 }
 
-Result<std::vector<std::filesystem::path>> collect_inputs(const std::vector<std::string>& args,
-                                                          const std::string& extension) {
-  std::vector<std::filesystem::path> out;
+namespace {
+
+// The name a folder argument goes by: "study/" and "study" are "study", "." is the current folder's name.
+std::filesystem::path folder_name(const std::filesystem::path& folder) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(folder, ec).lexically_normal();
+  if (!absolute.has_filename()) absolute = absolute.parent_path();
+  return absolute.filename();
+}
+
+}  // namespace
+
+Result<std::vector<InputFile>> collect_inputs(const std::vector<std::string>& args, const std::string& extension) {
+  std::vector<InputFile> out;
   for (const auto& arg : args) {
     std::error_code ec;
     std::filesystem::path p(arg);
     if (std::filesystem::is_directory(p, ec)) {
-      std::vector<std::filesystem::path> found;
+      const std::filesystem::path prefix = args.size() > 1 ? folder_name(p) : std::filesystem::path();
+      std::vector<InputFile> found;
       for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
            !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
         auto name = it->path().filename().string();
         if (it->is_regular_file(ec) && name.front() != '.' &&
             (extension.empty() || it->path().extension() == extension)) {
-          found.push_back(it->path());
+          found.push_back({it->path(), prefix / it->path().lexically_relative(p)});
         }
       }
       if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: cannot list: {}", arg, ec.message()));
-      std::sort(found.begin(), found.end());
+      std::sort(found.begin(), found.end(), [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
       out.insert(out.end(), found.begin(), found.end());
     } else if (std::filesystem::is_regular_file(p, ec)) {
-      out.push_back(p);
+      out.push_back({p, p.filename()});
     } else {
       return make_error(ErrorCode::kIo, fmt::format("{}: no such file or directory", arg));
     }
@@ -52,13 +67,43 @@ Result<std::vector<std::filesystem::path>> collect_inputs(const std::vector<std:
   return out;
 }
 
+Status check_distinct_outputs(const std::vector<InputFile>& inputs) {
+  std::map<std::filesystem::path, const std::filesystem::path*> seen;
+  for (const auto& in : inputs) {
+    auto [it, inserted] = seen.emplace(in.relative, &in.path);
+    if (!inserted) {
+      return make_error(ErrorCode::kUsage,
+                        fmt::format("{} and {} would both be written as {} in the output folder; encrypt them separately",
+                                    it->second->string(), in.path.string(), in.relative.string()));
+    }
+  }
+  return {};
+}
+
 bool output_is_directory(const std::vector<std::string>& args) {
   std::error_code ec;
   return args.size() > 1 || std::filesystem::is_directory(args.front(), ec);
 }
 
+Status check_private_file_mode(const std::filesystem::path& key_file) {
+  struct stat st {};
+  if (::stat(key_file.c_str(), &st) != 0) return {};  // the load that follows names the file's problem
+  if ((st.st_mode & 077) != 0) {
+    return make_error(ErrorCode::kBadKey,
+                      fmt::format("{}: mode {:04o} lets others use this private key; refusing it (chmod 600 {})",
+                                  key_file.string(), st.st_mode & 07777, key_file.string()));
+  }
+  return {};
+}
+
+Result<SecretBytes> load_shared_key(const std::filesystem::path& key_file) {
+  MEDCRYPT_TRY(check_private_file_mode(key_file));
+  return crypto::load_shared_key(key_file);
+}
+
 Result<crypto::Identity> load_identity(const std::filesystem::path& key_file,
                                        const std::optional<std::filesystem::path>& passphrase_file) {
+  MEDCRYPT_TRY(check_private_file_mode(key_file));
   std::optional<std::string> passphrase;
   if (passphrase_file) {
     MEDCRYPT_ASSIGN_OR_RETURN(passphrase, crypto::load_passphrase(*passphrase_file));

@@ -21,16 +21,34 @@ struct Outcome {
   void fail(const Error& error, const std::string& context = {});
 };
 
+// A file to process and where it belongs under an output directory.
+struct InputFile {
+  std::filesystem::path path;
+  // Its path below the folder named on the command line (below that folder's parent when several inputs
+  // are named, so that two folders' files stay apart); a file named by itself: its base name.
+  std::filesystem::path relative;
+};
+
 // Expands files and directories (recursively, sorted) into a list of files. `extension`, if given,
 // filters files found inside directories (".mct" for decrypt).
-Result<std::vector<std::filesystem::path>> collect_inputs(const std::vector<std::string>& args,
-                                                          const std::string& extension = {});
+Result<std::vector<InputFile>> collect_inputs(const std::vector<std::string>& args,
+                                              const std::string& extension = {});
+
+// Refuses a list in which two inputs have the same relative path, which would map them to one output.
+Status check_distinct_outputs(const std::vector<InputFile>& inputs);
 
 // With one input file, -o names the output file; with several inputs or a directory, a directory.
 bool output_is_directory(const std::vector<std::string>& args);
 
-// Loads an identity key, asking for its passphrase on the terminal if it is protected and no
-// passphrase file was given.
+// A private key file that group or others may read or write is refused, as ssh refuses one: whoever
+// else could read it holds the key too.
+Status check_private_file_mode(const std::filesystem::path& key_file);
+
+// Loads a shared key file (--key), refusing one that others can read.
+Result<SecretBytes> load_shared_key(const std::filesystem::path& key_file);
+
+// Loads an identity key (refusing one that others can read), asking for its passphrase on the terminal
+// if it is protected and no passphrase file was given.
 Result<crypto::Identity> load_identity(const std::filesystem::path& key_file,
                                        const std::optional<std::filesystem::path>& passphrase_file);
 

@@ -24,7 +24,7 @@ Status run(const DecryptArgs& args, Outcome& outcome) {
   SecretBytes shared_key;
   std::optional<crypto::Identity> identity;
   if (!args.key_file.empty()) {
-    MEDCRYPT_ASSIGN_OR_RETURN(shared_key, crypto::load_shared_key(args.key_file));
+    MEDCRYPT_ASSIGN_OR_RETURN(shared_key, load_shared_key(args.key_file));
     opt.keys.shared_key = &shared_key;
   } else {
     std::optional<std::filesystem::path> pass;
@@ -47,7 +47,7 @@ Status run(const DecryptArgs& args, Outcome& outcome) {
 
   ProgressBar bar("decrypt", inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const auto& in = inputs[i];
+    const auto& in = inputs[i].path;
     opt.open.progress = [&](std::uint64_t done, std::uint64_t total) {
       bar.update(i, fmt::format("{} {:.0f}%", in.filename().string(), 100.0 * done / std::max<std::uint64_t>(total, 1)));
     };

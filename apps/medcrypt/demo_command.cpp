@@ -82,9 +82,10 @@ Status run(const DemoArgs& args, Outcome& outcome) {
     if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", (work / sub).string(), ec.message()));
   }
 
-  std::vector<std::filesystem::path> inputs;
+  std::vector<InputFile> inputs;
   if (args.data.empty()) {
-    MEDCRYPT_ASSIGN_OR_RETURN(inputs, pipeline::write_sample_images(work / "samples"));
+    MEDCRYPT_ASSIGN_OR_RETURN(auto samples, pipeline::write_sample_images(work / "samples"));
+    for (auto& sample : samples) inputs.push_back({sample, sample.filename()});
     fmt::print("Generated {} sample images in {}\n", inputs.size(), (work / "samples").string());
   } else {
     MEDCRYPT_ASSIGN_OR_RETURN(inputs, collect_inputs({args.data}));
@@ -109,15 +110,19 @@ Status run(const DemoArgs& args, Outcome& outcome) {
   fmt::print("{:<34} {:<8} {:>16} {:>5} {:<7} {:>10} {:>9} {:>9} {:>9}  {}\n", "file", "modality", "size", "bits",
              "scheme", "bytes", "enc ms", "relay ms", "dec ms", "verified");
   int failures = 0;
-  for (const auto& in : inputs) {
-    auto sealed_path = work / "sealed" / (in.filename().string() + ".mct");
-    auto enc_report = pipeline::encrypt_file(in, sealed_path, enc);
+  for (const auto& input : inputs) {
+    const auto& in = input.path;
+    // sealed/ keeps the input's tree; decrypted/ is rebuilt from the folder each container carries.
+    auto sealed_path = work / "sealed" / (input.relative.string() + ".mct");
+    std::filesystem::create_directories(sealed_path.parent_path(), ec);
+    auto enc_report = pipeline::encrypt_file(in, sealed_path, enc, input.relative.parent_path());
     if (!enc_report) {
       outcome.fail(enc_report.error(), in.string());
       ++failures;
       continue;
     }
-    auto received_path = work / "received" / sealed_path.filename();
+    auto received_path = work / "received" / (input.relative.string() + ".mct");
+    std::filesystem::create_directories(received_path.parent_path(), ec);
     auto relayed = transmit(relay, alice, sealed_path, received_path);
     if (!relayed) {
       outcome.fail(relayed.error(), sealed_path.string());

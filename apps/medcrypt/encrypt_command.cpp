@@ -41,7 +41,7 @@ Status run(const EncryptArgs& args, Outcome& outcome) {
 
   SecretBytes shared_key;
   if (!args.key_file.empty()) {
-    MEDCRYPT_ASSIGN_OR_RETURN(shared_key, crypto::load_shared_key(args.key_file));
+    MEDCRYPT_ASSIGN_OR_RETURN(shared_key, load_shared_key(args.key_file));
     opt.recipients.shared_key = &shared_key;
   }
   for (const auto& pub : args.to) {
@@ -59,24 +59,35 @@ Status run(const EncryptArgs& args, Outcome& outcome) {
   MEDCRYPT_ASSIGN_OR_RETURN(auto inputs, collect_inputs(args.inputs));
   const bool to_directory = output_is_directory(args.inputs);
   if (to_directory) {
-    std::error_code ec;
-    std::filesystem::create_directories(args.output, ec);
-    if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: cannot create directory: {}", args.output, ec.message()));
     if (!args.cipher_image.empty()) {
       return make_error(ErrorCode::kUsage, "--emit-cipher-image takes one input file");
     }
+    // The output keeps the input's tree, so that IM00001 of one series never replaces another's.
+    MEDCRYPT_TRY(check_distinct_outputs(inputs));
+    std::error_code ec;
+    std::filesystem::create_directories(args.output, ec);
+    if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: cannot create directory: {}", args.output, ec.message()));
   }
   if (!args.cipher_image.empty()) opt.cipher_image_png = args.cipher_image;
 
   ProgressBar bar("encrypt", inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const auto& in = inputs[i];
-    std::filesystem::path out = to_directory ? std::filesystem::path(args.output) / (in.filename().string() + ".mct")
-                                             : std::filesystem::path(args.output);
+    const auto& in = inputs[i].path;
+    std::filesystem::path out = args.output;
+    if (to_directory) {
+      out /= inputs[i].relative.string() + ".mct";
+      std::error_code ec;
+      std::filesystem::create_directories(out.parent_path(), ec);
+      if (ec) {
+        outcome.fail(make_error(ErrorCode::kIo, fmt::format("{}: cannot create directory: {}",
+                                                            out.parent_path().string(), ec.message())), in.string());
+        continue;
+      }
+    }
     opt.seal.progress = [&](std::uint64_t done, std::uint64_t total) {
       bar.update(i, fmt::format("{} {:.0f}%", in.filename().string(), 100.0 * done / std::max<std::uint64_t>(total, 1)));
     };
-    auto report = pipeline::encrypt_file(in, out, opt);
+    auto report = pipeline::encrypt_file(in, out, opt, to_directory ? inputs[i].relative.parent_path() : "");
     if (!report) {
       outcome.fail(report.error(), in.string());
       continue;

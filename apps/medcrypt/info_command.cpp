@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "container/container.hpp"
+#include "core/text.hpp"
 
 namespace medcrypt::cli {
 namespace {
@@ -38,18 +39,20 @@ Status run(const std::string& path, bool json, Outcome& /*outcome*/) {
         {"signed", h.is_signed},
         {"signer", h.is_signed ? nlohmann::json(to_hex(h.signer)) : nlohmann::json(nullptr)},
     };
-    fmt::print("{}\n", j.dump(2));
+    // Header strings need no key to forge: bytes that are not UTF-8 become U+FFFD instead of an exception.
+    fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return {};
   }
-  fmt::print("file:        {} ({} bytes, container version {})\n", path, source.size(), container::kVersion);
-  fmt::print("scheme:      {}@{}{}{}\n", h.scheme_name, h.scheme_version,
-             h.scheme_params.empty() ? "" : " (" + h.scheme_params + ")",
+  // Without a key nothing in the header is authenticated: every string is printed escaped.
+  fmt::print("file:        {} ({} bytes, container version {})\n", printable(path), source.size(), container::kVersion);
+  fmt::print("scheme:      {}@{}{}{}\n", printable(h.scheme_name), h.scheme_version,
+             h.scheme_params.empty() ? "" : " (" + printable(h.scheme_params) + ")",
              h.lossless ? ", lossless" : ", LOSSY: decryption approximates the original");
   fmt::print("sealing:     {} {} in {} KiB chunks\n", crypto::aead_name(h.aead),
              h.sealing == schemes::Sealing::kEncrypt ? "encrypts and authenticates" : "authenticates",
              h.chunk_bytes() / 1024);
   fmt::print("image:       {}x{}, {} frame(s), {} sample(s), {} of {} bits {}, {}\n", g.width, g.height, g.frames,
-             g.samples, g.bits_stored, g.bits_allocated, g.is_signed ? "signed" : "unsigned", g.photometric);
+             g.samples, g.bits_stored, g.bits_allocated, g.is_signed ? "signed" : "unsigned", printable(g.photometric));
   fmt::print("payload:     {} bytes\n", h.payload_bytes);
   if (h.key_mode == container::KeyMode::kRecipients) {
     fmt::print("recipients:  {}\n", h.recipients.size());

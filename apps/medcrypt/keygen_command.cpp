@@ -17,10 +17,11 @@ struct KeygenArgs {
   std::string symmetric;
 };
 
-// Key files are never overwritten: a lost key cannot be recovered.
+// Key files are never overwritten: a lost key cannot be recovered. This early check gives the plain
+// message; the writes below refuse a name taken meanwhile (another keygen, a dangling link) by themselves.
 Status refuse_existing(const std::filesystem::path& path) {
   std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
+  if (std::filesystem::exists(std::filesystem::symlink_status(path, ec))) {
     return make_error(ErrorCode::kIo, fmt::format("{} exists; remove it first to make a new key", path.string()));
   }
   return {};
@@ -30,7 +31,7 @@ Status run(const KeygenArgs& args) {
   if (!args.symmetric.empty()) {
     MEDCRYPT_TRY(refuse_existing(args.symmetric));
     MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes key, crypto::random_secret(crypto::kSharedKeyBytes));
-    MEDCRYPT_TRY(write_file_atomic(args.symmetric, key.span(), 0600));
+    MEDCRYPT_TRY(write_file_atomic(args.symmetric, key.span(), 0600, false));
     fmt::print("wrote shared key {} (32 bytes, mode 0600)\n", args.symmetric);
     return {};
   }
@@ -55,9 +56,9 @@ Status run(const KeygenArgs& args) {
                             crypto::private_identity_pem(id, passphrase ? std::optional<std::string_view>(*passphrase)
                                                                         : std::nullopt));
   std::string public_pem = crypto::public_identity_pem(id.public_identity);
-  MEDCRYPT_TRY(write_file_atomic(key_path, as_bytes(private_pem), 0600));
+  MEDCRYPT_TRY(write_file_atomic(key_path, as_bytes(private_pem), 0600, false));
   OPENSSL_cleanse(private_pem.data(), private_pem.size());
-  MEDCRYPT_TRY(write_file_atomic(pub_path, as_bytes(public_pem), 0644));
+  MEDCRYPT_TRY(write_file_atomic(pub_path, as_bytes(public_pem), 0644, false));
   fmt::print("wrote {} (private, mode 0600{}) and {}\nfingerprint {}\n", key_path.string(),
              passphrase ? ", passphrase-protected" : "", pub_path.string(), to_hex(id.public_identity.fingerprint()));
   return {};

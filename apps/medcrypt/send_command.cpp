@@ -64,9 +64,11 @@ Status run(const SendArgs& args, Outcome& outcome) {
   MEDCRYPT_ASSIGN_OR_RETURN(net::RelayClient client, net::RelayClient::create(args.server, args.tls));
   MEDCRYPT_ASSIGN_OR_RETURN(TempDir temp, TempDir::create());
 
-  for (const auto& in : inputs) {
+  for (const auto& input : inputs) {
+    const auto& in = input.path;
     auto sealed = temp.path() / (in.filename().string() + ".mct");
-    auto report = pipeline::encrypt_file(in, sealed, opt);
+    // The recipient rebuilds the folder tree from the sealed folder name.
+    auto report = pipeline::encrypt_file(in, sealed, opt, input.relative.parent_path());
     if (!report) {
       outcome.fail(report.error(), in.string());
       continue;

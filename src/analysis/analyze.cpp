@@ -90,7 +90,7 @@ Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std:
   MEDCRYPT_ASSIGN_OR_RETURN(a.quality, metrics::compare_images(plain, opened.image));
 
   const container::Metadata metadata{std::filesystem::path(file).filename().string(), std::string(image::format_name(loaded.format)), loaded.dicom_attributes,
-                                     loaded.notes};
+                                     loaded.notes, {}};
   MEDCRYPT_ASSIGN_OR_RETURN(a.timing, time_encryption(plain, metadata, scheme, registry, options.threads));
   a.notes = notes_for(a, info, seed);
   return a;

@@ -24,7 +24,7 @@ Result<bool> read_bool(ByteReader& r, std::string_view field) {
   return v == 1;
 }
 
-enum MetadataTag : std::uint16_t { kFileName = 1, kFormat = 2, kDicomAttributes = 3, kNote = 4 };
+enum MetadataTag : std::uint16_t { kFileName = 1, kFormat = 2, kDicomAttributes = 3, kNote = 4, kFolder = 5 };
 
 }  // namespace
 
@@ -203,6 +203,7 @@ Bytes serialize_metadata(const Metadata& m) {
   record(kFormat, as_bytes(m.format));
   if (!m.dicom_attributes.empty()) record(kDicomAttributes, m.dicom_attributes);
   for (const auto& note : m.notes) record(kNote, as_bytes(note));
+  if (!m.folder.empty()) record(kFolder, as_bytes(m.folder));
   return w.take();
 }
 
@@ -219,6 +220,7 @@ Result<Metadata> parse_metadata(ByteView data) {
       case kFormat: m.format = std::move(text); break;
       case kDicomAttributes: m.dicom_attributes.assign(value.begin(), value.end()); break;
       case kNote: m.notes.push_back(std::move(text)); break;
+      case kFolder: m.folder = std::move(text); break;
       default: break;  // records from a later minor revision: authenticated, safe to skip
     }
   }

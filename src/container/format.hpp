@@ -101,6 +101,7 @@ struct Metadata {
   std::string format;            // "dicom", "png", "jpeg", "tiff"
   Bytes dicom_attributes;        // DICOM Part 10 stream without Pixel Data, or empty
   std::vector<std::string> notes;  // conversions the reader made
+  std::string folder;  // its folder below the folder that was encrypted, '/'-separated; empty if none
 };
 Bytes serialize_metadata(const Metadata& metadata);
 Result<Metadata> parse_metadata(ByteView data);

@@ -143,8 +143,10 @@ Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& opt
   OPENSSL_cleanse(plain_metadata.data(), plain_metadata.size());
 
   const schemes::SchemeRegistry& registry = opt.registry ? *opt.registry : schemes::builtin_registry();
-  MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeParams params, schemes::parse_params(h.scheme_params));
-  auto scheme = registry.create(h.scheme_name, h.scheme_version, params);
+  // Parameters come from the file, not from a command line: unparsable ones make a malformed container.
+  auto params = schemes::parse_params(h.scheme_params);
+  if (!params) return make_error(ErrorCode::kMalformed, "scheme parameters: " + params.error().message);
+  auto scheme = registry.create(h.scheme_name, h.scheme_version, *params);
   if (!scheme) return make_error(ErrorCode::kVersion, scheme.error().message);
   const schemes::SchemeInfo& info = (*scheme)->info();
   if (info.sealing != h.sealing || info.lossless != h.lossless ||

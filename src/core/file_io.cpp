@@ -57,7 +57,9 @@ Result<Bytes> read_file(const std::filesystem::path& path, std::uint64_t max_byt
 Result<AtomicFile> AtomicFile::create(const std::filesystem::path& path, unsigned mode) {
   std::random_device rd;
   auto dir = path.parent_path();
-  auto temp = dir / fmt::format(".{}.{:08x}.tmp", path.filename().string(), rd());
+  // The temporary name adds 14 bytes: shorten the name in it, so that a name near NAME_MAX (255) still fits.
+  constexpr std::size_t kMaxNameInTemp = 255 - 14;
+  auto temp = dir / fmt::format(".{}.{:08x}.tmp", path.filename().string().substr(0, kMaxNameInTemp), rd());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return io_error(temp, "cannot create");
   return AtomicFile(path, temp, fd);
@@ -86,7 +88,7 @@ Status AtomicFile::write(ByteView bytes) {
   return {};
 }
 
-Status AtomicFile::commit() {
+Status AtomicFile::commit(bool replace) {
   if (fd_ < 0) return make_error(ErrorCode::kInternal, "commit of a closed file");
   if (::fsync(fd_) != 0) return io_error(temp_, "fsync failed");
   if (::close(fd_) != 0) {
@@ -94,15 +96,24 @@ Status AtomicFile::commit() {
     return io_error(temp_, "close failed");
   }
   fd_ = -1;
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) return io_error(target_, "cannot rename into place");
+  if (replace) {
+    if (::rename(temp_.c_str(), target_.c_str()) != 0) return io_error(target_, "cannot rename into place");
+  } else if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE) != 0) {
+    // A file system without RENAME_NOREPLACE: a hard link is just as exclusive.
+    if (errno != EINVAL || ::link(temp_.c_str(), target_.c_str()) != 0) {
+      return errno == EEXIST ? make_error(ErrorCode::kIo, fmt::format("{}: exists; not replaced", target_.string()))
+                             : io_error(target_, "cannot rename into place");
+    }
+    ::unlink(temp_.c_str());
+  }
   temp_.clear();
   return {};
 }
 
-Status write_file_atomic(const std::filesystem::path& path, ByteView bytes, unsigned mode) {
+Status write_file_atomic(const std::filesystem::path& path, ByteView bytes, unsigned mode, bool replace) {
   MEDCRYPT_ASSIGN_OR_RETURN(auto file, AtomicFile::create(path, mode));
   MEDCRYPT_TRY(file.write(bytes));
-  return file.commit();
+  return file.commit(replace);
 }
 
 }  // namespace medcrypt

@@ -24,7 +24,9 @@ class AtomicFile {
   ~AtomicFile();
 
   Status write(ByteView bytes);
-  Status commit();
+  // With `replace` false the file appears only where nothing exists yet (not even a dangling link): the
+  // check and the rename are one step, so two writers never both succeed. A taken name fails with kIo.
+  Status commit(bool replace = true);
   const std::filesystem::path& temp_path() const { return temp_; }
 
  private:
@@ -35,6 +37,7 @@ class AtomicFile {
 };
 
 // Writes a complete file atomically (AtomicFile, one write, commit).
-Status write_file_atomic(const std::filesystem::path& path, ByteView bytes, unsigned mode = 0644);
+Status write_file_atomic(const std::filesystem::path& path, ByteView bytes, unsigned mode = 0644,
+                         bool replace = true);
 
 }  // namespace medcrypt

@@ -51,6 +51,10 @@ constexpr std::size_t kWriteChunk = 1 << 20;
 constexpr std::uint32_t kReadChunk = 16u << 20;
 // The longest value a DICOM element can have (a 32-bit length, 0xFFFFFFFF meaning undefined, kept even).
 constexpr std::uint64_t kMaxValueLength = 0xFFFFFFFE;
+// A deflated data set's attributes (all but Pixel Data) may inflate to at most the pixels' size plus this.
+// Real attributes are far smaller than their pixels; a few hundred KB of deflated zeros would otherwise
+// become hundreds of MB of attributes that every container made from the file carries.
+constexpr std::uint64_t kMaxInflatedAttributesBeyondPixels = 16u << 20;
 
 void initialise_dcmtk() {
   static std::once_flag once;
@@ -198,13 +202,22 @@ Status serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType enco
   Status written;
   file.transferInit();
   OFCondition status;
-  do {
-    status = file.write(stream, xfer, encoding, &cache, EGL_recalcGL, EPD_noChange, 0, 0, 0, mode);
+  auto hand_over = [&] {
     void* data = nullptr;
     offile_off_t length = 0;
     stream.flushBuffer(data, length);
     written = sink(ByteView(static_cast<const std::uint8_t*>(data), static_cast<std::size_t>(length)));
+  };
+  do {
+    status = file.write(stream, xfer, encoding, &cache, EGL_recalcGL, EPD_noChange, 0, 0, 0, mode);
+    hand_over();
   } while (written && status == EC_StreamNotifyClient);
+  // A deflated syntax leaves the data set in the zlib filter until the stream is flushed; without this its
+  // compressed bytes, every attribute, would be silently missing.
+  while (written && status.good() && !stream.isFlushed()) {
+    stream.flush();
+    hand_over();
+  }
   file.transferEnd();
   MEDCRYPT_TRY(written);
   if (status.bad()) {
@@ -556,16 +569,22 @@ void release_item(DcmPixelSequence& sequence, unsigned long index) {
 
 // DCMTK 3.6.7's JPEG decoder walks the markers at the start of each frame to find its bit depth
 // (DJCodecDecoder::scanJpegDataForBitDepth) and never steps past a TEM marker (FF 01): such data would hang
-// it. This walks fragments the same way and says whether that walk ends.
-bool dcmtk_jpeg_marker_walk_ends(ByteView data) {
+// it. This walks fragments the same way and says whether that walk ends, and where, if it does, the frame
+// header (SOFn) is.
+struct JpegMarkerWalk {
+  bool ends = true;
+  std::optional<std::size_t> frame_header;
+};
+
+JpegMarkerWalk walk_jpeg_markers(ByteView data) {
   std::size_t offset = 0;
   while (offset + 4 < data.size()) {
     const std::uint8_t marker = data[offset + 1];
-    if (data[offset] != 0xff) return true;  // not a marker: DCMTK stops
-    if (marker == 0x01) return false;       // TEM: DCMTK loops forever
+    if (data[offset] != 0xff) return {};  // not a marker: DCMTK stops
+    if (marker == 0x01) return {.ends = false, .frame_header = std::nullopt};  // TEM: DCMTK loops forever
     const bool start_of_frame =
         marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-    if (start_of_frame) return true;
+    if (start_of_frame) return {.ends = true, .frame_header = offset};
     if (marker >= 0xd0 && marker <= 0xd9) {
       offset += 2;  // RSTn, SOI, EOI
     } else if (marker == 0xff) {
@@ -575,10 +594,24 @@ bool dcmtk_jpeg_marker_walk_ends(ByteView data) {
     } else if (marker > 0x02 && marker <= 0xbf) {
       offset += 2;  // reserved
     } else {
-      return true;  // invalid marker: DCMTK stops
+      return {};  // invalid marker: DCMTK stops
     }
   }
-  return true;
+  return {};
+}
+
+struct JpegSize {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+};
+
+// The size a JPEG frame's header declares, where DCMTK's walk finds one whole.
+std::optional<JpegSize> jpeg_size(ByteView data) {
+  const auto header = walk_jpeg_markers(data).frame_header;
+  if (!header || data.size() - *header < 9) return std::nullopt;
+  // FF Cn, segment length (2), precision, lines (2), samples per line (2)
+  const std::uint8_t* p = data.data() + *header;
+  return JpegSize{.width = (std::uint32_t{p[7]} << 8) | p[8], .height = (std::uint32_t{p[5]} << 8) | p[6]};
 }
 
 bool is_dcmtk_jpeg(E_TransferSyntax xfer) { return xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1; }
@@ -707,7 +740,7 @@ Result<PixelBytes> decode_jpegls(DcmPixelData& pixel_data, E_TransferSyntax xfer
 Status check_jpeg_markers(DcmPixelSequence& sequence) {
   for (unsigned long i = 1; i < sequence.card(); ++i) {
     MEDCRYPT_ASSIGN_OR_RETURN(ByteView fragment, item_value(sequence, i));
-    const bool ends = dcmtk_jpeg_marker_walk_ends(fragment);
+    const bool ends = walk_jpeg_markers(fragment).ends;
     release_item(sequence, i);
     if (!ends) {
       return make_error(ErrorCode::kInvalidImage,
@@ -790,17 +823,19 @@ Result<std::optional<std::size_t>> decode_rle_frame(ByteView data, const Geometr
 
 // Decodes compressed frames in order into one frame's buffer: JPEG with DCMTK's codec, one frame
 // at a time (getUncompressedFrame, which leaves the samples colour-by-plane where the dataset says so), RLE
-// with decode_rle_frame (interleaved). Fragments are loaded as they are needed and dropped once decoded.
+// with decode_rle_frame (interleaved). Fragments are loaded as they are needed and dropped once decoded. A
+// JPEG frame smaller than Rows x Columns gets a note in `notes`.
 class FrameDecoder {
  public:
   FrameDecoder(DcmDataset& dataset, DcmPixelData& pixel_data, DcmPixelSequence& sequence,
-               E_TransferSyntax xfer, const Geometry& geometry)
+               E_TransferSyntax xfer, const Geometry& geometry, std::vector<std::string>& notes)
       : dataset_(dataset),
         pixel_data_(pixel_data),
         sequence_(sequence),
         rle_(xfer == EXS_RLELossless),
         geometry_(geometry),
         name_(DcmXfer(xfer).getXferName()),
+        notes_(notes),
         // Two bytes a sample: the most these codecs write, whatever precision they find.
         buffer_(static_cast<std::size_t>(geometry.pixels_per_frame()) * geometry.samples * 2) {}
 
@@ -816,11 +851,23 @@ class FrameDecoder {
           dataset_.putAndInsertUint16(DCM_PlanarConfiguration, 0).bad()) {
         return make_error(ErrorCode::kInternal, "cannot set the DICOM Planar Configuration");
       }
+      // A JPEG smaller than the frame fills only the frame's start, its rows one after another; DCMTK's
+      // whole-image decode leaves the rest zero (its buffer starts zeroed), so the previous frame's pixels
+      // must not stay there.
+      std::fill(buffer_.begin(), buffer_.end(), std::uint8_t{0});
       OFString colour_model;
       const OFCondition status =
           pixel_data_.getUncompressedFrame(&dataset_, frame_, next_item_, buffer_.data(),
                                            static_cast<Uint32>(buffer_.size()), colour_model, nullptr);
       if (status.bad()) return failure(status.text());
+      MEDCRYPT_ASSIGN_OR_RETURN(ByteView stream, item_value(sequence_, first));
+      if (const auto size = jpeg_size(stream);
+          size && (size->width != geometry_.width || size->height != geometry_.height)) {
+        notes_.push_back(fmt::format("frame {}: JPEG covers {}x{} of {}x{}; its rows fill the frame's start "
+                                     "and the rest is filled with zeros, as DCMTK does",
+                                     frame_ + 1, size->width, size->height, geometry_.width,
+                                     geometry_.height));
+      }
       Uint16 configuration = 0;
       planar = geometry_.samples > 1 &&
                dataset_.findAndGetUint16(DCM_PlanarConfiguration, configuration).good() && configuration == 1;
@@ -879,6 +926,7 @@ class FrameDecoder {
   bool rle_;
   Geometry geometry_;
   std::string name_;
+  std::vector<std::string>& notes_;
   Bytes buffer_;
   Uint32 frame_ = 0;
   Uint32 next_item_ = 1;
@@ -953,7 +1001,7 @@ struct Decompressed {
 // JPEG and RLE: decoded frame by frame straight into the image, with the attributes a whole-image
 // decode would give (apply_decoder_changes).
 Result<Decompressed> decompress(DcmFileFormat& file, DcmPixelData& pixel_data, E_TransferSyntax xfer,
-                                const Geometry& geometry) {
+                                const Geometry& geometry, std::vector<std::string>& notes) {
   MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
   if (is_dcmtk_jpeg(xfer)) MEDCRYPT_TRY(check_jpeg_markers(*sequence));
   // Like DCMTK's whole-image decoders, count at most one frame per fragment.
@@ -962,7 +1010,7 @@ Result<Decompressed> decompress(DcmFileFormat& file, DcmPixelData& pixel_data, E
   Decompressed out;
   // Copied before the decoder below touches the dataset.
   MEDCRYPT_ASSIGN_OR_RETURN(out.attributes, copy_without_pixel_data(file));
-  FrameDecoder decoder(*file.getDataset(), pixel_data, *sequence, xfer, geometry);
+  FrameDecoder decoder(*file.getDataset(), pixel_data, *sequence, xfer, geometry, notes);
   MEDCRYPT_ASSIGN_OR_RETURN(bool planar, decoder.next());
   MEDCRYPT_TRY(apply_decoder_changes(*out.attributes, xfer, *sequence, decoder.next_item(), frames));
   DcmDataset& attributes = *out.attributes->getDataset();
@@ -1228,7 +1276,8 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
                           fmt::format("DICOM transfer syntax {} ({}) cannot be decoded", xfer.getXferName(),
                                       xfer.getXferID()));
       }
-      MEDCRYPT_ASSIGN_OR_RETURN(Decompressed decompressed, decompress(file, *pixel_data, original, geometry));
+      MEDCRYPT_ASSIGN_OR_RETURN(Decompressed decompressed,
+                                decompress(file, *pixel_data, original, geometry, loaded.notes));
       if (decompressed.geometry.photometric != geometry.photometric) {
         loaded.notes.push_back(fmt::format("decoder converted {} to {}", geometry.photometric,
                                            decompressed.geometry.photometric));
@@ -1242,7 +1291,23 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   }
   if (planar) loaded.notes.push_back("colour-by-plane pixels (Planar Configuration 1) interleaved");
   attributes->getDataset()->findAndDeleteElement(DCM_PixelData);
-  MEDCRYPT_ASSIGN_OR_RETURN(loaded.dicom_attributes, serialize(*attributes, original, encoding));
+  // A deflated data set is kept inflated, in the syntax it is written back in (Explicit VR Little Endian), so
+  // that writing never inflates attributes again.
+  const bool deflated = original == EXS_DeflatedLittleEndianExplicit;
+  MEDCRYPT_ASSIGN_OR_RETURN(loaded.dicom_attributes,
+                            serialize(*attributes, deflated ? EXS_LittleEndianExplicit : original, encoding));
+  if (deflated) {
+    const std::uint64_t allowed = geometry.byte_size() + kMaxInflatedAttributesBeyondPixels;
+    if (loaded.dicom_attributes.size() > allowed) {
+      return make_error(ErrorCode::kLimits,
+                        fmt::format("deflated DICOM attributes inflate to {} bytes, more than the {} allowed "
+                                    "beside {} bytes of pixels",
+                                    loaded.dicom_attributes.size(), allowed, geometry.byte_size()));
+    }
+    loaded.notes.push_back(
+        "Deflated Explicit VR Little Endian data set inflated; it is written back as Explicit VR Little "
+        "Endian");
+  }
   MEDCRYPT_ASSIGN_OR_RETURN(loaded.image, Image::from_bytes(std::move(geometry), std::move(pixels)));
   return loaded;
 }

@@ -169,13 +169,13 @@ Result<Bytes> encode_image(const Image& image, FileFormat format, ByteView dicom
 }
 
 Status write_image_file(const std::filesystem::path& path, const Image& image, FileFormat format,
-                        ByteView dicom_attributes) {
+                        ByteView dicom_attributes, bool replace) {
   MEDCRYPT_TRY(check_writable(image, format));
   // Written as it is encoded: a DICOM or PNG file never exists in memory as a whole.
   MEDCRYPT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::create(path));
   MEDCRYPT_TRY(
       write_image(image, format, dicom_attributes, [&file](ByteView data) { return file.write(data); }));
-  return file.commit();
+  return file.commit(replace);
 }
 
 }  // namespace medcrypt::image

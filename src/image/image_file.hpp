@@ -54,8 +54,9 @@ Result<LoadedImage> read_image_bytes(ByteView bytes);
 // PNG (lossless) by callers: write_image_file refuses kJpeg. Output appears atomically. DICOM and PNG files
 // are written as they are encoded, the pixels read from the image in chunks: no second copy is made.
 // Uncompressed DICOM Pixel Data holds at most 4 GiB - 2 bytes (kLimits beyond).
+// With `replace` false a file already at `path` is kept and the write fails (AtomicFile::commit).
 Status write_image_file(const std::filesystem::path& path, const Image& image, FileFormat format,
-                        ByteView dicom_attributes = {});
+                        ByteView dicom_attributes = {}, bool replace = true);
 // The same file as bytes in memory.
 Result<Bytes> encode_image(const Image& image, FileFormat format, ByteView dicom_attributes = {});
 

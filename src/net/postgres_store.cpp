@@ -208,14 +208,17 @@ class PostgresStore final : public Store {
     });
   }
 
-  Result<std::vector<MessageRecord>> inbox(const std::vector<std::string>& recipients, std::size_t limit) override {
+  Result<std::vector<MessageRecord>> inbox(const std::vector<std::string>& recipients, std::size_t limit,
+                                           const InboxCursor& after, const std::string& sender) override {
     return with([&](Connection& c) -> Result<std::vector<MessageRecord>> {
       MEDCRYPT_ASSIGN_OR_RETURN(
           PgResult r, c.query("SELECT DISTINCT m.digest, m.message_id, m.sender, m.client, m.size, m.uploaded "
                               "FROM deliveries d JOIN messages m ON m.digest = d.digest "
                               "WHERE d.recipient = ANY($1::text[]) AND d.acked IS NULL AND NOT m.removed "
+                              "AND (m.uploaded, m.digest) > ($3::bigint, $4::text) AND ($5 = '' OR m.sender = $5) "
                               "ORDER BY m.uploaded, m.digest LIMIT $2",
-                              {array_literal(recipients), std::to_string(limit)}));
+                              {array_literal(recipients), std::to_string(limit), std::to_string(after.uploaded),
+                               after.digest, sender}));
       std::vector<MessageRecord> out;
       for (int i = 0; i < r.rows(); ++i) out.push_back(read_message(r, i));
       return out;

@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 #include <random>
+#include <tuple>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -390,10 +391,15 @@ Result<UploadReceipt> RelayClient::upload(const std::filesystem::path& container
   return receipt;
 }
 
-Result<std::vector<InboxMessage>> RelayClient::inbox(std::size_t limit) {
+Result<std::vector<InboxMessage>> RelayClient::inbox(std::size_t limit, const InboxMessage* after,
+                                                    const std::string& from, const std::string& for_identity) {
   Impl& i = *impl_;
+  std::string target = fmt::format("/v1/inbox?limit={}", limit);
+  if (after) target += fmt::format("&after={}.{}", after->uploaded, after->digest);
+  if (!from.empty()) target += "&from=" + from;
+  if (!for_identity.empty()) target += "&for=" + for_identity;
   return i.block_on(i.with_retries<std::vector<InboxMessage>>([&]() -> asio::awaitable<Result<std::vector<InboxMessage>>> {
-    auto res = co_await i.exchange(i.request(http::verb::get, fmt::format("/v1/inbox?limit={}", limit)));
+    auto res = co_await i.exchange(i.request(http::verb::get, target));
     if (!res) co_return res.error();
     if (res->status != 200) co_return refusal(*res);
     Json body = Json::parse(res->body, nullptr, false);
@@ -405,6 +411,11 @@ Result<std::vector<InboxMessage>> RelayClient::inbox(std::size_t limit) {
       if (!m.is_object()) continue;
       out.push_back(InboxMessage{m.value("digest", ""), m.value("message_id", ""), m.value("sender", ""),
                                  m.value("size", std::uint64_t{0}), m.value("uploaded", std::int64_t{0})});
+      // A relay that ignored the position would hand out the same page for ever.
+      const InboxMessage& got = out.back();
+      if (after && std::tie(got.uploaded, got.digest) <= std::tie(after->uploaded, after->digest)) {
+        co_return make_error(ErrorCode::kIo, "relay: inbox page does not follow the position asked for");
+      }
     }
     co_return out;
   }));

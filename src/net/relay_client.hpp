@@ -52,7 +52,11 @@ class RelayClient {
   // the signer key in the container, it lets the relay check that the signer is bound to this client.
   Result<UploadReceipt> upload(const std::filesystem::path& container, const crypto::PublicKey& sender_x25519,
                                const TransferProgress& progress = {});
-  Result<std::vector<InboxMessage>> inbox(std::size_t limit = 100);
+  // One page of the inbox, oldest first: at most `limit` messages after `after` (the last message of the
+  // previous page, or none for the first page), only those signed by `from` (a fingerprint) if given,
+  // only those for `for_identity` (a fingerprint bound to this certificate) if given.
+  Result<std::vector<InboxMessage>> inbox(std::size_t limit = 100, const InboxMessage* after = nullptr,
+                                          const std::string& from = {}, const std::string& for_identity = {});
   // Writes the message atomically to `output` and checks that its SHA-256 is `digest`.
   Status download(const std::string& digest, const std::filesystem::path& output,
                   const TransferProgress& progress = {});

@@ -293,6 +293,15 @@ struct RelayServer::Impl {
                       false, Clock::now());
         break;
       }
+      // A request line or header HTTP cannot parse (bytes that are not a token, a bad version) gets an
+      // answer before the connection closes; a closed or idle connection does not.
+      if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+          ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        refused(client, "request", "malformed request: " + ec.message());
+        co_await send(stream, client, req, refuse(http::status::bad_request, "malformed request: " + ec.message()),
+                      false, Clock::now());
+        break;
+      }
       if (ec) break;  // closed, idle too long, or not HTTP
       Counted<int> busy(in_flight);
       if (!co_await handle(stream, buffer, req, client)) break;
@@ -766,12 +775,26 @@ struct RelayServer::Impl {
       }
       who = {only};
     }
+    auto digits = [](const std::string& v, std::size_t max) {
+      return !v.empty() && v.size() <= max && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
     std::size_t limit = 100;
-    if (std::string l = query_value(query, "limit"); !l.empty() && l.size() < 5 &&
-                                                     std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      limit = std::clamp<std::size_t>(std::stoul(l), 1, 1000);
+    if (std::string l = query_value(query, "limit"); digits(l, 4)) limit = std::clamp<std::size_t>(std::stoul(l), 1, 1000);
+    // after=UPLOADED.DIGEST (the last message of the previous page) and from=FINGERPRINT: a receiver pages
+    // through the whole inbox, and one that takes a single sender's messages never sees the others.
+    InboxCursor after;
+    if (std::string a = query_value(query, "after"); !a.empty()) {
+      auto dot = a.find('.');
+      if (dot == std::string::npos || !digits(a.substr(0, dot), 18) || !is_hex(a.substr(dot + 1), 64)) {
+        co_return refuse(http::status::bad_request, "after= must be UPLOADED.DIGEST", ErrorCode::kUsage);
+      }
+      after = {std::stoll(a.substr(0, dot)), a.substr(dot + 1)};
     }
-    auto list = [this, who, limit] { return store->inbox(who, limit); };
+    std::string sender = query_value(query, "from");
+    if (!sender.empty() && !is_hex(sender, 64)) {
+      co_return refuse(http::status::bad_request, "from= must be a fingerprint (64 hex digits)", ErrorCode::kUsage);
+    }
+    auto list = [this, who, limit, after, sender] { return store->inbox(who, limit, after, sender); };
     auto messages = co_await blocking_call(std::move(list));
     if (!messages) co_return refuse(http::status::internal_server_error, messages.error().message);
     Reply r;

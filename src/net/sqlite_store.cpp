@@ -266,15 +266,19 @@ class SqliteStore final : public Store {
     return written.error();
   }
 
-  Result<std::vector<MessageRecord>> inbox(const std::vector<std::string>& recipients, std::size_t limit) override {
+  Result<std::vector<MessageRecord>> inbox(const std::vector<std::string>& recipients, std::size_t limit,
+                                           const InboxCursor& after, const std::string& sender) override {
     std::vector<MessageRecord> out;
     if (recipients.empty()) return out;
     std::lock_guard lock(reader_.mutex);
     Statement s(reader_, fmt::format("SELECT DISTINCT {} FROM deliveries d JOIN messages m ON m.digest = d.digest "
                                      "WHERE d.recipient IN ({}) AND d.acked IS NULL AND m.removed = 0 "
+                                     "AND (m.uploaded > ? OR (m.uploaded = ? AND m.digest > ?)) "
+                                     "AND (? = '' OR m.sender = ?) "
                                      "ORDER BY m.uploaded, m.digest LIMIT ?",
                                      kMessageColumns, placeholders(recipients.size())));
-    s.bind(recipients).bind(static_cast<std::int64_t>(limit));
+    s.bind(recipients).bind(after.uploaded).bind(after.uploaded).bind(after.digest).bind(sender).bind(sender);
+    s.bind(static_cast<std::int64_t>(limit));
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
     if (rc != SQLITE_DONE) return s.error("inbox");

@@ -43,6 +43,12 @@ struct AuditRecord {
   std::uint64_t size = 0;
 };
 
+// A position in an inbox: just after the message uploaded at `uploaded` (ms) with `digest`.
+struct InboxCursor {
+  std::int64_t uploaded = -1;  // before every message
+  std::string digest;
+};
+
 enum class CommitOutcome { kStored, kDuplicate };
 
 struct AckOutcome {
@@ -72,8 +78,11 @@ class Store {
   // In one transaction: the message, one delivery per recipient, the audit row, and the end of the upload.
   virtual Result<CommitOutcome> commit_message(const MessageRecord& message, const std::string& upload_id) = 0;
 
-  // Messages addressed to any of `recipients` that they have not acknowledged, oldest first.
-  virtual Result<std::vector<MessageRecord>> inbox(const std::vector<std::string>& recipients, std::size_t limit) = 0;
+  // Messages addressed to any of `recipients` that they have not acknowledged, oldest first (by upload
+  // time, then digest), starting after `after`; only those signed by `sender` (a fingerprint) if it is given.
+  // Paging by position, not by offset, reaches every message however many stay unacknowledged before it.
+  virtual Result<std::vector<MessageRecord>> inbox(const std::vector<std::string>& recipients, std::size_t limit,
+                                                   const InboxCursor& after = {}, const std::string& sender = {}) = 0;
 
   // The message if it is still held and addressed to one of `recipients`.
   virtual Result<std::optional<MessageRecord>> find_message(const std::string& digest,

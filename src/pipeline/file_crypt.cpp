@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace medcrypt::pipeline {
 namespace {
 
@@ -15,21 +17,43 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 std::string safe_file_name(std::string name) {
   auto slash = name.find_last_of("/\\");
   if (slash != std::string::npos) name = name.substr(slash + 1);
-  std::erase_if(name, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  // Control and bidirectional characters, or bytes that are not UTF-8, could make a name display as another.
+  name = safe_name_characters(name);
   if (name.empty() || name == "." || name == "..") name = "decrypted";
   if (name.front() == '.') name.insert(name.begin(), '_');
   return name;
 }
 
-// In an output directory nothing is overwritten: a taken name gets _2, _3, ... before its extension.
+// In an output directory nothing is overwritten: a taken name (a dangling link included) gets _2, _3, ...
+// before its extension.
 std::filesystem::path unused_path(const std::filesystem::path& dir, const std::string& name) {
   std::filesystem::path candidate = dir / name;
   std::error_code ec;
-  for (int n = 2; std::filesystem::exists(candidate, ec); ++n) {
+  for (int n = 2; std::filesystem::exists(std::filesystem::symlink_status(candidate, ec)); ++n) {
     std::filesystem::path p(name);
     candidate = dir / fmt::format("{}_{}{}", p.stem().string(), n, p.extension().string());
   }
   return candidate;
+}
+
+// Creates `folder` below `root` one name at a time, refusing to pass through a link or a file: a sender's
+// folder name must never lead a recipient's file outside the output directory.
+Result<std::filesystem::path> make_folder_below(const std::filesystem::path& root, const std::filesystem::path& folder) {
+  std::filesystem::path dir = root;
+  for (const auto& name : folder) {
+    dir /= name;
+    std::error_code ec;
+    auto status = std::filesystem::symlink_status(dir, ec);
+    if (status.type() == std::filesystem::file_type::not_found) {
+      if (!std::filesystem::create_directory(dir, ec) && ec) {
+        return make_error(ErrorCode::kIo, fmt::format("{}: cannot create directory: {}", dir.string(), ec.message()));
+      }
+    } else if (status.type() != std::filesystem::file_type::directory) {
+      return make_error(ErrorCode::kIo, fmt::format("{}: exists and is not a directory (a link is not followed)",
+                                                    dir.string()));
+    }
+  }
+  return dir;
 }
 
 }  // namespace
@@ -45,8 +69,21 @@ std::string restored_file_name(const container::Metadata& metadata) {
   return name;
 }
 
+std::filesystem::path restored_folder(const container::Metadata& metadata) {
+  std::filesystem::path folder;
+  std::string_view rest = metadata.folder;
+  while (!rest.empty()) {
+    auto end = rest.find_first_of("/\\");
+    std::string name(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (name.empty() || name == "." || name == "..") continue;  // never above the output folder
+    folder /= safe_file_name(std::move(name));
+  }
+  return folder;
+}
+
 Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std::filesystem::path& output,
-                                   const EncryptOptions& options) {
+                                   const EncryptOptions& options, const std::filesystem::path& folder) {
   EncryptReport report;
   auto start = std::chrono::steady_clock::now();
   MEDCRYPT_ASSIGN_OR_RETURN(image::LoadedImage loaded, image::read_image_file(input));
@@ -58,7 +95,7 @@ Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std
 
   MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, schemes::builtin_registry().create(options.scheme, options.scheme_params));
   container::Metadata metadata{input.filename().string(), std::string(image::format_name(loaded.format)),
-                               std::move(loaded.dicom_attributes), loaded.notes};
+                               std::move(loaded.dicom_attributes), loaded.notes, folder.generic_string()};
 
   start = std::chrono::steady_clock::now();
   std::error_code ec;
@@ -92,10 +129,25 @@ Result<DecryptReport> decrypt_file(const std::filesystem::path& input, const std
   if (!original) {
     return make_error(ErrorCode::kMalformed, fmt::format("unknown original format '{}'", opened.metadata.format));
   }
-  report.output = output_is_directory ? unused_path(output, restored_file_name(opened.metadata)) : output;
   start = std::chrono::steady_clock::now();
-  MEDCRYPT_TRY(image::write_image_file(report.output, opened.image, restored_format(*original),
-                                       opened.metadata.dicom_attributes));
+  if (output_is_directory) {
+    MEDCRYPT_ASSIGN_OR_RETURN(auto dir, make_folder_below(output, restored_folder(opened.metadata)));
+    // The name is chosen, then taken only if still free: a name taken meanwhile means another try.
+    for (int attempt = 0;; ++attempt) {
+      report.output = unused_path(dir, restored_file_name(opened.metadata));
+      Status written = image::write_image_file(report.output, opened.image, restored_format(*original),
+                                               opened.metadata.dicom_attributes, false);
+      std::error_code ec;
+      if (written || attempt == 9 || !std::filesystem::exists(std::filesystem::symlink_status(report.output, ec))) {
+        MEDCRYPT_TRY(std::move(written));
+        break;
+      }
+    }
+  } else {
+    report.output = output;
+    MEDCRYPT_TRY(image::write_image_file(report.output, opened.image, restored_format(*original),
+                                         opened.metadata.dicom_attributes));
+  }
   report.write_ms = ms_since(start);
   report.header = std::move(opened.header);
   report.metadata = std::move(opened.metadata);

@@ -30,9 +30,10 @@ struct EncryptReport {
   std::vector<std::string> notes;
 };
 
-// Reads `input`, seals it and writes `output` atomically (no file appears on any failure).
+// Reads `input`, seals it and writes `output` atomically (no file appears on any failure). `folder`, the
+// input's folder below an encrypted folder, travels sealed so that the recipient can rebuild the tree.
 Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std::filesystem::path& output,
-                                   const EncryptOptions& options);
+                                   const EncryptOptions& options, const std::filesystem::path& folder = {});
 
 struct DecryptOptions {
   container::OpenKeys keys;
@@ -47,13 +48,17 @@ struct DecryptReport {
 };
 
 // Decrypts `input`. `output` is the file to write, or, when `output_is_directory`, the directory in
-// which the original file name (from the sealed metadata) is used. The original format is restored;
-// a JPEG original comes back as PNG, since re-encoding JPEG would change the pixels.
+// which the original folder and file name (from the sealed metadata) are used, never outside it and never
+// replacing a file. The original format is restored; a JPEG original comes back as PNG, since re-encoding
+// JPEG would change the pixels.
 Result<DecryptReport> decrypt_file(const std::filesystem::path& input, const std::filesystem::path& output,
                                    bool output_is_directory, const DecryptOptions& options);
 
 // The format a decrypted file is written in, and the file name it gets in an output directory.
 image::FileFormat restored_format(image::FileFormat original);
 std::string restored_file_name(const container::Metadata& metadata);
+// The sealed folder made safe: '/' or '\' separate names; empty names, '.' and '..' are dropped, a hidden
+// name gets a '_' in front, control and bidirectional characters become '_'.
+std::filesystem::path restored_folder(const container::Metadata& metadata);
 
 }  // namespace medcrypt::pipeline

@@ -49,6 +49,63 @@ TEST_F(Cli, KeygenWritesPrivateKeysMode0600AndNeverOverwrites) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+// A dangling link where a key would go is a taken name: the key is not written through it. Twenty
+// concurrent keygens of one name: exactly one succeeds, and the key on disk is the one it reported.
+TEST_F(Cli, KeygenNeverReplacesALinkAndOneOfManyRacersWins) {
+  std::filesystem::create_symlink(dir / "elsewhere.key", dir / "keys" / "mallory.key");
+  EXPECT_EQ(run_medcrypt("keygen mallory -o " + quote(dir / "keys")).exit_code, 3);
+  std::filesystem::create_symlink(dir / "elsewhere.bin", dir / "link.bin");
+  EXPECT_EQ(run_medcrypt("keygen --symmetric " + quote(dir / "link.bin")).exit_code, 3);
+  EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere.key"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere.bin"));
+
+  std::string racers;
+  for (int i = 0; i < 20; ++i) {
+    racers += "(" + shell_quote(MEDCRYPT_CLI) + " keygen racer -o " + quote(dir / "race") + " >" +
+              quote(dir / ("r" + std::to_string(i) + ".out")) + " 2>&1; echo $? >" +
+              quote(dir / ("r" + std::to_string(i) + ".rc")) + ") & ";
+  }
+  ASSERT_EQ(run_command(racers + "wait").exit_code, 0);
+  int winners = 0;
+  std::string reported;
+  for (int i = 0; i < 20; ++i) {
+    auto rc = read_file(dir / ("r" + std::to_string(i) + ".rc"), 100).value();
+    if (rc.front() == '0') {
+      ++winners;
+      auto out = read_file(dir / ("r" + std::to_string(i) + ".out"), 10000).value();
+      reported.assign(out.begin(), out.end());
+    }
+  }
+  EXPECT_EQ(winners, 1);
+  EXPECT_NE(reported.find("fingerprint"), std::string::npos) << reported;
+  // The key and the public identity left on disk are one pair, not halves of two racers' keys.
+  ASSERT_EQ(run_medcrypt("demo --work " + quote(dir / "demo")).exit_code, 0);
+  ASSERT_EQ(run_medcrypt("encrypt " + quote(dir / "demo" / "samples" / "mr_phantom.png") + " -o " + quote(dir / "r.mct") +
+                         " --to " + quote(dir / "race" / "racer.pub") + " -q").exit_code, 0);
+  EXPECT_EQ(run_medcrypt("decrypt " + quote(dir / "r.mct") + " -o " + quote(dir / "r.png") + " --identity " +
+                         quote(dir / "race" / "racer.key") + " -q").exit_code, 0);
+}
+
+// A private key others can read is refused, as ssh refuses one.
+TEST_F(Cli, PrivateKeysReadableByOthersAreRefused) {
+  std::filesystem::permissions(key("alice.key"), std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  ASSERT_EQ(run_medcrypt("keygen --symmetric " + quote(dir / "k")).exit_code, 0);
+  std::filesystem::permissions(dir / "k", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  ASSERT_EQ(run_medcrypt("demo --work " + quote(dir / "demo")).exit_code, 0);
+  auto image = quote(dir / "demo" / "samples" / "mr_phantom.png");
+  for (const std::string& keys : {"--to " + quote(key("bob.pub")) + " --sign " + quote(key("alice.key")),
+                                  "--key " + quote(dir / "k")}) {
+    auto r = run_medcrypt("encrypt " + image + " -o " + quote(dir / "out" / "x.mct") + " " + keys);
+    EXPECT_EQ(r.exit_code, 12) << r.out;
+    EXPECT_NE(r.out.find("chmod 600"), std::string::npos) << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  }
+  EXPECT_TRUE(listing(dir / "out").empty());
+  std::filesystem::permissions(key("alice.key"), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(run_medcrypt("encrypt " + image + " -o " + quote(dir / "out" / "x.mct") + " --to " + quote(key("bob.pub")) +
+                         " --sign " + quote(key("alice.key")) + " -q").exit_code, 0);
+}
+
 TEST_F(Cli, RoundTripOfEverySharedImageMatchesIndependentDecoders) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
   auto images = shared_images();
@@ -92,6 +149,70 @@ TEST_F(Cli, DirectoriesKeepOriginalNames) {
   ASSERT_EQ(run_medcrypt("decrypt " + quote(dir / "sealed") + " -o " + quote(dir / "restored") + " --identity " +
                      quote(key("bob.key")) + " -q").exit_code, 0);
   EXPECT_TRUE(std::filesystem::exists(dir / "restored" / "ct_phantom_2.dcm"));
+}
+
+// Every file below `dir`, as paths relative to it.
+std::vector<std::string> tree(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) names.push_back(e.path().lexically_relative(dir).generic_string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A DICOM export reuses IM00001 in every series: the folder's tree is kept through encrypt and decrypt,
+// so that no image replaces another.
+TEST_F(Cli, RepeatedNamesInAFolderTreeAllComeBack) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  const std::vector<std::pair<std::string, std::string>> study = {
+      {"IM00001", "CT_small.dcm"},
+      {"series1/IM00001", "MR_small.dcm"},
+      {"series1/echo/IM00001", "US1_UNCR.dcm"},
+      {"series2/IM00001", "emri_small.dcm"}};
+  for (const auto& [name, source] : study) {
+    std::filesystem::create_directories((dir / "study" / name).parent_path());
+    std::filesystem::copy_file(shared_data() / "dicom" / source, dir / "study" / name);
+  }
+  auto enc = run_medcrypt("encrypt " + quote(dir / "study") + " -o " + quote(dir / "sealed") + " --to " +
+                          quote(key("bob.pub")) + " -q");
+  ASSERT_EQ(enc.exit_code, 0) << enc.out;
+  EXPECT_EQ(tree(dir / "sealed"), (std::vector<std::string>{"IM00001.mct", "series1/IM00001.mct",
+                                                              "series1/echo/IM00001.mct", "series2/IM00001.mct"}));
+  auto dec = run_medcrypt("decrypt " + quote(dir / "sealed") + " -o " + quote(dir / "restored") + " --identity " +
+                          quote(key("bob.key")) + " -q");
+  ASSERT_EQ(dec.exit_code, 0) << dec.out;
+  EXPECT_EQ(tree(dir / "restored"), tree(dir / "study"));
+  for (const auto& [name, source] : study) {
+    auto cmp = run_command(system_python() + " " + quote(kCompare) + " " + quote(shared_data() / "dicom" / source) + " " +
+                           quote(dir / "restored" / name));
+    EXPECT_EQ(cmp.exit_code, 0) << name << ": " << cmp.out;
+  }
+
+  // Containers gathered in one flat folder (as a relay's inbox holds them) still rebuild the tree.
+  std::filesystem::create_directories(dir / "flat");
+  int n = 0;
+  for (const auto& name : tree(dir / "sealed")) {
+    std::filesystem::copy_file(dir / "sealed" / name, dir / "flat" / ("m" + std::to_string(++n) + ".mct"));
+  }
+  dec = run_medcrypt("decrypt " + quote(dir / "flat") + " -o " + quote(dir / "from_flat") + " --identity " +
+                     quote(key("bob.key")) + " -q");
+  ASSERT_EQ(dec.exit_code, 0) << dec.out;
+  EXPECT_EQ(tree(dir / "from_flat"), tree(dir / "study"));
+
+  // Two folders named at once each keep their own name; two same-named files named at once are refused
+  // before anything is written.
+  enc = run_medcrypt("encrypt " + quote(dir / "study" / "series1") + " " + quote(dir / "study" / "series2") + " -o " +
+                     quote(dir / "two") + " --to " + quote(key("bob.pub")) + " -q");
+  ASSERT_EQ(enc.exit_code, 0) << enc.out;
+  EXPECT_EQ(tree(dir / "two"), (std::vector<std::string>{"series1/IM00001.mct", "series1/echo/IM00001.mct",
+                                                           "series2/IM00001.mct"}));
+  auto clash = run_medcrypt("encrypt " + quote(dir / "study" / "series1" / "IM00001") + " " +
+                            quote(dir / "study" / "series2" / "IM00001") + " -o " + quote(dir / "clash") + " --to " +
+                            quote(key("bob.pub")));
+  EXPECT_EQ(clash.exit_code, 2) << clash.out;
+  EXPECT_NE(clash.out.find("would both be written as IM00001"), std::string::npos) << clash.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "clash"));
 }
 
 class CliErrors : public Cli {
@@ -212,6 +333,37 @@ TEST_F(CliErrors, InfoNeedsNoKeyAndReportsTheHeader) {
   data[data.size() / 2] ^= 1;
   ASSERT_TRUE(write_file_atomic(dir / "bad.mct", data));
   EXPECT_EQ(run_medcrypt("info " + quote(dir / "bad.mct")).exit_code, 11);  // the signature catches it without a key
+}
+
+// Without a key nothing in the header is authenticated, so anyone can put bytes that are not UTF-8, a
+// newline or an escape sequence into the scheme name: `info` must neither abort nor print them raw.
+TEST_F(CliErrors, InfoEscapesForgedHeaderStrings) {
+  Bytes data = read_file(sealed, 1 << 30).value();
+  const std::string name = "aead";
+  auto at = std::search(data.begin(), data.end(), name.begin(), name.end());
+  ASSERT_NE(at, data.end());
+  const std::string forged = "\xff\n\x1b[";  // same length, so the header still parses
+  std::copy(forged.begin(), forged.end(), at);
+  ASSERT_TRUE(write_file_atomic(dir / "forged.mct", data));
+
+  auto j = run_medcrypt("info --json " + quote(dir / "forged.mct"));
+  ASSERT_EQ(j.exit_code, 0) << j.out;
+  auto parsed = nlohmann::json::parse(j.out);
+  EXPECT_EQ(parsed["scheme"], "\xef\xbf\xbd\n\x1b[");  // U+FFFD for the byte; JSON escapes the rest
+
+  auto text = run_medcrypt("info " + quote(dir / "forged.mct"));
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("scheme:      \\xff\\n\\x1b[@"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find('\x1b'), std::string::npos);
+  auto plain_info = run_medcrypt("info " + quote(sealed));
+  EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), std::count(plain_info.out.begin(), plain_info.out.end(), '\n'));
+
+  // Decrypting it fails (the header is authenticated then), in one escaped line.
+  auto r = run_medcrypt("decrypt " + quote(dir / "forged.mct") + " -o " + quote(dir / "out" / "x.png") + " --identity " +
+                        quote(key("bob.key")));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
 }
 
 TEST_F(CliErrors, CipherImageIsExported) {

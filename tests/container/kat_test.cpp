@@ -46,7 +46,7 @@ Bytes seal_kat(const container::Recipients& to, crypto::AeadAlgorithm aead, cons
   opt.signer = signer;
   opt.fixed = &fixed;
   container::MemorySink sink;
-  container::Metadata metadata{"kat.png", "png", {}, {}};
+  container::Metadata metadata{"kat.png", "png", {}, {}, {}};
   EXPECT_TRUE(container::seal(kat_image(), metadata, *scheme, to, opt, sink));
   return std::move(sink).take();
 }

@@ -35,7 +35,7 @@ crypto::Identity kat_identity(const std::string& name) {
 
 crypto::Identity fresh_identity(const std::string& name) { return crypto::generate_identity(name).value(); }
 
-container::Metadata sample_metadata() { return {"scan.png", "png", {}, {"a note"}}; }
+container::Metadata sample_metadata() { return {"scan.png", "png", {}, {"a note"}, {}}; }
 
 Result<Bytes> seal_to_memory(const image::Image& image, const container::Recipients& to,
                              const container::SealOptions& options) {

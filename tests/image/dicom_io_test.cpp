@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string_view>
@@ -407,21 +408,138 @@ TEST(image_dicom, FuzzerFindingsReadBackAsRead) {
   }
 }
 
-// Deflated Explicit VR Little Endian is inflated on reading and, not being a native syntax, written back as
-// Explicit VR Little Endian.
-TEST(image_dicom, DeflatedFilesAreRead) {
+// A dcmdump text without the meta header (group 0002) and the lines naming the transfer syntax used: the data
+// set as DCMTK reads it, whatever its encoding.
+std::string data_set_dump(const std::string& dump) {
+  std::string kept;
+  std::istringstream lines(dump);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("(0002,", 0) == 0 || line.rfind("# Used TransferSyntax", 0) == 0) continue;
+    kept += line + "\n";
+  }
+  return kept;
+}
+
+// Deflated Explicit VR Little Endian: every attribute survives reading and writing back (they were once
+// written through a deflate filter that was never flushed, leaving only the pixel module), and the file comes
+// back as Explicit VR Little Endian holding the data set DCMTK reads from the original, sequences of either
+// length encoding included.
+TEST(image_dicom, DeflatedFilesKeepEveryAttribute) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
   ScratchDir scratch;
-  auto run = run_command("dcmconv +td " + quote(shared_data() / "dicom/CT_small.dcm") + " " +
-                         quote(scratch / "deflated.dcm"));
+  auto plain = read_image_file(shared_data() / "dicom/CT_small.dcm");
+  ASSERT_TRUE(plain) << plain.error().message;
+  for (const char* options : {"+td", "+td -e"}) {
+    SCOPED_TRACE(std::string("dcmconv ") + options);
+    const auto deflated = scratch / "deflated.dcm";
+    auto run = run_command(std::string("dcmconv ") + options + " " +
+                           quote(shared_data() / "dicom/CT_small.dcm") + " " + quote(deflated));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    const std::string original_dump = dcmdump(deflated);
+    ASSERT_NE(original_dump.find("(0002,0010) UI =DeflatedLittleEndianExplicit"), std::string::npos);
+    auto loaded = read_image_file(deflated);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->image, plain->image);
+    const std::string note = "Deflated Explicit VR Little Endian data set inflated; it is written back as "
+                             "Explicit VR Little Endian";
+    EXPECT_TRUE(std::ranges::find(loaded->notes, note) != loaded->notes.end());
+    auto from_memory = read_image_bytes(read_bytes(deflated));
+    ASSERT_TRUE(from_memory) << from_memory.error().message;
+    EXPECT_EQ(from_memory->dicom_attributes, loaded->dicom_attributes);
+
+    const auto copy = scratch / "copy.dcm";
+    ASSERT_TRUE(write_image_file(copy, loaded->image, FileFormat::kDicom, loaded->dicom_attributes));
+    const std::string copy_dump = dcmdump(copy);
+    EXPECT_NE(copy_dump.find("(0002,0010) UI =LittleEndianExplicit"), std::string::npos) << copy_dump;
+    EXPECT_NE(copy_dump.find("(0008,0018) UI [1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322]"),
+              std::string::npos)
+        << copy_dump;
+    EXPECT_EQ(data_set_dump(copy_dump), data_set_dump(original_dump));
+  }
+}
+
+// A deflated file whose attributes inflate far beyond its pixels (20 MiB of zeros in Encapsulated Document,
+// 46 KB deflated, beside 32 KB of pixels) is refused rather than carried into every container made from it.
+TEST(image_dicom_errors, DeflatedAttributesMayNotInflateFarBeyondThePixels) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  ScratchDir scratch;
+  {
+    std::ofstream zeros(scratch / "zeros.bin", std::ios::binary);
+    const std::vector<char> block(1 << 20, 0);
+    for (int i = 0; i < 20; ++i) zeros.write(block.data(), static_cast<std::streamsize>(block.size()));
+  }
+  const auto padded = scratch / "padded.dcm";
+  const auto deflated = scratch / "deflated.dcm";
+  auto run = run_command("cp " + quote(shared_data() / "dicom/CT_small.dcm") + " " + quote(padded) +
+                         " && chmod u+w " + quote(padded) + " && cd " + quote(scratch.path()) +
+                         " && dcmodify -nb -if '(0042,0011)=zeros.bin' padded.dcm && dcmconv +td " +
+                         quote(padded) + " " + quote(deflated));
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  auto original = read_image_file(shared_data() / "dicom/CT_small.dcm");
-  auto deflated = read_image_file(scratch / "deflated.dcm");
-  ASSERT_TRUE(original && deflated) << (deflated ? "" : deflated.error().message);
-  EXPECT_EQ(deflated->image, original->image);
-  ASSERT_TRUE(write_image_file(scratch / "copy.dcm", deflated->image, FileFormat::kDicom,
-                               deflated->dicom_attributes));
-  EXPECT_NE(dcmdump(scratch / "copy.dcm").find("(0002,0010) UI =LittleEndianExplicit"), std::string::npos);
+  ASSERT_LT(std::filesystem::file_size(deflated), 100'000u);
+  auto loaded = read_image_file(deflated);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kLimits);
+  EXPECT_NE(loaded.error().message.find("deflated DICOM attributes inflate to"), std::string::npos)
+      << loaded.error().message;
+  // Not deflated, the same attributes cost no more than the file's own size, and are kept.
+  auto kept = read_image_file(padded);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_GT(kept->dicom_attributes.size(), 20u << 20);
+}
+
+// A frame coded smaller than Rows x Columns, as a whole-slide image's edge tile may be. DCMTK's JPEG decoder
+// fills the frame's start with the JPEG's rows and leaves the rest zero; medcrypt once left the previous
+// frame's pixels there. Both now give the same pixels, checked against dcmdjpeg's output read by pydicom, and
+// the frame gets a note. RLE, JPEG-LS and JPEG 2000 frames of another size are refused, as DCMTK's dcmdrle
+// and dcmdjpls refuse them.
+TEST(image_dicom, FramesCodedSmallerThanTheImage) {
+  ScratchDir scratch;
+  const auto cases = scratch / "cases";
+  std::filesystem::create_directory(cases);
+  MEDCRYPT_RUN_REFERENCE(generated, "short-frame-cases " + quote(cases));
+  int checked = 0;
+  for (const auto& path : files_with_extension(cases, ".dcm")) {
+    const std::string name = path.filename().string();
+    SCOPED_TRACE(name);
+    const auto json = read_json(std::filesystem::path(path).replace_extension(".json"));
+    Result<LoadedImage> loaded = make_error(ErrorCode::kInternal, "not run");
+    EXPECT_EQ(capture_stderr([&] { loaded = read_image_file(path); }), "");
+    ++checked;
+    if (json.contains("error")) {
+      ASSERT_FALSE(loaded);
+      EXPECT_EQ(loaded.error().code, error_code_from_name(json.at("error")));
+      EXPECT_NE(loaded.error().message.find(json.at("contains").get<std::string>()), std::string::npos)
+          << loaded.error().message;
+      EXPECT_EQ(loaded.error().message.find('\n'), std::string::npos);
+      continue;
+    }
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const auto decoded = scratch / ("dcmtk_" + name);
+    auto run =
+        run_command(json.at("reference").get<std::string>() + " " + quote(path) + " " + quote(decoded));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    const auto raw = scratch / (name + ".raw");
+    MEDCRYPT_RUN_REFERENCE(reference_run, "decode " + quote(decoded) + " " + quote(raw));
+    const ReferencePixels reference = parse_reference(reference_run, raw);
+    const Geometry& g = loaded->image.geometry();
+    ASSERT_EQ(reference.shape, (std::vector<std::uint64_t>{3, g.height, g.width, g.samples}));
+    // What DCMTK does: frame 2 holds the JPEG's pixels, then zeros.
+    const auto frame_bytes = static_cast<std::size_t>(g.frame_bytes());
+    const std::size_t covered =
+        json.at("covered_pixels").get<std::size_t>() * g.samples * g.bytes_per_sample();
+    ASSERT_EQ(reference.words.size(), 3 * frame_bytes);
+    EXPECT_TRUE(std::all_of(reference.words.begin() + static_cast<std::ptrdiff_t>(frame_bytes + covered),
+                            reference.words.begin() + static_cast<std::ptrdiff_t>(2 * frame_bytes),
+                            [](std::uint8_t byte) { return byte == 0; }));
+    EXPECT_TRUE(std::ranges::equal(loaded->image.bytes(), reference.words));
+    const std::string note = "frame 2: JPEG covers " + json.at("covers").get<std::string>() +
+                             "; its rows fill the frame's start and the rest is filled with zeros, as DCMTK "
+                             "does";
+    EXPECT_TRUE(std::ranges::find(loaded->notes, note) != loaded->notes.end()) << note;
+    auto about_a_frame = [](const std::string& n) { return n.starts_with("frame "); };
+    EXPECT_EQ(std::ranges::count_if(loaded->notes, about_a_frame), 1);
+  }
+  EXPECT_EQ(checked, 6);
 }
 
 TEST(image_dicom, UndefinedLengthSequencesStayUndefined) {

@@ -16,6 +16,9 @@ library gives what DCMTK's own tools give".
                                            geometry) and malformed (NAME.json with the expected error)
   image_reference.py tiff-cases DIR        TIFFs written by Pillow, with NAME.raw or an expected error
   image_reference.py jpeg-cases DIR        JPEGs written by Pillow (grey, subsampled, progressive, CMYK)
+  image_reference.py short-frame-cases DIR three-frame files of each compressed syntax whose frame 2 is coded
+                                           smaller than Rows x Columns; NAME.json names the DCMTK decoder
+                                           medcrypt must agree with, or the expected error
   image_reference.py fuzz-seeds DIR        tiny DICOM files of every supported syntax, as fuzzer seeds
 
 Exits with status 77 when a module it needs is missing, so that the calling test can skip.
@@ -36,7 +39,7 @@ try:
     from PIL import Image, ImageSequence
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.dataelem import RawDataElement
-    from pydicom.encaps import encapsulate
+    from pydicom.encaps import encapsulate, generate_pixel_data_frame
     from pydicom.tag import Tag
     from pydicom.uid import generate_uid
 except ImportError as error:  # the test reports this as a skip
@@ -427,6 +430,69 @@ def dicom_cases(directory):
     save(dataset, directory, "j2k_bad_offset_table", error="kInvalidImage", contains="Basic Offset Table")
 
 
+# ------------------------------------------------------------------------------- frames coded too small
+
+def with_small_frame(directory, name, rng, rows, columns, small, encode=None, samples=1, bits=8, stored=None,
+                     syntax=None):
+    """A three-frame file, Rows x Columns, whose frame 2 is coded as a small[0] x small[1] image (rows, columns),
+    as a whole-slide image's edge tile may be. `encode` is a DCMTK encoder command line, run on uncompressed
+    files of each size, whose frames are then spliced; without it frames are J2K codestreams by Pillow."""
+    stored = stored or bits
+    path = os.path.join(directory, f"{name}.dcm")
+    full = random_pixels(rng, 3, rows, columns, samples, bits, stored, False)
+    part = random_pixels(rng, 1, small[0], small[1], samples, bits, stored, False)
+    if encode is None:
+        dataset = new_dataset(path, rows, columns, samples, bits, stored, frames=3, syntax=syntax)
+        frames = [j2k_codestream(frame) for frame in full]
+        frames[1] = j2k_codestream(part[0])
+    else:
+        encoded = []
+        for label, pixels in (("full", full), ("part", part)):
+            plain = os.path.join(directory, f"{name}_{label}_plain.dcm")
+            dataset = new_dataset(plain, pixels.shape[1], pixels.shape[2], samples, bits, stored,
+                                  frames=len(pixels))
+            native(dataset, pixels)
+            dataset.save_as(plain, write_like_original=False)
+            packed = os.path.join(directory, f"{name}_{label}.dcm")
+            subprocess.run(encode + [plain, packed], check=True, capture_output=True)
+            os.remove(plain)
+            encoded.append(pydicom.dcmread(packed))
+            os.remove(packed)
+        dataset, part_dataset = encoded
+        frames = list(generate_pixel_data_frame(dataset.PixelData, 3))
+        frames[1] = next(generate_pixel_data_frame(part_dataset.PixelData, 1))
+    encapsulated(dataset, frames)
+    dataset.save_as(path, write_like_original=False)
+    return path
+
+
+def short_frame_cases(directory):
+    rng = np.random.default_rng(17)
+    rows, columns, small = 24, 40, (9, 13)
+
+    def case(name, expected, **options):
+        with_small_frame(directory, name, rng, rows, columns, small, **options)
+        with open(os.path.join(directory, f"{name}.json"), "w") as handle:
+            json.dump(expected, handle)
+
+    dcmdjpeg = {"reference": "dcmdjpeg", "covers": f"{small[1]}x{small[0]} of {columns}x{rows}",
+                "covered_pixels": small[0] * small[1]}
+    case("jpeg_baseline_grey8", dcmdjpeg, encode=["dcmcjpeg", "+eb"])
+    case("jpeg_baseline_rgb", dcmdjpeg, encode=["dcmcjpeg", "+eb"], samples=3)
+    case("jpeg_lossless_u16", dcmdjpeg, encode=["dcmcjpeg", "+e1"], bits=16, stored=12)
+    # Codestreams that carry no size (RLE) or one medcrypt checks (JPEG-LS, JPEG 2000) are refused.
+    case("rle_u16", {"error": "kInvalidImage", "contains": "frame 2: RLE segment 1 is too short"},
+         encode=["dcmcrle"], bits=16)
+    case("jpegls_u16", {"error": "kInvalidImage",
+                        "contains": f"frame 2: JPEG-LS stream is {small[1]}x{small[0]}, the DICOM header says "
+                                    f"{columns}x{rows}"},
+         encode=["dcmcjpls"], bits=16)
+    case("j2k_u16", {"error": "kInvalidImage",
+                     "contains": f"frame 2: JPEG 2000 codestream is {small[1]}x{small[0]}, the DICOM header "
+                                 f"says {columns}x{rows}"},
+         bits=16, stored=12, syntax=J2K_LOSSLESS)
+
+
 # ------------------------------------------------------------------------------------------- TIFF cases
 
 def tiff_cases(directory):
@@ -518,12 +584,16 @@ def fuzz_seeds(directory):
         path = os.path.join(directory, f"{name}.dcm")
         subprocess.run(command + [path], check=True, capture_output=True)
         written.append(path)
+    deflated = os.path.join(directory, "deflated_u16.dcm")
+    subprocess.run(["dcmconv", "+td", grey, deflated], check=True, capture_output=True)
+    written.append(deflated)
+    written.append(with_small_frame(directory, "jpeg_short_frame", rng, 16, 16, (5, 8), ["dcmcjpeg", "+eb"]))
     for path in written:
         assert os.path.getsize(path) < 10_000, path
 
 
 COMMANDS = {"png-cases": png_cases, "dicom-cases": dicom_cases, "tiff-cases": tiff_cases, "jpeg-cases": jpeg_cases,
-            "fuzz-seeds": fuzz_seeds}
+            "short-frame-cases": short_frame_cases, "fuzz-seeds": fuzz_seeds}
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "decode":

@@ -174,7 +174,7 @@ def content_key(h, args):
 
 def parse_metadata(blob):
     out, pos = {"notes": []}, 0
-    names = {1: "file_name", 2: "format"}
+    names = {1: "file_name", 2: "format", 5: "folder"}
     while pos < len(blob):
         tag, length = struct.unpack("<HI", blob[pos:pos + 6])
         value = blob[pos + 6:pos + 6 + length]

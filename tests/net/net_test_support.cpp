@@ -133,6 +133,7 @@ TestPki::TestPki(const std::filesystem::path& d, const std::vector<std::string>&
     auto id = crypto::generate_identity(name);
     auto pem = crypto::private_identity_pem(*id, std::nullopt);
     std::ofstream(key(name)) << *pem;
+    std::filesystem::permissions(key(name), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     std::ofstream(pub(name)) << crypto::public_identity_pem(id->public_identity);
     net::IssueOptions client;
     client.name = name;
@@ -163,7 +164,7 @@ void write_container(const std::filesystem::path& path, const std::vector<crypto
   options.signer = signer;
   auto scheme = schemes::builtin_registry().create("aead");
   auto sink = container::FileSink::create(path);
-  container::Metadata metadata{"image" + std::to_string(seed) + ".png", "png", {}, {}};
+  container::Metadata metadata{"image" + std::to_string(seed) + ".png", "png", {}, {}, {}};
   if (!container::seal(*img, metadata, **scheme, recipients, options, *sink) || !sink->finish()) {
     throw std::runtime_error("cannot seal a test container");
   }

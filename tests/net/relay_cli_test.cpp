@@ -8,7 +8,10 @@
 #include <random>
 #include <set>
 
+#include "container/format.hpp"
+#include "crypto/asymmetric.hpp"
 #include "crypto/hash.hpp"
+#include "net/relay_client.hpp"
 #include "core/file_io.hpp"
 #include "image/image_file.hpp"
 #include "net_test_support.hpp"
@@ -132,14 +135,17 @@ TEST_F(RelayCli, SendAndReceiveWithTheCommandLine) {
   for (const auto& in : inputs) {
     for (const auto& original : std::filesystem::recursive_directory_iterator(in)) {
       if (!original.is_regular_file() || original.path().filename() == "MR_truncated.dcm") continue;
-      auto name = original.path().filename();
-      if (name.extension() == ".jpg") name.replace_extension(".png");
-      pairs << original.path().string() << "\t" << (dir / "out" / name).string() << "\n";
+      // Several folders sent at once: each arrives as a folder of its own name, its tree kept.
+      auto restored = dir / "out" / in.filename() / original.path().lexically_relative(in);
+      if (restored.extension() == ".jpg") restored.replace_extension(".png");
+      pairs << original.path().string() << "\t" << restored.string() << "\n";
       ++expected;
     }
   }
   pairs.close();
-  EXPECT_EQ(files_in(dir / "out").size(), expected);
+  std::size_t delivered = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "out")) delivered += e.is_regular_file();
+  EXPECT_EQ(delivered, expected);
   auto cmp = run_command(system_python() + " " + q(source_dir() / "tests/net/compare_many.py") + " " + q(dir / "pairs.tsv"));
   EXPECT_EQ(cmp.exit_code, 0) << cmp.out;
   // Delivered and acknowledged: nothing is left for bob, and a second receive finds nothing.
@@ -213,6 +219,68 @@ TEST_F(RelayCli, KillDuringUploadsLosesNothingAcknowledged) {
     EXPECT_TRUE(same_pixels(original, f)) << name;
   }
   EXPECT_GE(relay->count("\"event\":\"listening\""), 2u);
+}
+
+// Eve, who holds a certificate, fills bob's inbox with more containers than a page holds, each signed
+// by her (the relay checks that) but modified inside (bob cannot open them); alice's two come after. A
+// receive --from alice still gets alice's; a plain receive sets eve's aside, acknowledged and listed, so
+// that they block nothing, and says so.
+TEST_F(RelayCli, AnInboxFullOfForgeriesBlocksNothing) {
+  TestPki pki(dir / "pki", {"alice", "bob", "eve"});
+  RelayProcess relay(dir / "data", pki.server(), dir / "relay.log");
+  const auto eve = pki.identity("eve");
+  const auto bob = pki.identity("bob").public_identity;
+  auto eve_client = net::RelayClient::create(relay.url(), pki.client("eve"));
+  ASSERT_TRUE(eve_client);
+  constexpr int kForged = 41;  // receive --page 20: three pages of eve's before alice's
+  for (int i = 0; i < kForged; ++i) {
+    auto path = dir / "forged.mct";
+    write_container(path, {bob}, &eve, 8, 8, static_cast<std::uint32_t>(i));
+    Bytes bytes = read_file(path, 1 << 20).value();
+    bytes[bytes.size() - 64 - 20] ^= 1;  // a byte of the last chunk, just before its tag
+    const auto digest = crypto::sha256(ByteView(bytes).first(bytes.size() - 64));
+    auto signature = crypto::ed25519_sign(eve.ed25519_private, container::signature_message(digest));
+    ASSERT_TRUE(signature);
+    std::copy(signature->begin(), signature->end(), bytes.end() - 64);
+    ASSERT_TRUE(write_file_atomic(path, bytes));
+    ASSERT_TRUE(eve_client->upload(path, eve.public_identity.x25519)) << i;
+  }
+  auto samples = dir / "samples";
+  std::filesystem::create_directories(samples);
+  ASSERT_TRUE(pipeline::write_sample_images(samples));
+  auto tls = [&](const std::string& who) {
+    return " --server " + relay.url() + " --cert " + q(pki.client(who).cert) + " --cert-key " +
+           q(pki.client(who).key) + " --ca " + q(pki.client(who).ca);
+  };
+  auto sent = run_command(cli() + " send " + q(samples / "ct_phantom.dcm") + " " + q(samples / "mr_phantom.png") +
+                          " --to " + q(pki.pub("bob")) + " --sign " + q(pki.key("alice")) + tls("alice") + " -q");
+  ASSERT_EQ(sent.exit_code, 0) << sent.out;
+
+  auto from_alice = run_command(cli() + " receive --identity " + q(pki.key("bob")) + " -o " + q(dir / "out") +
+                                " --from " + q(pki.pub("alice")) + " --page 20" + tls("bob") + " -q");
+  EXPECT_EQ(from_alice.exit_code, 0) << from_alice.out;
+  EXPECT_EQ(files_in(dir / "out").size(), 2u);
+  EXPECT_TRUE(same_pixels(samples / "ct_phantom.dcm", dir / "out" / "ct_phantom.dcm"));
+  EXPECT_NE(from_alice.out.find("at least 20 message(s) from other senders left in the inbox"), std::string::npos)
+      << from_alice.out;
+
+  auto all = run_command(cli() + " receive --identity " + q(pki.key("bob")) + " -o " + q(dir / "out") + " --page 20" +
+                         tls("bob") + " -q");
+  EXPECT_EQ(all.exit_code, 8) << all.out.substr(0, 2000);  // authentication failed
+  EXPECT_NE(all.out.find(std::to_string(kForged) + " message(s) rejected"), std::string::npos)
+      << all.out.substr(all.out.size() - std::min<std::size_t>(all.out.size(), 2000));
+  auto quarantine = dir / "out" / ".medcrypt-rejected";
+  EXPECT_EQ(files_in(quarantine).size(), static_cast<std::size_t>(kForged) + 1);  // and rejected.log
+  auto log = read_text(quarantine / "rejected.log");
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), kForged);
+  EXPECT_NE(log.find(" from " + to_hex(eve.public_identity.fingerprint()) + " rejected: "), std::string::npos);
+  // Nothing is left in front of the next message.
+  auto bob_client = net::RelayClient::create(relay.url(), pki.client("bob"));
+  ASSERT_TRUE(bob_client);
+  auto left = bob_client->inbox(1000);
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty());
+  EXPECT_EQ(files_in(dir / "out").size(), 2u);
 }
 
 // Fifty senders at once, twenty images each (a quarter of them 512 KiB), to five recipients: every one

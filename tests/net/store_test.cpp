@@ -68,6 +68,35 @@ void exercise(net::Store& store) {
   EXPECT_TRUE(*store.find_stored(m.digest, m.message_id));  // still refused after delivery
 
   EXPECT_TRUE(store.audit({4000, "downloaded", "client-b", m.digest, m.sender, bob, 1000}));
+
+  // Paging by position: five messages for eve, two uploaded in the same millisecond, from two senders.
+  const std::vector<std::pair<char, std::int64_t>> pending = {{'3', 10}, {'1', 20}, {'2', 20}, {'4', 30}, {'0', 40}};
+  int n = 0;
+  for (const auto& [digest, uploaded] : pending) {
+    auto p = message(digest, static_cast<char>('a' + n), {eve});
+    p.uploaded = uploaded;
+    p.sender = hex(n % 2 == 0 ? '5' : '6');
+    ++n;
+    ASSERT_TRUE(store.create_upload({hex(static_cast<char>('a' + n), 32), "client-a", hex('9'), 1, 1000}));
+    ASSERT_EQ(*store.commit_message(p, hex(static_cast<char>('a' + n), 32)), net::CommitOutcome::kStored);
+  }
+  std::string order;
+  net::InboxCursor after;
+  for (int page = 0; page < 5; ++page) {
+    auto got = store.inbox({eve}, 2, after, {});
+    ASSERT_TRUE(got) << got.error().message;
+    for (const auto& r : *got) order += r.digest[0];
+    if (got->size() < 2) break;
+    after = {got->back().uploaded, got->back().digest};
+  }
+  EXPECT_EQ(order, "31240");  // oldest first; the same millisecond by digest
+  std::string from_six;
+  auto six = store.inbox({eve}, 10, {}, hex('6'));
+  ASSERT_TRUE(six);
+  for (const auto& r : *six) from_six += r.digest[0];
+  EXPECT_EQ(from_six, "14");
+  EXPECT_EQ(store.inbox({eve}, 10, {20, hex('1')}, hex('5'))->size(), 2u);  // '2' and '0'
+
   ASSERT_TRUE(store.create_upload({hex('2', 32), "client-a", hex('9'), 7, 1000}));
   ASSERT_TRUE(store.delete_upload(hex('2', 32)));
   EXPECT_FALSE(*store.find_upload(hex('2', 32)));
