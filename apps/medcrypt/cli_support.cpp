@@ -45,14 +45,29 @@ Result<std::vector<InputFile>> collect_inputs(const std::vector<std::string>& ar
     std::filesystem::path p(arg);
     if (std::filesystem::is_directory(p, ec)) {
       const std::filesystem::path prefix = args.size() > 1 ? folder_name(p) : std::filesystem::path();
+      const std::filesystem::path boundary = std::filesystem::canonical(p, ec);
       std::vector<InputFile> found;
       for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
            !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
         auto name = it->path().filename().string();
-        if (it->is_regular_file(ec) && name.front() != '.' &&
-            (extension.empty() || it->path().extension() == extension)) {
-          found.push_back({it->path(), prefix / it->path().lexically_relative(p)});
+        if (name.front() == '.' || (!extension.empty() && !it->is_directory(ec) && it->path().extension() != extension)) {
+          continue;
         }
+        std::error_code link_ec;
+        if (it->is_symlink(link_ec)) {
+          // A folder is read within its boundary: a link out of it would take files the user did not name.
+          auto target = std::filesystem::canonical(it->path(), link_ec);
+          auto inside = link_ec ? std::filesystem::path("..") : target.lexically_relative(boundary);
+          const char* why = link_ec                                   ? "a link to nothing"
+                            : std::filesystem::is_directory(target, link_ec) ? "a link to a folder, not followed"
+                            : inside.empty() || *inside.begin() == ".."      ? "a link out of the folder"
+                                                                             : nullptr;
+          if (why != nullptr) {
+            fmt::print(stderr, "medcrypt: warning: {}: skipped, {}\n", printable(it->path().string()), why);
+            continue;
+          }
+        }
+        if (it->is_regular_file(ec)) found.push_back({it->path(), prefix / it->path().lexically_relative(p)});
       }
       if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: cannot list: {}", arg, ec.message()));
       std::sort(found.begin(), found.end(), [](const InputFile& a, const InputFile& b) { return a.path < b.path; });

@@ -147,7 +147,11 @@ Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& opt
   auto params = schemes::parse_params(h.scheme_params);
   if (!params) return make_error(ErrorCode::kMalformed, "scheme parameters: " + params.error().message);
   auto scheme = registry.create(h.scheme_name, h.scheme_version, *params);
-  if (!scheme) return make_error(ErrorCode::kVersion, scheme.error().message);
+  if (!scheme) {
+    // A known scheme that refuses the parameters the header names: the container is malformed, not new.
+    const bool refused_params = scheme.error().code == ErrorCode::kUsage;
+    return make_error(refused_params ? ErrorCode::kMalformed : ErrorCode::kVersion, scheme.error().message);
+  }
   const schemes::SchemeInfo& info = (*scheme)->info();
   if (info.sealing != h.sealing || info.lossless != h.lossless ||
       (*scheme)->payload_size(h.geometry) != h.payload_bytes) {

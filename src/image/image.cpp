@@ -16,13 +16,26 @@ Status Geometry::validate() const {
   if (samples != 1 && samples != 3) {
     return make_error(ErrorCode::kUnsupported, fmt::format("{} samples per pixel (expected 1 or 3)", samples));
   }
-  if (bits_allocated != 8 && bits_allocated != 16) {
-    return make_error(ErrorCode::kUnsupported,
-                      fmt::format("{} bits allocated (expected 8 or 16)", bits_allocated));
-  }
-  if (bits_stored < 1 || bits_stored > bits_allocated) {
-    return make_error(ErrorCode::kUnsupported, fmt::format("{} bits stored in {}-bit words", bits_stored,
-                                                           bits_allocated));
+  if (floating_point()) {
+    if (bits_allocated != 32 && bits_allocated != 64) {
+      return make_error(ErrorCode::kUnsupported,
+                        fmt::format("{}-bit floating point samples (expected 32 or 64)", bits_allocated));
+    }
+    if (samples != 1 || is_signed) {
+      return make_error(ErrorCode::kUnsupported, "floating point samples are one unsigned-flagged grey sample");
+    }
+  } else {
+    if (bits_allocated != 1 && bits_allocated != 8 && bits_allocated != 16 && bits_allocated != 32) {
+      return make_error(ErrorCode::kUnsupported,
+                        fmt::format("{} bits allocated (expected 1, 8, 16 or 32)", bits_allocated));
+    }
+    if (bits_stored > bits_allocated) {
+      return make_error(ErrorCode::kUnsupported, fmt::format("{} bits stored in {}-bit words", bits_stored,
+                                                             bits_allocated));
+    }
+    if (bits_allocated == 1 && samples != 1) {
+      return make_error(ErrorCode::kUnsupported, "1-bit samples come one per pixel");
+    }
   }
   if (photometric.empty() || photometric.size() > 16) {
     return make_error(ErrorCode::kUnsupported, "missing or overlong photometric interpretation");
@@ -46,6 +59,13 @@ Result<Image> Image::from_bytes(Geometry geometry, PixelBytes pixels) {
                                                             pixels.size(), geometry.byte_size()));
   }
   return Image(std::move(geometry), std::move(pixels));
+}
+
+std::span<std::uint32_t> Image::u32() {
+  return {reinterpret_cast<std::uint32_t*>(pixels_.data()), pixels_.size() / 4};
+}
+std::span<const std::uint32_t> Image::u32() const {
+  return {reinterpret_cast<const std::uint32_t*>(pixels_.data()), pixels_.size() / 4};
 }
 
 std::span<std::uint16_t> Image::u16() {

@@ -17,30 +17,43 @@ inline constexpr std::uint32_t kMaxDimension = 65535;           // DICOM Rows/Co
 inline constexpr std::uint32_t kMaxFrames = 1u << 20;
 inline constexpr std::uint64_t kMaxPixelBytes = 64ull << 30;    // 64 GiB of samples
 
+// The kinds of sample an Image holds (docs/IMAGES.md, "Pixel kinds"):
+// - integer words of 8, 16 or 32 bits (bits_allocated), of which bits_stored (1..bits_allocated) are
+//   significant, signed (two's complement) or unsigned;
+// - 1-bit samples (bits_allocated 1, bits_stored 1: DICOM's packed bits), one byte per sample in the Image
+//   holding 0 or 1, so that every sample is addressable; the DICOM writer packs them again;
+// - IEEE floating-point samples of 32 or 64 bits (DICOM Float and Double Float Pixel Data), marked by
+//   bits_stored 0, as DICOM marks them by having no Bits Stored: one grey sample per pixel, is_signed false.
 struct Geometry {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   std::uint32_t frames = 1;
   std::uint8_t samples = 1;          // 1 (gray, palette indices) or 3 (colour, interleaved)
-  std::uint8_t bits_allocated = 8;   // word size: 8 or 16
-  std::uint8_t bits_stored = 8;      // 1..bits_allocated significant bits
+  std::uint8_t bits_allocated = 8;   // word size: 1, 8, 16 or 32 (integers), 32 or 64 (floating point)
+  std::uint8_t bits_stored = 8;      // 1..bits_allocated significant bits; 0 for floating point
   bool is_signed = false;
   std::string photometric = "MONOCHROME2";  // DICOM Photometric Interpretation term
 
-  std::size_t bytes_per_sample() const { return bits_allocated / 8u; }
+  bool floating_point() const { return bits_stored == 0; }
+  // Bytes one sample takes in the Image: 1 for 1-bit samples (unpacked), else bits_allocated / 8.
+  std::size_t bytes_per_sample() const { return bits_allocated == 1 ? 1u : bits_allocated / 8u; }
   std::uint64_t pixels_per_frame() const { return std::uint64_t{width} * height; }
   std::uint64_t sample_count() const { return pixels_per_frame() * frames * samples; }
   std::uint64_t byte_size() const { return sample_count() * bytes_per_sample(); }
   std::uint64_t frame_bytes() const { return pixels_per_frame() * samples * bytes_per_sample(); }
-  // Largest value a sample can hold: 2^bits_stored - 1 (for metrics and quantisation).
-  std::uint32_t max_value() const { return (1u << bits_stored) - 1u; }
+  // Largest value an integer sample can hold: 2^bits_stored - 1 (for metrics and quantisation); 0 for
+  // floating point.
+  std::uint32_t max_value() const {
+    return bits_stored >= 32 ? 0xffffffffu : static_cast<std::uint32_t>((std::uint64_t{1} << bits_stored) - 1u);
+  }
 
   // Checks every field and the limits above; the error says which field is wrong.
   Status validate() const;
   bool operator==(const Geometry&) const = default;
 };
 
-// Samples are interleaved (R,G,B,R,G,B,...), frame after frame; 16-bit words are little-endian.
+// Samples are interleaved (R,G,B,R,G,B,...), frame after frame; words of 16 bits and more are
+// little-endian.
 class Image {
  public:
   // Allocates zeroed pixels after validating the geometry.
@@ -55,21 +68,28 @@ class Image {
   std::span<std::uint8_t> bytes() { return pixels_; }
   std::span<const std::uint8_t> bytes() const { return pixels_; }
 
-  // Typed views; bits_allocated must match (8 -> u8, 16 -> u16).
+  // Typed views; the word size must match (1 or 8 -> u8, 16 -> u16, 32 -> u32).
   std::span<std::uint16_t> u16();
   std::span<const std::uint16_t> u16() const;
+  std::span<std::uint32_t> u32();
+  std::span<const std::uint32_t> u32() const;
   std::span<std::uint8_t> u8() { return pixels_; }
   std::span<const std::uint8_t> u8() const { return pixels_; }
 
-  // Sample value as an unsigned word (raw bits; 8- or 16-bit).
+  // Sample value as an unsigned word (raw bits of a 1-, 8-, 16- or 32-bit sample; a 32-bit float's bits).
+  // 64-bit samples have no 32-bit word: read them through bytes().
   std::uint32_t word(std::size_t index) const {
-    return geometry_.bits_allocated == 8 ? pixels_[index] : u16()[index];
+    switch (geometry_.bytes_per_sample()) {
+      case 1: return pixels_[index];
+      case 2: return u16()[index];
+      default: return u32()[index];
+    }
   }
   void set_word(std::size_t index, std::uint32_t value) {
-    if (geometry_.bits_allocated == 8) {
-      pixels_[index] = static_cast<std::uint8_t>(value);
-    } else {
-      u16()[index] = static_cast<std::uint16_t>(value);
+    switch (geometry_.bytes_per_sample()) {
+      case 1: pixels_[index] = static_cast<std::uint8_t>(value); break;
+      case 2: u16()[index] = static_cast<std::uint16_t>(value); break;
+      default: u32()[index] = value; break;
     }
   }
 

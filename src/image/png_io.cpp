@@ -21,6 +21,9 @@ constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
 struct ErrorMessage {
   char text[256] = "";
+  // Reading: damage libpng let pass as a warning (a fixed buffer: nothing may throw through libpng's C frames).
+  int warnings = 0;
+  char first_warning[256] = "";
 };
 
 [[noreturn]] void on_png_error(png_structp png, png_const_charp message) {
@@ -29,7 +32,11 @@ struct ErrorMessage {
   png_longjmp(png, 1);
 }
 
-void on_png_warning(png_structp, png_const_charp) {}  // warnings are not errors; stay quiet
+// Warnings are not errors: counted, the first kept for a note, nothing printed.
+void on_png_warning(png_structp png, png_const_charp message) {
+  auto* error = static_cast<ErrorMessage*>(png_get_error_ptr(png));
+  if (error->warnings++ == 0) std::snprintf(error->first_warning, sizeof error->first_warning, "%s", message);
+}
 
 struct MemorySource {
   ByteView data;
@@ -79,8 +86,11 @@ Status decode(ReadContext& ctx) {
     return make_error(ErrorCode::kInvalidImage, fmt::format("malformed PNG: {}", ctx.error.text));
   }
   png_set_read_fn(png, &ctx.source, read_from_memory);
-  png_set_benign_errors(png, 0);  // on read, libpng would otherwise only warn about missing image data
+  // An ancillary chunk libpng finds damaged (an sCAL with an invalid unit, say) is a warning, as PIL and ITK
+  // treat it: it says nothing about the pixels. Critical chunks and the image data stay strict (below).
+  png_set_benign_errors(png, 1);
   png_read_info(png, info);
+  png_set_benign_errors(png, 0);  // missing or damaged image data must not pass as a warning
 
   png_uint_32 width = 0;
   png_uint_32 height = 0;
@@ -139,7 +149,12 @@ Status decode(ReadContext& ctx) {
   ctx.rows.resize(height);
   for (png_uint_32 y = 0; y < height; ++y) ctx.rows[y] = ctx.pixels.data() + std::size_t{y} * row_bytes;
   png_read_image(png, ctx.rows.data());
+  png_set_benign_errors(png, 1);  // ancillary chunks after the pixels, as before them
   png_read_end(png, nullptr);  // checks the trailing chunks too: a file cut after its pixels is still cut
+  if (ctx.error.warnings > 0) {
+    ctx.notes.push_back(fmt::format("PNG read despite {} libpng warning(s), damaged ancillary chunks skipped "
+                                    "(first: {})", ctx.error.warnings, ctx.error.first_warning));
+  }
   return {};
 }
 

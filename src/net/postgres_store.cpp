@@ -20,9 +20,12 @@ CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY, client TEXT NOT NULL, sender_x25519 TEXT NOT NULL,
   length BIGINT NOT NULL, created BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
-  digest TEXT PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, client TEXT NOT NULL,
+  digest TEXT PRIMARY KEY, message_id TEXT NOT NULL, sender TEXT NOT NULL, client TEXT NOT NULL,
   size BIGINT NOT NULL, uploaded BIGINT NOT NULL, removed BOOLEAN NOT NULL DEFAULT FALSE);
 CREATE INDEX IF NOT EXISTS messages_by_client ON messages (client) WHERE NOT removed;
+-- Message ids are unique per signer; an index made before, unique across signers, loses that constraint.
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_sender_id ON messages (sender, message_id);
+ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_message_id_key;
 CREATE TABLE IF NOT EXISTS deliveries (
   recipient TEXT NOT NULL, digest TEXT NOT NULL REFERENCES messages (digest), acked BIGINT,
   PRIMARY KEY (recipient, digest));
@@ -165,12 +168,13 @@ class PostgresStore final : public Store {
     });
   }
 
-  Result<std::optional<MessageRecord>> find_stored(const std::string& digest, const std::string& message_id) override {
+  Result<std::optional<MessageRecord>> find_stored(const std::string& digest, const std::string& message_id,
+                                                   const std::string& sender) override {
     return with([&](Connection& c) -> Result<std::optional<MessageRecord>> {
       MEDCRYPT_ASSIGN_OR_RETURN(
           PgResult r, c.query("SELECT digest, message_id, sender, client, size, uploaded FROM messages "
-                              "WHERE digest = $1 OR message_id = $2 LIMIT 1",
-                              {digest, message_id}));
+                              "WHERE digest = $1 OR (sender = $3 AND message_id = $2) LIMIT 1",
+                              {digest, message_id, sender}));
       if (r.rows() == 0) return std::optional<MessageRecord>();
       return std::optional<MessageRecord>(read_message(r, 0));
     });

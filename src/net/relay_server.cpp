@@ -732,7 +732,7 @@ struct RelayServer::Impl {
       for (const auto& r : h.recipients) m.recipients.push_back(to_hex(r.fingerprint));
       m.size = upload.length;
       m.uploaded = now_ms();
-      auto earlier = store->find_stored(m.digest, m.message_id);
+      auto earlier = store->find_stored(m.digest, m.message_id, m.sender);
       if (!earlier) return drop(refuse(http::status::internal_server_error, earlier.error().message));
       if (*earlier) return drop(replay(**earlier, m, client));
       if (Status s = files.publish(upload.id, m.digest); !s) {

@@ -22,9 +22,10 @@ CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY, client TEXT NOT NULL, sender_x25519 TEXT NOT NULL,
   length INTEGER NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
-  digest TEXT PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, client TEXT NOT NULL,
+  digest TEXT PRIMARY KEY, message_id TEXT NOT NULL, sender TEXT NOT NULL, client TEXT NOT NULL,
   size INTEGER NOT NULL, uploaded INTEGER NOT NULL, removed INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS messages_by_client ON messages (client) WHERE removed = 0;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_sender_id ON messages (sender, message_id);
 CREATE TABLE IF NOT EXISTS deliveries (
   recipient TEXT NOT NULL, digest TEXT NOT NULL REFERENCES messages (digest), acked INTEGER,
   PRIMARY KEY (recipient, digest));
@@ -36,6 +37,24 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+// Relays before message ids were unique per signer made them unique across all signers (a UNIQUE column),
+// so that whoever used an id first could block another sender's message. SQLite drops a column constraint
+// only by copying the table (its documented procedure, foreign keys off meanwhile).
+constexpr const char* kSchemaPerSignerIds = R"sql(
+PRAGMA foreign_keys = OFF;
+BEGIN IMMEDIATE;
+CREATE TABLE messages_per_signer (
+  digest TEXT PRIMARY KEY, message_id TEXT NOT NULL, sender TEXT NOT NULL, client TEXT NOT NULL,
+  size INTEGER NOT NULL, uploaded INTEGER NOT NULL, removed INTEGER NOT NULL DEFAULT 0);
+INSERT INTO messages_per_signer SELECT digest, message_id, sender, client, size, uploaded, removed FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_per_signer RENAME TO messages;
+CREATE INDEX messages_by_client ON messages (client) WHERE removed = 0;
+CREATE UNIQUE INDEX messages_by_sender_id ON messages (sender, message_id);
+COMMIT;
+PRAGMA foreign_keys = ON;
 )sql";
 
 // One SQLite connection, the mutex that serialises its users, and its compiled statements: compiling
@@ -174,6 +193,7 @@ class SqliteStore final : public Store {
  public:
   Status open(const std::filesystem::path& path) {
     MEDCRYPT_TRY(open_connection(writer_, path));
+    MEDCRYPT_TRY(migrate_message_ids());
     MEDCRYPT_TRY(writer_.exec(kSchema));
     return open_connection(reader_, path);
   }
@@ -228,11 +248,13 @@ class SqliteStore final : public Store {
     return static_cast<std::uint64_t>(s.integer(0));
   }
 
-  Result<std::optional<MessageRecord>> find_stored(const std::string& digest, const std::string& message_id) override {
+  Result<std::optional<MessageRecord>> find_stored(const std::string& digest, const std::string& message_id,
+                                                   const std::string& sender) override {
     std::lock_guard lock(reader_.mutex);
-    Statement s(reader_, fmt::format("SELECT {} FROM messages m WHERE m.digest = ? OR m.message_id = ? LIMIT 1",
+    Statement s(reader_, fmt::format("SELECT {} FROM messages m WHERE m.digest = ? OR (m.sender = ? AND "
+                                     "m.message_id = ?) LIMIT 1",
                                      kMessageColumns));
-    s.bind(digest).bind(message_id);
+    s.bind(digest).bind(sender).bind(message_id);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<MessageRecord>();
     if (rc != SQLITE_ROW) return s.error("replay check");
@@ -312,6 +334,22 @@ class SqliteStore final : public Store {
 
   Status audit(const AuditRecord& r) override {
     return write(false, [&] { return insert_audit(r); });
+  }
+
+  // An index made before message ids were per signer is copied into today's schema (kSchemaPerSignerIds).
+  Status migrate_message_ids() {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(writer_.db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'", -1,
+                           &stmt, nullptr) != SQLITE_OK) {
+      return make_error(ErrorCode::kIo, fmt::format("relay database: {}", sqlite3_errmsg(writer_.db)));
+    }
+    bool old = false;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+      const auto* sql = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      old = sql != nullptr && std::string_view(sql).find("message_id TEXT NOT NULL UNIQUE") != std::string_view::npos;
+    }
+    sqlite3_finalize(stmt);
+    return old ? writer_.exec(kSchemaPerSignerIds) : Status();
   }
 
  private:

@@ -70,10 +70,11 @@ class Store {
   // declared sizes of its open uploads.
   virtual Result<std::uint64_t> client_usage(const std::string& client) = 0;
 
-  // The message stored earlier with this digest or message id, delivered or not: replays are refused
-  // for ever. Recipients are not filled in.
-  virtual Result<std::optional<MessageRecord>> find_stored(const std::string& digest,
-                                                           const std::string& message_id) = 0;
+  // The message stored earlier with this digest, or with this message id from this sender (a fingerprint),
+  // delivered or not: replays are refused for ever. Ids are per sender, so that nobody can take another
+  // sender's id first and have that sender's message refused. Recipients are not filled in.
+  virtual Result<std::optional<MessageRecord>> find_stored(const std::string& digest, const std::string& message_id,
+                                                           const std::string& sender) = 0;
 
   // In one transaction: the message, one delivery per recipient, the audit row, and the end of the upload.
   virtual Result<CommitOutcome> commit_message(const MessageRecord& message, const std::string& upload_id) = 0;

@@ -215,6 +215,28 @@ TEST_F(Cli, RepeatedNamesInAFolderTreeAllComeBack) {
   EXPECT_FALSE(std::filesystem::exists(dir / "clash"));
 }
 
+// encrypt FOLDER/ stays within the folder: a link out of it, a link to a folder and a dangling link are
+// skipped with a warning each; a link to a file inside it is read.
+TEST_F(Cli, FoldersAreReadWithinTheirBoundary) {
+  ASSERT_EQ(run_medcrypt("demo --work " + quote(dir / "demo")).exit_code, 0);
+  auto samples = dir / "demo" / "samples";
+  std::filesystem::create_directories(dir / "study" / "sub");
+  std::filesystem::copy_file(samples / "mr_phantom.png", dir / "study" / "sub" / "mr.png");
+  std::filesystem::create_symlink(samples / "ct_phantom.dcm", dir / "study" / "outside.dcm");
+  std::filesystem::create_symlink(dir / "study" / "sub" / "mr.png", dir / "study" / "inside.png");
+  std::filesystem::create_directory_symlink(samples, dir / "study" / "folder");
+  std::filesystem::create_symlink(dir / "nothing.png", dir / "study" / "dangling.png");
+  auto enc = run_medcrypt("encrypt " + quote(dir / "study") + " -o " + quote(dir / "sealed") + " --to " +
+                          quote(key("bob.pub")) + " -q");
+  ASSERT_EQ(enc.exit_code, 0) << enc.out;
+  EXPECT_EQ(tree(dir / "sealed"), (std::vector<std::string>{"inside.png.mct", "sub/mr.png.mct"}));
+  for (const char* line : {"outside.dcm: skipped, a link out of the folder",
+                                  "folder: skipped, a link to a folder, not followed",
+                                  "dangling.png: skipped, a link to nothing"}) {
+    EXPECT_NE(enc.out.find(line), std::string::npos) << line << "\n" << enc.out;
+  }
+}
+
 class CliErrors : public Cli {
  protected:
   void SetUp() override {

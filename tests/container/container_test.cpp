@@ -332,6 +332,41 @@ TEST(Container, UnknownSchemeIsAVersionError) {
   EXPECT_NE(opened.error().message.find("future"), std::string::npos);
 }
 
+// A sender holding the key can seal any parameters into the header: ones the named scheme cannot take
+// make a malformed container (exit 9), not a bad command line (2) or an unknown scheme (10).
+TEST(Container, ParametersTheSchemeRefusesAreMalformed) {
+  class WithParams final : public schemes::Scheme {
+   public:
+    WithParams(std::unique_ptr<schemes::Scheme> inner, std::string params)
+        : inner_(std::move(inner)), params_(std::move(params)) {}
+    const schemes::SchemeInfo& info() const override { return inner_->info(); }
+    std::string params() const override { return params_; }
+    std::uint64_t payload_size(const image::Geometry& g) const override { return inner_->payload_size(g); }
+    Result<schemes::Payload> encode(const image::Image& plain, const schemes::SchemeKey& k) const override {
+      return inner_->encode(plain, k);
+    }
+    Result<image::Image> decode(PixelBytes p, const image::Geometry& g, const schemes::SchemeKey& k) const override {
+      return inner_->decode(std::move(p), g, k);
+    }
+
+   private:
+    std::unique_ptr<schemes::Scheme> inner_;
+    std::string params_;
+  };
+  auto img = random_image(16, 16, 1, 1, 8, 8, false, 8);
+  auto key = crypto::random_secret(32).value();
+  for (const std::string params : {"block;32", "block=32;rounds=0", "colour=blue"}) {
+    SCOPED_TRACE(params);
+    container::MemorySink sink;
+    WithParams scheme(schemes::builtin_registry().create("chaos-henon").value(), params);
+    ASSERT_TRUE(container::seal(img, sample_metadata(), scheme, Recipients{{}, &key}, {}, sink));
+    Bytes data = std::move(sink).take();
+    auto opened = open_from_memory(data, OpenKeys{nullptr, &key});
+    ASSERT_FALSE(opened);
+    EXPECT_EQ(opened.error().code, ErrorCode::kMalformed) << opened.error().message;
+  }
+}
+
 TEST(Container, UnknownVersionAndBadMagic) {
   auto img = random_image(8, 8, 1, 1, 8, 8, false, 9);
   auto key = crypto::random_secret(32).value();

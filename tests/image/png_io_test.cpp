@@ -169,5 +169,49 @@ TEST(image_png, SignedAndPartialBitDepthWordsAreKeptAsStored) {
   EXPECT_FALSE(loaded->image.geometry().is_signed) << "PNG has no signed samples";
 }
 
+// A damaged ancillary chunk (an sCAL with an invalid unit, before the pixels; a tEXt with a bad CRC after
+// them) is skipped with a note, as PIL and ITK read such files; damage to a critical chunk is still refused.
+TEST(image_png, DamagedAncillaryChunksAreSkippedCriticalOnesRefused) {
+  ScratchDir dir;
+  const std::string script = R"PY(
+import sys, struct, zlib
+import numpy as np
+from PIL import Image
+out = sys.argv[1]
+rng = np.random.default_rng(7)
+a = rng.integers(0, 256, (23, 37), dtype=np.uint8)
+Image.fromarray(a).save(out + "/plain.png")
+a.tofile(out + "/plain.raw")
+data = open(out + "/plain.png", "rb").read()
+def chunk(tag, body, crc=None):
+    return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) if crc is None else crc)
+ihdr_end = 8 + 25
+iend = data.rindex(b"IEND") - 4
+scal = chunk(b"sCAL", b"\x03" + b"1.0\x001.0")
+text = chunk(b"tEXt", b"Comment\x00hello", crc=1)
+open(out + "/ancillary.png", "wb").write(data[:ihdr_end] + scal + data[ihdr_end:iend] + text + data[iend:])
+Image.open(out + "/ancillary.png").load()  # PIL reads it
+bad = bytearray(data); bad[8 + 4 + 4 + 13] ^= 1  # IHDR's CRC
+open(out + "/critical.png", "wb").write(bytes(bad))
+)PY";
+  ASSERT_TRUE(write_file_atomic(dir / "make.py", as_bytes(script)));
+  auto made = medcrypt::test::run_command(medcrypt::test::system_python() + " " + quote(dir / "make.py") + " " + quote(dir.path()));
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+
+  auto loaded = read_image_file(dir / "ancillary.png");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_TRUE(std::ranges::equal(loaded->image.bytes(), read_bytes(dir / "plain.raw")));
+  ASSERT_EQ(loaded->notes.size(), 1u);
+  EXPECT_NE(loaded->notes[0].find("2 libpng warning(s)"), std::string::npos) << loaded->notes[0];
+  auto plain = read_image_file(dir / "plain.png");
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->notes.empty());
+
+  auto critical = read_image_file(dir / "critical.png");
+  ASSERT_FALSE(critical);
+  EXPECT_EQ(critical.error().code, ErrorCode::kInvalidImage);
+  EXPECT_NE(critical.error().message.find("IHDR"), std::string::npos) << critical.error().message;
+}
+
 }  // namespace
 }  // namespace medcrypt::image::test

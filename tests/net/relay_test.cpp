@@ -187,6 +187,27 @@ TEST_F(Relay, RefusesATls12OnlyClient) {
   EXPECT_FALSE(logged("tls_refused", "does not offer TLS 1.3").empty()) << read_text(log);
 }
 
+// A request line with bytes that are not UTF-8 gets an answer before the connection closes, not a silent
+// drop: 404 where HTTP allows them (the target), 400 where it does not (the method, control characters,
+// an unknown version); so do malformed inbox positions and senders.
+TEST_F(Relay, AnswersMalformedRequests) {
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"GET /v1/\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "HTTP/1.1 404"},
+      {"G\xff\xfeT /v1/inbox HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400"},
+      {std::string("GET /v1/in\x01") + "box HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400"},
+      {"GET /v1/inbox HTTP/9.9\r\nHost: x\r\n\r\n", "HTTP/1.1 400"}};
+  for (const auto& [request, answer] : requests) {
+    auto seen = tls_probe(server->port(), probe_as("alice", request));
+    EXPECT_TRUE(seen.handshake);
+    EXPECT_EQ(seen.response.rfind(answer, 0), 0u) << request << ": " << seen.response;
+  }
+  for (const std::string& query : {std::string("after=12"), "after=x." + std::string(64, 'a'), std::string("from=alice")}) {
+    auto seen = tls_probe(server->port(), probe_as("alice", "GET /v1/inbox?" + query +
+                                                                " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    EXPECT_EQ(seen.response.rfind("HTTP/1.1 400", 0), 0u) << query << ": " << seen.response;
+  }
+}
+
 TEST_F(Relay, RefusesReadingAnotherInbox) {
   auto receipt = upload("alice", sealed("alice", "bob", 2), "alice");
   ASSERT_TRUE(receipt) << receipt.error().message;

@@ -41,12 +41,20 @@ void exercise(net::Store& store) {
   ASSERT_EQ(*store.commit_message(m, hex('1', 32)), net::CommitOutcome::kStored);
   EXPECT_FALSE(*store.find_upload(hex('1', 32)));  // the upload ended with the commit
   EXPECT_EQ(*store.client_usage("client-a"), 1000u);
-  // Replays: the same digest, or the same message id under another digest.
-  EXPECT_EQ((*store.find_stored(m.digest, hex('0', 32)))->client, "client-a");
-  EXPECT_TRUE(*store.find_stored(hex('f'), m.message_id));
-  EXPECT_FALSE(*store.find_stored(hex('f'), hex('0', 32)));
+  // Replays: the same digest, or the same sender's message id under another digest.
+  EXPECT_EQ((*store.find_stored(m.digest, hex('0', 32), m.sender))->client, "client-a");
+  EXPECT_TRUE(*store.find_stored(hex('f'), m.message_id, m.sender));
+  EXPECT_FALSE(*store.find_stored(hex('f'), hex('0', 32), m.sender));
   EXPECT_EQ(*store.commit_message(message('f', '1', {bob}), "none"), net::CommitOutcome::kDuplicate);
   EXPECT_EQ(*store.commit_message(m, "none"), net::CommitOutcome::kDuplicate);
+  // Another sender's message with the same id is no replay: whoever sees an id cannot block its sender.
+  EXPECT_FALSE(*store.find_stored(hex('9'), m.message_id, hex('6')));
+  auto other = message('9', '1', {bob});
+  other.sender = hex('6');
+  other.uploaded = 0;  // before every message the paging below lists
+  ASSERT_TRUE(store.create_upload({hex('3', 32), "client-a", hex('9'), 1, 1000}));
+  EXPECT_EQ(*store.commit_message(other, hex('3', 32)), net::CommitOutcome::kStored);
+  EXPECT_TRUE(store.acknowledge(other.digest, {bob}, "client-b", 1500)->all_delivered);
 
   EXPECT_EQ(store.inbox({bob}, 10)->size(), 1u);
   EXPECT_EQ(store.inbox({bob, carol}, 10)->size(), 1u);  // one message, even for two of its recipients
@@ -65,7 +73,7 @@ void exercise(net::Store& store) {
   EXPECT_TRUE(last->all_delivered);
   EXPECT_FALSE(*store.find_message(m.digest, {carol}));
   EXPECT_EQ(*store.client_usage("client-a"), 0u);
-  EXPECT_TRUE(*store.find_stored(m.digest, m.message_id));  // still refused after delivery
+  EXPECT_TRUE(*store.find_stored(m.digest, m.message_id, m.sender));  // still refused after delivery
 
   EXPECT_TRUE(store.audit({4000, "downloaded", "client-b", m.digest, m.sender, bob, 1000}));
 
@@ -111,11 +119,39 @@ TEST(Store, Sqlite) {
   store->reset();
   auto again = net::open_store("sqlite:" + (dir / "relay.db").string(), dir.path());
   ASSERT_TRUE(again);
-  EXPECT_TRUE(*(*again)->find_stored(hex('d'), hex('1', 32)));
+  EXPECT_TRUE(*(*again)->find_stored(hex('d'), hex('1', 32), hex('5')));
 }
 
 // Writes from many threads at once are committed in groups (one transaction, one fsync); each still
 // gets its own outcome. Eight threads commit 25 message ids each, the same ids: each id is stored once.
+// An index made when message ids were unique across senders: opened by today's relay, it keeps every row
+// and takes another sender's message with a stored id.
+TEST(Store, SqliteIndexFromBeforePerSignerIdsIsMigrated) {
+  ScratchDir dir;
+  const std::string old_schema =
+      "CREATE TABLE messages (digest TEXT PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, "
+      "client TEXT NOT NULL, size INTEGER NOT NULL, uploaded INTEGER NOT NULL, removed INTEGER NOT NULL DEFAULT 0);"
+      "CREATE INDEX messages_by_client ON messages (client) WHERE removed = 0;"
+      "CREATE TABLE deliveries (recipient TEXT NOT NULL, digest TEXT NOT NULL REFERENCES messages (digest), "
+      "acked INTEGER, PRIMARY KEY (recipient, digest));"
+      "INSERT INTO messages VALUES ('" + hex('d') + "', '" + hex('1', 32) + "', '" + hex('5') + "', 'client-a', 10, 5, 0);"
+      "INSERT INTO deliveries VALUES ('" + hex('b') + "', '" + hex('d') + "', NULL);";
+  auto made = run_command("sqlite3 " + shell_quote((dir / "relay.db").string()) + " " + shell_quote(old_schema));
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  auto store = net::open_store("sqlite", dir.path());
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ((*store)->inbox({hex('b')}, 10)->size(), 1u);
+  EXPECT_TRUE(*(*store)->find_stored(hex('e'), hex('1', 32), hex('5')));
+  auto other = message('f', '1', {hex('b')});
+  other.sender = hex('6');
+  ASSERT_TRUE((*store)->create_upload({hex('2', 32), "client-a", hex('9'), 1, 1000}));
+  EXPECT_EQ(*(*store)->commit_message(other, hex('2', 32)), net::CommitOutcome::kStored);
+  EXPECT_EQ((*store)->inbox({hex('b')}, 10)->size(), 2u);
+  auto schema = run_command("sqlite3 " + shell_quote((dir / "relay.db").string()) + " '.schema messages'");
+  EXPECT_EQ(schema.out.find("UNIQUE,"), std::string::npos) << schema.out;
+  EXPECT_NE(schema.out.find("messages_by_sender_id"), std::string::npos) << schema.out;
+}
+
 TEST(Store, ConcurrentCommitsKeepEachOutcome) {
   ScratchDir dir;
   auto store = net::open_store("sqlite", dir.path());
@@ -157,7 +193,8 @@ TEST(Store, ConcurrentCommitsKeepEachOutcome) {
       stored += was_stored ? 1 : 0;
       // A stored message ends its upload; a refused one leaves it for the relay to remove.
       EXPECT_EQ(!*(*store)->find_upload(number(t * 100 + k, 32)), was_stored) << t << "/" << k;
-      EXPECT_EQ(!!*(*store)->find_stored(number(t * 100 + k, 64), number(999, 32)), was_stored) << t << "/" << k;
+      EXPECT_EQ(!!*(*store)->find_stored(number(t * 100 + k, 64), number(999, 32), hex('5')), was_stored)
+          << t << "/" << k;
     }
     EXPECT_EQ(stored, 1) << "id " << k;
   }
@@ -176,7 +213,7 @@ TEST(Store, PostgreSql) {
   // A second relay on the same database finds the schema in place.
   auto second = net::open_store(pg->url(), dir.path());
   ASSERT_TRUE(second) << second.error().message;
-  EXPECT_TRUE(*(*second)->find_stored(hex('d'), hex('1', 32)));
+  EXPECT_TRUE(*(*second)->find_stored(hex('d'), hex('1', 32), hex('5')));
   auto audit = run_command("psql -h 127.0.0.1 -p " + std::to_string(pg->port()) +
                            " -U postgres -tAc 'DELETE FROM audit' postgres");
   EXPECT_NE(audit.out.find("append-only"), std::string::npos) << audit.out;
