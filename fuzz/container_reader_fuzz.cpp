@@ -1,10 +1,15 @@
 // libFuzzer target for the container reader: header parsing, key recovery, metadata parsing, the
 // payload stream and the signature check, with the known-answer test keys so inputs derived from the
-// seed containers get past key recovery.
+// seed containers get past key recovery; and what `medcrypt info` prints of any header that parses, which
+// must be valid JSON and text without a control character but its line ends.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
 
 #include "container/container.hpp"
+#include "container/describe.hpp"
 #include "crypto/hash.hpp"
 
 namespace {
@@ -41,7 +46,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   {
     medcrypt::container::MemorySource source(input);
-    (void)medcrypt::container::verify_signature_only(source, false);
+    auto header = medcrypt::container::verify_signature_only(source, false);
+    if (header) {
+      const std::string json = medcrypt::container::describe_json(*header, "fuzz.mct", size);
+      if (!nlohmann::json::accept(json)) std::abort();
+      for (char c : medcrypt::container::describe_text(*header, "fuzz.mct", size)) {
+        if ((static_cast<unsigned char>(c) < 0x20 && c != '\n') || c == 0x7f) std::abort();
+      }
+    }
   }
   (void)medcrypt::container::parse_metadata(input);
   return 0;

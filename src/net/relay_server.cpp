@@ -29,6 +29,7 @@
 #include "net/internal/asio_util.hpp"
 #include "net/internal/message_files.hpp"
 #include "net/internal/openssl_util.hpp"
+#include "net/internal/request_rules.hpp"
 #include "net/internal/stores.hpp"
 #include "net/internal/tls_context.hpp"
 #include "net/store.hpp"
@@ -45,12 +46,6 @@ using Request = http::request_parser<http::buffer_body>;
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool is_hex(std::string_view s, std::size_t n) {
-  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
 }
 
 // Who is on the other end: what its verified certificate says.
@@ -141,40 +136,6 @@ std::optional<std::uint64_t> header_number(const Request& req, std::string_view 
     return std::nullopt;
   }
   return std::stoull(v);
-}
-
-// Splits "/a/b?x=1" into path segments and the query string.
-struct Target {
-  std::vector<std::string> segments;
-  std::string query;
-};
-Target split_target(std::string_view target) {
-  Target t;
-  auto q = target.find('?');
-  if (q != std::string_view::npos) t.query = std::string(target.substr(q + 1));
-  std::string_view path = target.substr(0, q);
-  std::size_t pos = 0;
-  while (pos < path.size()) {
-    auto next = path.find('/', pos);
-    if (next == std::string_view::npos) next = path.size();
-    if (next > pos) t.segments.emplace_back(path.substr(pos, next - pos));
-    pos = next + 1;
-  }
-  return t;
-}
-
-std::string query_value(const std::string& query, std::string_view key) {
-  std::size_t pos = 0;
-  while (pos <= query.size()) {
-    auto end = query.find('&', pos);
-    if (end == std::string::npos) end = query.size();
-    std::string_view pair(query.data() + pos, end - pos);
-    if (pair.starts_with(key) && pair.size() > key.size() && pair[key.size()] == '=') {
-      return std::string(pair.substr(key.size() + 1));
-    }
-    pos = end + 1;
-  }
-  return {};
 }
 
 Json message_json(const MessageRecord& m) {
@@ -767,33 +728,21 @@ struct RelayServer::Impl {
   // ---- inbox, download, acknowledge ---------------------------------------------------------------
 
   asio::awaitable<Reply> inbox(const std::string& query, const Client& client) {
+    auto parsed = parse_inbox_query(query);
+    if (!parsed) co_return refuse(http::status::bad_request, parsed.error().message, ErrorCode::kUsage);
     std::vector<std::string> who = client.identities;
-    if (std::string only = query_value(query, "for"); !only.empty()) {
+    if (const std::string& only = parsed->for_identity; !only.empty()) {
       if (std::find(who.begin(), who.end(), only) == who.end()) {
         co_return refuse(http::status::forbidden, fmt::format("identity {} is not bound to this certificate",
                                                               only.substr(0, 16)));
       }
       who = {only};
     }
-    auto digits = [](const std::string& v, std::size_t max) {
-      return !v.empty() && v.size() <= max && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-    };
-    std::size_t limit = 100;
-    if (std::string l = query_value(query, "limit"); digits(l, 4)) limit = std::clamp<std::size_t>(std::stoul(l), 1, 1000);
-    // after=UPLOADED.DIGEST (the last message of the previous page) and from=FINGERPRINT: a receiver pages
-    // through the whole inbox, and one that takes a single sender's messages never sees the others.
-    InboxCursor after;
-    if (std::string a = query_value(query, "after"); !a.empty()) {
-      auto dot = a.find('.');
-      if (dot == std::string::npos || !digits(a.substr(0, dot), 18) || !is_hex(a.substr(dot + 1), 64)) {
-        co_return refuse(http::status::bad_request, "after= must be UPLOADED.DIGEST", ErrorCode::kUsage);
-      }
-      after = {std::stoll(a.substr(0, dot)), a.substr(dot + 1)};
-    }
-    std::string sender = query_value(query, "from");
-    if (!sender.empty() && !is_hex(sender, 64)) {
-      co_return refuse(http::status::bad_request, "from= must be a fingerprint (64 hex digits)", ErrorCode::kUsage);
-    }
+    // after= and from=: a receiver pages through the whole inbox, and one that takes a single sender's
+    // messages never sees the others.
+    const std::size_t limit = parsed->limit;
+    const InboxCursor after = parsed->after;
+    const std::string sender = parsed->from;
     auto list = [this, who, limit, after, sender] { return store->inbox(who, limit, after, sender); };
     auto messages = co_await blocking_call(std::move(list));
     if (!messages) co_return refuse(http::status::internal_server_error, messages.error().message);

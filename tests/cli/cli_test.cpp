@@ -215,6 +215,28 @@ TEST_F(Cli, RepeatedNamesInAFolderTreeAllComeBack) {
   EXPECT_FALSE(std::filesystem::exists(dir / "clash"));
 }
 
+// A name near NAME_MAX (255 bytes) is restored: the temporary file beside it may not add to its length.
+TEST_F(Cli, LongFileNamesComeBack) {
+  ASSERT_EQ(run_medcrypt("demo --work " + quote(dir / "demo")).exit_code, 0);
+  const std::string name = std::string(247, 'n') + ".png";  // 251 bytes; its .mct 255
+  std::filesystem::create_directories(dir / "long");
+  std::filesystem::copy_file(dir / "demo" / "samples" / "mr_phantom.png", dir / "long" / name);
+  auto enc = run_medcrypt("encrypt " + quote(dir / "long") + " -o " + quote(dir / "sealed") + " --to " +
+                          quote(key("bob.pub")) + " -q");
+  ASSERT_EQ(enc.exit_code, 0) << enc.out;
+  auto dec = run_medcrypt("decrypt " + quote(dir / "sealed") + " -o " + quote(dir / "restored") + " --identity " +
+                          quote(key("bob.key")) + " -q");
+  ASSERT_EQ(dec.exit_code, 0) << dec.out;
+  EXPECT_EQ(listing(dir / "restored"), std::vector<std::string>{name});
+  // One byte more and the container's name is over the limit: one clear line, nothing left behind.
+  std::filesystem::rename(dir / "long" / name, dir / "long" / ("n" + name));
+  auto over = run_medcrypt("encrypt " + quote(dir / "long") + " -o " + quote(dir / "sealed2") + " --to " +
+                           quote(key("bob.pub")));
+  EXPECT_EQ(over.exit_code, 3) << over.out;
+  EXPECT_EQ(std::count(over.out.begin(), over.out.end(), '\n'), 1) << over.out;
+  EXPECT_TRUE(listing(dir / "sealed2").empty());
+}
+
 // encrypt FOLDER/ stays within the folder: a link out of it, a link to a folder and a dangling link are
 // skipped with a warning each; a link to a file inside it is read.
 TEST_F(Cli, FoldersAreReadWithinTheirBoundary) {
