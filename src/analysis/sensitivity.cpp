@@ -10,11 +10,17 @@ ChangedSample change_one_sample(const image::Image& plain, std::uint64_t seed) {
   const image::Geometry& g = plain.geometry();
   metrics::SeededRandom random(seed);
   out.index = random.below(g.sample_count());
+  if (g.floating_point()) {  // one step of the representation: the last bit of the mantissa
+    out.image.bytes()[out.index * g.bytes_per_sample()] ^= 1u;
+    return out;
+  }
   // One level in value terms is one step of the stored word, for signed words too; only the top value
   // (all significant bits set, or the largest positive signed value) steps down instead.
   const std::uint32_t word = plain.word(out.index);
-  const bool at_top = metrics::sample_value(word, g) == g.max_value();
-  const std::uint32_t word_mask = g.bits_allocated == 8 ? 0xffu : 0xffffu;
+  const std::uint32_t sign_flip = g.is_signed ? 1u << (g.bits_stored - 1) : 0u;
+  const bool at_top = ((word & g.max_value()) ^ sign_flip) == g.max_value();
+  const std::uint32_t word_mask =
+      g.bits_allocated >= 32 ? 0xffffffffu : (1u << g.bits_allocated) - 1u;
   out.image.set_word(out.index, (at_top ? word - 1 : word + 1) & word_mask);
   return out;
 }

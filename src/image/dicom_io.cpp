@@ -23,8 +23,10 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -82,6 +84,10 @@ std::string tag_name(const DcmTagKey& key) {
 // 4 GB; the two streams below have, so memory stays bounded by what the input really holds. Each remembers
 // where the value it most recently deferred starts, for parse_file's message about a value that overruns the
 // data. Positions mean nothing once a deflate filter is installed: then neither defers.
+//
+// A deflated data set is inflated by DCMTK's zlib filter as it is parsed; limit_inflation() caps how many
+// inflated bytes the parser may take, so that a few KB of deflated zeros cannot become gigabytes. Past the
+// cap the stream ends early (the parse fails) and inflation_exceeded() says why.
 class MemoryInputStream : public DcmInputBufferStream {
  public:
   explicit MemoryInputStream(ByteView data) : data_(data), raw_producer_(currentProducer()) {
@@ -91,10 +97,36 @@ class MemoryInputStream : public DcmInputBufferStream {
   DcmInputStreamFactory* newFactory() const override;
   std::optional<std::uint64_t> last_deferred_value() const { return last_deferred_value_; }
 
+  void limit_inflation(std::uint64_t limit) { inflation_limit_ = limit; }
+  std::optional<std::uint64_t> inflation_limit() const { return inflation_limit_; }
+  bool inflation_exceeded() const { return inflation_exceeded_; }
+  offile_off_t avail() override { return allowed(DcmInputBufferStream::avail()); }
+  offile_off_t read(void* buffer, offile_off_t length) override {
+    return taken(DcmInputBufferStream::read(buffer, allowed(length)));
+  }
+  offile_off_t skip(offile_off_t length) override { return taken(DcmInputBufferStream::skip(allowed(length))); }
+
  private:
+  bool inflating() const { return inflation_limit_ && currentProducer() != raw_producer_; }
+  // How much of `wanted` the cap lets through; asking past it before the data's end exceeds it.
+  offile_off_t allowed(offile_off_t wanted) {
+    if (!inflating()) return wanted;
+    const std::uint64_t left = *inflation_limit_ - std::min(inflated_, *inflation_limit_);
+    if (static_cast<std::uint64_t>(wanted) <= left) return wanted;
+    if (!DcmInputBufferStream::eos()) inflation_exceeded_ = true;
+    return static_cast<offile_off_t>(left);
+  }
+  offile_off_t taken(offile_off_t count) {
+    if (inflating()) inflated_ += static_cast<std::uint64_t>(count);
+    return count;
+  }
+
   ByteView data_;
   const DcmProducer* raw_producer_;
   mutable std::optional<std::uint64_t> last_deferred_value_;
+  std::optional<std::uint64_t> inflation_limit_;
+  std::uint64_t inflated_ = 0;
+  bool inflation_exceeded_ = false;
 };
 
 class MemoryStreamFactory : public DcmInputStreamFactory {
@@ -140,6 +172,13 @@ template <typename Stream>
 Status parse_file(DcmFileFormat& file, Stream& stream, std::uint64_t size) {
   file.transferInit();
   const OFCondition status = file.read(stream);
+  if constexpr (requires { stream.inflation_exceeded(); }) {
+    if (stream.inflation_exceeded()) {
+      file.transferEnd();
+      return make_error(ErrorCode::kLimits, fmt::format("deflated DICOM data set inflates to more than {} bytes",
+                                                        stream.inflation_limit().value_or(0)));
+    }
+  }
   if (status.good()) {
     file.transferEnd();
     return {};
@@ -185,17 +224,31 @@ Status set_meta_transfer_syntax(DcmMetaInfo& meta, E_TransferSyntax xfer) {
   return {};
 }
 
+// The Part 10 preamble and "DICM" prefix that DCMTK writes before any meta header.
+constexpr std::size_t kPreambleBytes = 132;
+
+bool has_preamble(ByteView head) {
+  return head.size() >= kPreambleBytes && std::memcmp(head.data() + 128, "DICM", 4) == 0;
+}
+
 // Writes the file (meta header and dataset) in `xfer` to `sink`, a buffer at a time; values DCMTK has not
 // loaded (Pixel Data from a PixelStreamFactory) are read in chunks through one write cache. An existing meta
 // header is written as read but for the Transfer Syntax UID (DCMTK's other modes would also rewrite the
-// Implementation Class UID and Version Name); without one, DCMTK makes a fresh one.
-Status serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType encoding, const ByteSink& sink) {
+// Implementation Class UID and Version Name); without one, DCMTK makes a fresh one. With `preamble` false
+// the file goes out as it came in without one: a meta header without the preamble and "DICM" (which DCMTK
+// always writes before it, so they are cut off here), or, with no meta header, the bare data set.
+Status serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType encoding, bool preamble,
+                 const ByteSink& sink) {
   DcmMetaInfo& meta = *file.getMetaInfo();
   E_FileWriteMode mode = EWM_fileformat;
+  std::size_t cut = 0;
   if (meta.card() > 0) {
     MEDCRYPT_TRY(set_meta_transfer_syntax(meta, xfer));
     mode = EWM_dontUpdateMeta;
+    cut = preamble ? 0 : kPreambleBytes;
   }
+  // DcmFileFormat::write makes a meta header whatever the mode; a bare data set is written by the data set.
+  const bool bare = meta.card() == 0 && !preamble;
   std::vector<std::uint8_t> chunk(kWriteChunk);
   DcmOutputBufferStream stream(chunk.data(), static_cast<offile_off_t>(chunk.size()));
   DcmWriteCache cache;
@@ -206,10 +259,14 @@ Status serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType enco
     void* data = nullptr;
     offile_off_t length = 0;
     stream.flushBuffer(data, length);
-    written = sink(ByteView(static_cast<const std::uint8_t*>(data), static_cast<std::size_t>(length)));
+    ByteView out(static_cast<const std::uint8_t*>(data), static_cast<std::size_t>(length));
+    const std::size_t dropped = std::min(cut, out.size());
+    cut -= dropped;
+    written = sink(out.subspan(dropped));
   };
   do {
-    status = file.write(stream, xfer, encoding, &cache, EGL_recalcGL, EPD_noChange, 0, 0, 0, mode);
+    status = bare ? file.getDataset()->write(stream, xfer, encoding, &cache, EGL_recalcGL)
+                  : file.write(stream, xfer, encoding, &cache, EGL_recalcGL, EPD_noChange, 0, 0, 0, mode);
     hand_over();
   } while (written && status == EC_StreamNotifyClient);
   // A deflated syntax leaves the data set in the zlib filter until the stream is flushed; without this its
@@ -226,9 +283,9 @@ Status serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType enco
   return {};
 }
 
-Result<Bytes> serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType encoding) {
+Result<Bytes> serialize(DcmFileFormat& file, E_TransferSyntax xfer, E_EncodingType encoding, bool preamble) {
   Bytes out;
-  MEDCRYPT_TRY(serialize(file, xfer, encoding, [&out](ByteView data) -> Status {
+  MEDCRYPT_TRY(serialize(file, xfer, encoding, preamble, [&out](ByteView data) -> Status {
     out.insert(out.end(), data.begin(), data.end());
     return {};
   }));
@@ -292,14 +349,24 @@ Result<std::uint32_t> number_of_frames(DcmItem& dataset) {
   return static_cast<std::uint32_t>(frames);
 }
 
+// The element holding the pixels: Pixel Data, or Float or Double Float Pixel Data (parametric maps); null
+// where there is none.
+DcmElement* pixel_element(DcmItem& dataset) {
+  DcmElement* element = nullptr;
+  for (const DcmTagKey& key : {DCM_PixelData, DCM_FloatPixelData, DCM_DoubleFloatPixelData}) {
+    if (dataset.findAndGetElement(key, element).good()) return element;
+  }
+  return nullptr;
+}
+
+// The geometry the pixel module (or the Floating Point Image Pixel module, which has no Bits Stored, High
+// Bit or Pixel Representation) describes.
 Result<Geometry> read_geometry(DcmItem& dataset) {
   Geometry g;
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t rows, required_us(dataset, DCM_Rows));
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t columns, required_us(dataset, DCM_Columns));
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t samples, required_us(dataset, DCM_SamplesPerPixel));
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t allocated, required_us(dataset, DCM_BitsAllocated));
-  MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored, required_us(dataset, DCM_BitsStored));
-  MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t representation, required_us(dataset, DCM_PixelRepresentation));
   MEDCRYPT_ASSIGN_OR_RETURN(g.frames, number_of_frames(dataset));
   OFString photometric;
   dataset.findAndGetOFString(DCM_PhotometricInterpretation, photometric);
@@ -307,13 +374,39 @@ Result<Geometry> read_geometry(DcmItem& dataset) {
   if (g.photometric.empty()) {
     return make_error(ErrorCode::kInvalidImage, "DICOM Photometric Interpretation (0028,0004) is missing");
   }
-  if (allocated != 8 && allocated != 16) {
-    return make_error(ErrorCode::kUnsupported,
-                      fmt::format("DICOM Bits Allocated {} is not supported (8 or 16)", allocated));
-  }
   if (samples != 1 && samples != 3) {
     return make_error(ErrorCode::kUnsupported,
                       fmt::format("DICOM Samples per Pixel {} is not supported (1 or 3)", samples));
+  }
+  g.width = columns;
+  g.height = rows;
+  g.samples = static_cast<std::uint8_t>(samples);
+  const bool single = dataset.tagExists(DCM_FloatPixelData);
+  const bool dual = dataset.tagExists(DCM_DoubleFloatPixelData);
+  if (single || dual) {
+    if (dataset.tagExists(DCM_PixelData) || (single && dual)) {
+      return make_error(ErrorCode::kInvalidImage, "DICOM data set has more than one kind of Pixel Data");
+    }
+    const std::uint16_t expected = single ? 32 : 64;
+    if (allocated != expected) {
+      return make_error(ErrorCode::kInvalidImage,
+                        fmt::format("DICOM {} Pixel Data with Bits Allocated {} (expected {})",
+                                    single ? "Float" : "Double Float", allocated, expected));
+    }
+    if (samples != 1) {
+      return make_error(ErrorCode::kUnsupported,
+                        fmt::format("DICOM float pixel data with {} samples per pixel (expected 1)", samples));
+    }
+    g.bits_allocated = static_cast<std::uint8_t>(allocated);
+    g.bits_stored = 0;  // floating point: the module has no Bits Stored
+    MEDCRYPT_TRY(g.validate());
+    return g;
+  }
+  MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored, required_us(dataset, DCM_BitsStored));
+  MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t representation, required_us(dataset, DCM_PixelRepresentation));
+  if (allocated != 1 && allocated != 8 && allocated != 16 && allocated != 32) {
+    return make_error(ErrorCode::kUnsupported,
+                      fmt::format("DICOM Bits Allocated {} is not supported (1, 8, 16 or 32)", allocated));
   }
   if (stored < 1 || stored > allocated) {
     return make_error(ErrorCode::kInvalidImage,
@@ -323,9 +416,10 @@ Result<Geometry> read_geometry(DcmItem& dataset) {
     return make_error(ErrorCode::kInvalidImage,
                       fmt::format("DICOM Pixel Representation {} (expected 0 or 1)", representation));
   }
-  g.width = columns;
-  g.height = rows;
-  g.samples = static_cast<std::uint8_t>(samples);
+  if (allocated == 1 && samples != 1) {
+    return make_error(ErrorCode::kUnsupported,
+                      fmt::format("DICOM 1-bit pixel data with {} samples per pixel (expected 1)", samples));
+  }
   g.bits_allocated = static_cast<std::uint8_t>(allocated);
   g.bits_stored = static_cast<std::uint8_t>(stored);
   g.is_signed = representation == 1;
@@ -361,46 +455,143 @@ Status read_value(DcmElement& element, DcmFileCache& cache, std::uint64_t offset
   return {};
 }
 
-// Native pixel data, copied into the image; colour-by-plane data a frame at a time through a frame's buffer.
-Result<PixelBytes> native_pixels(DcmPixelData& pixel_data, const Geometry& g, bool planar) {
-  const std::uint64_t needed = g.byte_size();
-  const std::uint64_t length = pixel_data.getLength();
-  // A value of odd length carries one pad byte.
-  if (length != needed && !(needed % 2 == 1 && length == needed + 1)) {
-    return make_error(
-        ErrorCode::kInvalidImage,
-        fmt::format("DICOM Pixel Data holds {} bytes, but {} frame(s) of {}x{}x{} {}-bit samples "
-                    "need {}",
-                    length, g.frames, g.width, g.height, g.samples, g.bits_allocated, needed));
-  }
-  PixelBytes pixels(static_cast<std::size_t>(needed), 0);
-  DcmFileCache cache;  // keeps the input open from one chunk to the next
-  if (!planar) {
-    MEDCRYPT_TRY(read_value(pixel_data, cache, 0, pixels));
-    return pixels;
-  }
-  const auto frame_bytes = static_cast<std::size_t>(g.frame_bytes());
-  Bytes frame(frame_bytes);
-  for (std::size_t f = 0; f < g.frames; ++f) {
-    MEDCRYPT_TRY(read_value(pixel_data, cache, f * frame_bytes, frame));
-    interleave_frame(frame.data(), pixels.data() + f * frame_bytes, g);
-  }
-  return pixels;
-}
-
-// An image's pixels as Pixel Data stores them: colour by plane where Planar Configuration is 1, and a zero
-// pad byte after an odd number of bytes.
-struct PixelLayout {
-  ByteView pixels;  // the image's own bytes, samples interleaved
-  std::size_t word = 1;
-  std::size_t samples = 1;
-  std::size_t frame_bytes = 0;
-  std::size_t plane_bytes = 0;  // one sample's plane in a frame when colour is by plane, else 0
-  std::uint64_t length = 0;     // the value: the pixels and any pad byte
+// How uncompressed Pixel Data stores an image's samples.
+enum class StoredForm {
+  kInterleaved,  // as the Image holds them (one sample, or colour by pixel)
+  kPlanar,       // colour by plane, frame by frame (Planar Configuration 1)
+  kYbr422,       // YBR_FULL_422: Y1 Y2 Cb Cr for each pair of pixels in a row (PS3.3 C.7.6.3.1.2)
+  kPackedBits,   // 1-bit samples, eight to a byte, the first in the least significant bit (PS3.5 8.1.1)
 };
 
-// Serves a PixelLayout's bytes, reordering colour-by-plane on the fly, so that DCMTK writes Pixel Data
-// straight from the image a chunk at a time (and swaps 16-bit words itself for big endian).
+// Bytes the samples of `g` take in Pixel Data stored in `form`, before any padding.
+std::uint64_t stored_length(const Geometry& g, StoredForm form) {
+  switch (form) {
+    case StoredForm::kPackedBits: return (g.sample_count() + 7) / 8;
+    case StoredForm::kYbr422: return g.pixels_per_frame() * g.frames * 2 * g.bytes_per_sample();
+    case StoredForm::kInterleaved:
+    case StoredForm::kPlanar: break;
+  }
+  return g.byte_size();
+}
+
+// The bits of stored byte `index` that hold samples: all, but in the last byte of packed bits only those of
+// the samples that remain.
+std::uint8_t sample_bits(const Geometry& g, StoredForm form, std::uint64_t index) {
+  if (form != StoredForm::kPackedBits) return 0xff;
+  const std::uint64_t first = index * 8;
+  const std::uint64_t count = std::min<std::uint64_t>(8, g.sample_count() - std::min(first, g.sample_count()));
+  return static_cast<std::uint8_t>((1u << count) - 1u);
+}
+
+// What lies in a Pixel Data value beside the samples (trailing padding, a pad byte that is not zero, unused
+// bits of the last packed byte) is kept with the image as the value from this offset on: the even offset at
+// or below the end of the last whole byte of samples, so that the kept part has whole 16-bit words (swapped as
+// such in big endian) and even length (which DICOM values have).
+std::uint64_t tail_start(const Geometry& g, StoredForm form, std::uint64_t stored) {
+  const bool partial = stored > 0 && sample_bits(g, form, stored - 1) != 0xff;
+  return (stored - (partial ? 1 : 0)) & ~std::uint64_t{1};
+}
+
+// Which byte of an interleaved image stored byte `index` of a YBR_FULL_422 value comes from: words go Y1 Y2
+// Cb Cr per pair of pixels, and both pixels of a pair share the pair's Cb and Cr.
+std::uint64_t ybr422_source(std::uint64_t index, std::size_t word) {
+  const std::uint64_t w = index / word;
+  const std::uint64_t pair = w / 4;
+  const std::uint64_t j = w % 4;
+  const std::uint64_t pixel = 2 * pair + (j == 1 ? 1 : 0);
+  const std::uint64_t sample = j < 2 ? 0 : j - 1;
+  return (pixel * 3 + sample) * word + index % word;
+}
+
+struct NativePixels {
+  PixelBytes pixels;
+  std::optional<Bytes> tail;  // the value from tail_start on, where it is not what the writer would make
+};
+
+// Native pixel data, copied into the image: interleaved data straight, colour by plane and YBR_FULL_422 a
+// frame at a time through a frame's buffer, packed bits through a buffer of them (an eighth of the image).
+// The value may hold more than the samples (trailing padding); what follows them is returned as the tail
+// where the writer would not make it alike.
+Result<NativePixels> native_pixels(DcmElement& element, const Geometry& g, StoredForm form) {
+  const std::uint64_t stored = stored_length(g, form);
+  const std::uint64_t length = element.getLength();
+  const bool floating = g.floating_point();
+  if (length < stored || (floating && length != stored)) {
+    return make_error(
+        ErrorCode::kInvalidImage,
+        fmt::format("DICOM {} holds {} bytes, but {} frame(s) of {}x{}x{} {}-bit samples{} need {}",
+                    element.getTag() == DCM_PixelData        ? "Pixel Data"
+                    : element.getTag() == DCM_FloatPixelData ? "Float Pixel Data"
+                                                             : "Double Float Pixel Data",
+                    length, g.frames, g.width, g.height, g.samples, g.bits_allocated,
+                    form == StoredForm::kYbr422 ? " (YBR_FULL_422)" : "", stored));
+  }
+  NativePixels out;
+  out.pixels.assign(static_cast<std::size_t>(g.byte_size()), 0);
+  DcmFileCache cache;  // keeps the input open from one chunk to the next
+  const std::size_t word = g.bytes_per_sample();
+  const auto frame_bytes = static_cast<std::size_t>(g.frame_bytes());
+  switch (form) {
+    case StoredForm::kInterleaved:
+      MEDCRYPT_TRY(read_value(element, cache, 0, out.pixels));
+      break;
+    case StoredForm::kPlanar: {
+      Bytes frame(frame_bytes);
+      for (std::size_t f = 0; f < g.frames; ++f) {
+        MEDCRYPT_TRY(read_value(element, cache, f * frame_bytes, frame));
+        interleave_frame(frame.data(), out.pixels.data() + f * frame_bytes, g);
+      }
+      break;
+    }
+    case StoredForm::kYbr422: {
+      const std::size_t stored_frame = frame_bytes / 3 * 2;
+      Bytes frame(stored_frame);
+      for (std::size_t f = 0; f < g.frames; ++f) {
+        MEDCRYPT_TRY(read_value(element, cache, f * stored_frame, frame));
+        std::uint8_t* target = out.pixels.data() + f * frame_bytes;
+        for (std::size_t i = 0; i < stored_frame; ++i) {
+          const auto at = static_cast<std::size_t>(ybr422_source(i, word));
+          target[at] = frame[i];
+          if (at % (3 * word) >= word) target[at + 3 * word] = frame[i];  // Cb, Cr: the pair's second pixel too
+        }
+      }
+      break;
+    }
+    case StoredForm::kPackedBits: {
+      Bytes packed(static_cast<std::size_t>(stored));
+      MEDCRYPT_TRY(read_value(element, cache, 0, packed));
+      for (std::size_t i = 0; i < out.pixels.size(); ++i) out.pixels[i] = (packed[i / 8] >> (i % 8)) & 1u;
+      break;
+    }
+  }
+  // The writer makes the samples, then a zero pad byte after an odd number of bytes: keep anything else.
+  const std::uint64_t kept_from = tail_start(g, form, stored);
+  if (length > kept_from) {
+    Bytes tail(static_cast<std::size_t>(length - kept_from));
+    MEDCRYPT_TRY(read_value(element, cache, kept_from, tail));
+    const bool padded_as_written = length == stored + stored % 2 && (stored % 2 == 0 || tail.back() == 0);
+    // A last byte of packed bits that is partly samples lies in the tail (tail_start): its other bits count.
+    const std::uint8_t last_bits = sample_bits(g, form, stored - 1);
+    const bool unused_bits_set =
+        last_bits != 0xff && (tail[static_cast<std::size_t>(stored - 1 - kept_from)] & ~last_bits) != 0;
+    if (!padded_as_written || unused_bits_set) out.tail = std::move(tail);
+  }
+  return out;
+}
+
+// An image's samples as Pixel Data stores them (see StoredForm), then anything kept after them (the tail,
+// from tail_start on), else a zero pad byte after an odd number of bytes.
+struct PixelLayout {
+  ByteView pixels;  // the image's own bytes, samples interleaved
+  Geometry geometry;
+  StoredForm form = StoredForm::kInterleaved;
+  std::uint64_t stored = 0;     // bytes the samples take
+  ByteView tail;                // kept from a file read: the value's bytes from tail_start on
+  std::uint64_t length = 0;     // the value
+};
+
+// Serves a PixelLayout's bytes, reordering or packing samples on the fly, so that DCMTK writes Pixel Data
+// straight from the image a chunk at a time (and swaps words itself for big endian).
 class PixelProducer : public DcmProducer {
  public:
   explicit PixelProducer(const PixelLayout& layout) : layout_(layout) {}
@@ -412,17 +603,16 @@ class PixelProducer : public DcmProducer {
     const std::uint64_t count =
         std::min<std::uint64_t>(static_cast<std::uint64_t>(length), layout_.length - position_);
     auto* out = static_cast<std::uint8_t*>(buffer);
-    const std::uint64_t stored = std::min<std::uint64_t>(position_ + count, layout_.pixels.size());
-    if (position_ < stored) {
-      const auto n = static_cast<std::size_t>(stored - position_);
-      if (layout_.plane_bytes == 0) {
-        std::memcpy(out, layout_.pixels.data() + position_, n);
-      } else {
-        copy_planar(out, n);
-      }
-      out += n;
+    const std::uint64_t samples_end = std::min<std::uint64_t>(position_ + count, layout_.stored);
+    if (position_ < samples_end) copy_samples(out, static_cast<std::size_t>(samples_end - position_));
+    const std::uint64_t kept_from = tail_start(layout_.geometry, layout_.form, layout_.stored);
+    for (std::uint64_t at = std::max(position_, kept_from); at < position_ + count; ++at) {
+      std::uint8_t& byte = out[at - position_];
+      const std::uint64_t k = at - kept_from;
+      const std::uint8_t kept = k < layout_.tail.size() ? layout_.tail[static_cast<std::size_t>(k)] : 0;
+      const std::uint8_t ours = at < layout_.stored ? sample_bits(layout_.geometry, layout_.form, at) : 0;
+      byte = static_cast<std::uint8_t>((at < layout_.stored ? byte & ours : 0) | (kept & ~ours));
     }
-    std::fill(out, static_cast<std::uint8_t*>(buffer) + count, std::uint8_t{0});  // the pad byte
     position_ += count;
     return static_cast<offile_off_t>(count);
   }
@@ -437,22 +627,43 @@ class PixelProducer : public DcmProducer {
   }
 
  private:
-  // Byte k of a plane is byte k % word of the sample k / word of that plane, interleaved in the image.
-  void copy_planar(std::uint8_t* out, std::size_t count) const {
-    const std::size_t stride = layout_.samples * layout_.word;
+  // Stored bytes [position_, position_ + count) of the samples.
+  void copy_samples(std::uint8_t* out, std::size_t count) const {
+    const Geometry& g = layout_.geometry;
+    const std::uint8_t* pixels = layout_.pixels.data();
+    const std::size_t word = g.bytes_per_sample();
+    switch (layout_.form) {
+      case StoredForm::kInterleaved:
+        std::memcpy(out, pixels + position_, count);
+        return;
+      case StoredForm::kYbr422:
+        for (std::size_t i = 0; i < count; ++i) out[i] = pixels[ybr422_source(position_ + i, word)];
+        return;
+      case StoredForm::kPackedBits:
+        for (std::size_t i = 0; i < count; ++i) {
+          const std::uint64_t first = (position_ + i) * 8;
+          const std::uint64_t n = std::min<std::uint64_t>(8, layout_.pixels.size() - first);
+          std::uint8_t byte = 0;
+          for (std::uint64_t b = 0; b < n; ++b) byte |= static_cast<std::uint8_t>((pixels[first + b] & 1u) << b);
+          out[i] = byte;
+        }
+        return;
+      case StoredForm::kPlanar:
+        break;
+    }
+    // Byte k of a plane is byte k % word of the sample k / word of that plane, interleaved in the image.
+    const auto frame_bytes = static_cast<std::size_t>(g.frame_bytes());
+    const std::size_t plane_bytes = frame_bytes / g.samples;
+    const std::size_t stride = g.samples * word;
     std::uint64_t position = position_;
     while (count > 0) {
-      const std::uint64_t frame = position / layout_.frame_bytes;
-      const auto in_frame = static_cast<std::size_t>(position % layout_.frame_bytes);
-      const std::size_t plane = in_frame / layout_.plane_bytes;
-      const std::size_t offset = in_frame % layout_.plane_bytes;
-      const std::size_t run = std::min(count, layout_.plane_bytes - offset);
-      const std::uint8_t* first = layout_.pixels.data() +
-                                  static_cast<std::size_t>(frame) * layout_.frame_bytes +
-                                  plane * layout_.word;
-      for (std::size_t k = offset; k < offset + run; ++k) {
-        *out++ = first[(k / layout_.word) * stride + k % layout_.word];
-      }
+      const std::uint64_t frame = position / frame_bytes;
+      const auto in_frame = static_cast<std::size_t>(position % frame_bytes);
+      const std::size_t plane = in_frame / plane_bytes;
+      const std::size_t offset = in_frame % plane_bytes;
+      const std::size_t run = std::min(count, plane_bytes - offset);
+      const std::uint8_t* first = pixels + static_cast<std::size_t>(frame) * frame_bytes + plane * word;
+      for (std::size_t k = offset; k < offset + run; ++k) *out++ = first[(k / word) * stride + k % word];
       count -= run;
       position += run;
     }
@@ -616,12 +827,28 @@ std::optional<JpegSize> jpeg_size(ByteView data) {
 
 bool is_dcmtk_jpeg(E_TransferSyntax xfer) { return xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1; }
 
+// DCMTK's decoders (dcmdrle, dcmdjpeg, dcmdjpls) take at most one frame per fragment: where Number of Frames
+// claims more frames than Pixel Data has fragments, they decode as many frames as there are fragments and set
+// Number of Frames to that (GDCM and pydicom refuse such a file instead). medcrypt does as DCMTK does, and
+// says so in a note.
+std::uint32_t frames_in_fragments(const Geometry& geometry, DcmPixelSequence& sequence,
+                                  std::vector<std::string>& notes) {
+  const auto fragments = static_cast<std::uint32_t>(std::min<unsigned long>(sequence.card() - 1, UINT32_MAX));
+  if (geometry.frames <= fragments) return geometry.frames;
+  notes.push_back(fmt::format("Number of Frames is {} but Pixel Data holds only {} fragment(s); {} frame(s) "
+                              "decoded and Number of Frames set to {}, as DCMTK's decoders do",
+                              geometry.frames, fragments, fragments, fragments));
+  return fragments;
+}
+
 // Decodes every frame of encapsulated pixel data into one buffer with decode_frame(stream, frame, out); a
 // frame split over several fragments is decoded from their concatenation. A fragment is loaded when its frame
-// is decoded and dropped after, as FrameDecoder does.
-template <typename DecodeFrame>
+// is decoded and dropped after, as FrameDecoder does. The buffer is allocated once check_header(stream) has
+// found the first frame's codestream header to agree with the geometry, so that a header claiming a larger
+// image costs no memory.
+template <typename CheckHeader, typename DecodeFrame>
 Result<PixelBytes> decode_frames(DcmPixelSequence& sequence, const Geometry& geometry,
-                                 bool (*starts_frame)(ByteView), std::string_view codec,
+                                 bool (*starts_frame)(ByteView), std::string_view codec, CheckHeader&& check_header,
                                  DecodeFrame&& decode_frame) {
   MEDCRYPT_ASSIGN_OR_RETURN(ByteView offset_table, item_value(sequence, 0));  // always the offset table
   std::vector<std::uint64_t> offsets;
@@ -643,7 +870,7 @@ Result<PixelBytes> decode_frames(DcmPixelSequence& sequence, const Geometry& geo
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::size_t> starts,
                             frame_starts(offset_table, offsets, geometry.frames, starts_at, codec));
 
-  PixelBytes pixels(static_cast<std::size_t>(geometry.byte_size()), 0);
+  PixelBytes pixels;
   const auto frame_bytes = static_cast<std::size_t>(geometry.frame_bytes());
   Bytes joined;
   for (std::size_t f = 0; f < starts.size(); ++f) {
@@ -662,7 +889,12 @@ Result<PixelBytes> decode_frames(DcmPixelSequence& sequence, const Geometry& geo
       }
       stream = joined;
     }
-    Status decoded = decode_frame(stream, f, std::span(pixels).subspan(f * frame_bytes, frame_bytes));
+    Status decoded;
+    if (f == 0) {
+      decoded = check_header(stream);
+      if (decoded) pixels.assign(static_cast<std::size_t>(geometry.byte_size()), 0);
+    }
+    if (decoded) decoded = decode_frame(stream, f, std::span(pixels).subspan(f * frame_bytes, frame_bytes));
     if (one_fragment) release_item(sequence, first);  // a joined frame's fragments are released already
     if (!decoded) {
       return make_error(decoded.error().code, fmt::format("frame {}: {}", f + 1, decoded.error().message));
@@ -685,8 +917,9 @@ Result<PixelBytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xf
     colour_transform = decoded.colour_transform;
     return {};
   };
+  auto check_header = [&geometry](ByteView codestream) { return check_jpeg2000_header(codestream, geometry); };
   MEDCRYPT_ASSIGN_OR_RETURN(PixelBytes pixels, decode_frames(*sequence, geometry, starts_jpeg2000,
-                                                             "JPEG 2000", decode_frame));
+                                                             "JPEG 2000", check_header, decode_frame));
   if (colour_transform && (geometry.photometric == "YBR_RCT" || geometry.photometric == "YBR_ICT")) {
     notes.push_back(fmt::format("JPEG 2000 decoder converted {} to RGB", geometry.photometric));
     geometry.photometric = "RGB";
@@ -701,22 +934,22 @@ Result<PixelBytes> decode_jpeg2000(DcmPixelData& pixel_data, E_TransferSyntax xf
 // per fragment (Number of Frames rewritten to match), a Planar Configuration for colour (the stored one,
 // else 1 only where the IOD asks for colour-by-plane) and Lossy Image Compression "01" for near-lossless.
 Result<PixelBytes> decode_jpegls(DcmPixelData& pixel_data, E_TransferSyntax xfer, Geometry& geometry,
-                                 DcmItem& dataset) {
+                                 DcmItem& dataset, std::vector<std::string>& notes) {
   MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
-  const auto fragments =
-      static_cast<std::uint32_t>(std::min<unsigned long>(sequence->card() - 1, UINT32_MAX));
-  if (geometry.frames > fragments) {
-    geometry.frames = fragments;
+  const std::uint32_t frames = frames_in_fragments(geometry, *sequence, notes);
+  if (geometry.frames > frames) {
+    geometry.frames = frames;
     if (dataset.tagExists(DCM_NumberOfFrames) &&
-        dataset.putAndInsertString(DCM_NumberOfFrames, std::to_string(fragments).c_str()).bad()) {
+        dataset.putAndInsertString(DCM_NumberOfFrames, std::to_string(frames).c_str()).bad()) {
       return make_error(ErrorCode::kInternal, "cannot set the DICOM Number of Frames");
     }
   }
+  auto check_header = [&geometry](ByteView stream) { return check_jpegls_header(stream, geometry); };
   auto decode_frame = [&geometry](ByteView stream, std::size_t, std::span<std::uint8_t> out) {
     return decode_jpegls_frame(stream, geometry, out);
   };
   MEDCRYPT_ASSIGN_OR_RETURN(PixelBytes pixels, decode_frames(*sequence, geometry, starts_jpegls,
-                                                             "JPEG-LS", decode_frame));
+                                                             "JPEG-LS", check_header, decode_frame));
   Uint16 planar = 2;
   if (geometry.samples > 1 &&
       (dataset.findAndGetUint16(DCM_PlanarConfiguration, planar).bad() || planar > 1)) {
@@ -836,8 +1069,10 @@ class FrameDecoder {
         geometry_(geometry),
         name_(DcmXfer(xfer).getXferName()),
         notes_(notes),
-        // Two bytes a sample: the most these codecs write, whatever precision they find.
-        buffer_(static_cast<std::size_t>(geometry.pixels_per_frame()) * geometry.samples * 2) {}
+        // Two bytes a sample, the most DCMTK's JPEG decoder writes whatever precision it finds, or the word
+        // size of 32-bit RLE.
+        buffer_(static_cast<std::size_t>(geometry.pixels_per_frame()) * geometry.samples *
+                std::max<std::size_t>(2, geometry.bytes_per_sample())) {}
 
   // Decodes the next frame into frame(); says whether its samples are colour-by-plane.
   Result<bool> next() {
@@ -1004,9 +1239,7 @@ Result<Decompressed> decompress(DcmFileFormat& file, DcmPixelData& pixel_data, E
                                 const Geometry& geometry, std::vector<std::string>& notes) {
   MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(pixel_data, xfer));
   if (is_dcmtk_jpeg(xfer)) MEDCRYPT_TRY(check_jpeg_markers(*sequence));
-  // Like DCMTK's whole-image decoders, count at most one frame per fragment.
-  const auto frames =
-      static_cast<std::uint32_t>(std::min<unsigned long>(geometry.frames, sequence->card() - 1));
+  const std::uint32_t frames = frames_in_fragments(geometry, *sequence, notes);
   Decompressed out;
   // Copied before the decoder below touches the dataset.
   MEDCRYPT_ASSIGN_OR_RETURN(out.attributes, copy_without_pixel_data(file));
@@ -1062,13 +1295,14 @@ Status apply_geometry(DcmItem& dataset, const Geometry& g) {
   MEDCRYPT_TRY(set_us(DCM_Columns, static_cast<std::uint16_t>(g.width)));
   MEDCRYPT_TRY(set_us(DCM_SamplesPerPixel, g.samples));
   MEDCRYPT_TRY(set_us(DCM_BitsAllocated, g.bits_allocated));
+  // The Floating Point Image Pixel module has no Bits Stored, High Bit or Pixel Representation.
   Uint16 stored = 0;
-  if (dataset.findAndGetUint16(DCM_BitsStored, stored).bad() || stored != g.bits_stored ||
-      !dataset.tagExists(DCM_HighBit)) {
+  if (!g.floating_point() && (dataset.findAndGetUint16(DCM_BitsStored, stored).bad() ||
+                              stored != g.bits_stored || !dataset.tagExists(DCM_HighBit))) {
     MEDCRYPT_TRY(set_us(DCM_BitsStored, g.bits_stored));
     MEDCRYPT_TRY(set_us(DCM_HighBit, static_cast<std::uint16_t>(g.bits_stored - 1)));
   }
-  MEDCRYPT_TRY(set_us(DCM_PixelRepresentation, g.is_signed ? 1 : 0));
+  if (!g.floating_point()) MEDCRYPT_TRY(set_us(DCM_PixelRepresentation, g.is_signed ? 1 : 0));
   MEDCRYPT_TRY(set_string(DCM_PhotometricInterpretation, g.photometric));
   if (g.frames > 1 || dataset.tagExists(DCM_NumberOfFrames)) {
     MEDCRYPT_TRY(set_string(DCM_NumberOfFrames, std::to_string(g.frames)));
@@ -1100,7 +1334,8 @@ bool fits_ct(const Geometry& g) {
 }
 
 const char* secondary_capture_class(const Geometry& g) {
-  if (g.frames == 1) return UID_SecondaryCaptureImageStorage;
+  if (g.frames == 1 || g.floating_point() || g.bits_allocated == 32) return UID_SecondaryCaptureImageStorage;
+  if (g.bits_allocated == 1) return UID_MultiframeSingleBitSecondaryCaptureImageStorage;
   if (g.samples == 1) {
     return g.bits_allocated == 8 ? UID_MultiframeGrayscaleByteSecondaryCaptureImageStorage
                                  : UID_MultiframeGrayscaleWordSecondaryCaptureImageStorage;
@@ -1171,7 +1406,7 @@ Result<Bytes> build_new_attributes(std::string_view modality, const Geometry& g)
     }
   }
   MEDCRYPT_TRY(apply_geometry(ds, g));
-  return serialize(file, EXS_LittleEndianExplicit, EET_ExplicitLength);
+  return serialize(file, EXS_LittleEndianExplicit, EET_ExplicitLength, true);
 }
 
 // Only group 0002 belongs in the File Meta Information. DCMTK reads on into the data set when the meta
@@ -1213,8 +1448,41 @@ Status fix_meta_header(DcmFileFormat& file, std::vector<std::string>& notes) {
   return {};
 }
 
+// The most the data of a compressed syntax can expand to when decoded (bytes out per byte in), and how much
+// more a JPEG frame coded smaller than Rows x Columns may add as zero fill (see decompress). Checked against
+// the declared geometry before any pixel memory is allocated, so that a header edited upward cannot make
+// medcrypt allocate gigabytes for a small file.
+struct ExpansionBound {
+  std::uint64_t ratio = kMaxCompressionRatio;
+  std::uint64_t zero_fill = 0;
+};
+
+ExpansionBound expansion_bound(E_TransferSyntax xfer) {
+  constexpr std::uint64_t kJpegZeroFill = 64u << 20;
+  switch (xfer) {
+    case EXS_RLELossless:
+      return {.ratio = 64};  // PackBits: a 2-byte run gives at most 128 bytes
+    case EXS_JPEGProcess14:
+    case EXS_JPEGProcess14SV1:
+      // Lossless JPEG codes every sample, of at most 16 bits, with at least one bit.
+      return {.ratio = 16, .zero_fill = kJpegZeroFill};
+    default:
+      break;
+  }
+  if (is_dcmtk_jpeg(xfer)) {
+    // DCT JPEG codes every 8x8 block with at least one bit (the DC code; progressive AC scans can skip whole
+    // runs of blocks), a chroma block covers at most 32x32 pixels (sampling factors up to 4), and words are
+    // at most 2 bytes: under 2800 bytes out per byte in.
+    return {.ratio = 4096, .zero_fill = kJpegZeroFill};
+  }
+  // JPEG-LS runs and JPEG 2000's empty code blocks have no useful bound; their headers are checked against
+  // the geometry before decoding instead (decode_frames), and this ratio only stops the absurd.
+  return {};
+}
+
 // Everything after parsing, whatever the input: checks, pixels (native, decompressed), attributes.
-Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
+// `preamble` says whether the input began with the 128-byte preamble and "DICM".
+Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size, bool preamble) {
   DcmDataset& dataset = *file.getDataset();
   LoadedImage loaded;
   loaded.format = FileFormat::kDicom;
@@ -1228,17 +1496,20 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   const E_TransferSyntax original = dataset.getOriginalXfer();
   const DcmXfer xfer(original);
 
-  if (dataset.tagExists(DCM_FloatPixelData) || dataset.tagExists(DCM_DoubleFloatPixelData)) {
-    return make_error(ErrorCode::kUnsupported, "DICOM float pixel data is not supported");
-  }
-  DcmElement* element = nullptr;
-  auto* pixel_data = dataset.findAndGetElement(DCM_PixelData, element).good()
-                         ? dynamic_cast<DcmPixelData*>(element)
-                         : nullptr;
-  if (pixel_data == nullptr) {
+  DcmElement* element = pixel_element(dataset);
+  if (element == nullptr) {
     return make_error(ErrorCode::kInvalidImage, "DICOM file has no Pixel Data (7FE0,0010)");
   }
   MEDCRYPT_ASSIGN_OR_RETURN(Geometry geometry, read_geometry(dataset));
+  if (!preamble) {
+    loaded.notes.push_back(
+        file.getMetaInfo()->card() == 0
+            ? fmt::format("no File Meta Information: a bare data set ({}, as DCMTK detects it); it is written "
+                          "back the same way",
+                          xfer.getXferName())
+            : "no 128-byte preamble and DICM prefix before the File Meta Information; it is written back the "
+              "same way");
+  }
 
   OFString modality;
   dataset.findAndGetOFString(DCM_Modality, modality);
@@ -1251,13 +1522,78 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   if (!xfer.isEncapsulated()) {
     MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored_planar, planar_configuration(dataset, geometry));
     planar = stored_planar == 1;
-    MEDCRYPT_ASSIGN_OR_RETURN(pixels, native_pixels(*pixel_data, geometry, planar));
+    StoredForm form = planar ? StoredForm::kPlanar : StoredForm::kInterleaved;
+    if (geometry.bits_allocated == 1) {
+      form = StoredForm::kPackedBits;
+      loaded.notes.push_back("1-bit pixels unpacked to one byte per sample (0 or 1); packed again when written "
+                             "as DICOM");
+    } else if (geometry.photometric.starts_with("YBR_PARTIAL_42")) {
+      return make_error(ErrorCode::kUnsupported,
+                        fmt::format("uncompressed {} is not supported", geometry.photometric));
+    } else if (geometry.photometric == "YBR_FULL_422" && geometry.samples == 3) {
+      if (planar || geometry.width % 2 != 0) {
+        return make_error(ErrorCode::kUnsupported,
+                          fmt::format("uncompressed YBR_FULL_422 {} is not supported",
+                                      planar ? "by plane (Planar Configuration 1)" : "with an odd number of "
+                                                                                      "columns"));
+      }
+      form = StoredForm::kYbr422;
+      loaded.notes.push_back("YBR_FULL_422 pixels (Y1 Y2 Cb Cr for each pair of pixels) expanded to Y Cb Cr for "
+                             "every pixel, each pair sharing its Cb and Cr; packed again when written as DICOM");
+    }
+    MEDCRYPT_ASSIGN_OR_RETURN(NativePixels native, native_pixels(*element, geometry, form));
+    pixels = std::move(native.pixels);
+    // The writer makes Pixel Data (OB up to 8 bits, OW above) followed by a zero pad byte where needed; what
+    // the file has otherwise, its VR or anything after the samples, stays in the attributes as a Pixel
+    // Data element holding the value's end (from tail_start on), for the writer to put back.
+    const DcmEVR default_vr = geometry.bits_allocated <= 8 ? EVR_OB : EVR_OW;
+    const DcmEVR read_vr = element->getTag().getEVR();
+    const DcmEVR vr = read_vr == EVR_OB || read_vr == EVR_OW ? read_vr : default_vr;
+    const bool other_vr = element->getTag() == DCM_PixelData && xfer.isExplicitVR() && vr != default_vr;
+    if (native.tail) {
+      const std::uint64_t stored = stored_length(geometry, form);
+      const std::uint64_t beyond = element->getLength() - stored;
+      loaded.notes.push_back(
+          beyond > stored % 2
+              ? fmt::format("Pixel Data holds {} bytes after the {} its samples take; they are kept and written "
+                            "back after the pixels",
+                            beyond, stored)
+              : "Pixel Data's padding after its samples is not zero; it is kept and written back");
+    }
+    std::unique_ptr<DcmElement> read(dataset.remove(element));
+    if (native.tail || other_vr) {
+      auto kept = std::make_unique<DcmPixelData>(DcmTag(DCM_PixelData, vr));
+      const ByteView tail = native.tail ? ByteView(*native.tail) : ByteView();
+      if (kept->putUint8Array(tail.data(), static_cast<unsigned long>(tail.size())).bad() ||
+          dataset.insert(kept.get()).bad()) {
+        return make_error(ErrorCode::kInternal, "cannot keep the end of DICOM Pixel Data");
+      }
+      kept.release();
+    }
   } else {
-    if (geometry.byte_size() > input_size * kMaxCompressionRatio) {
-      return make_error(
-          ErrorCode::kLimits,
-          fmt::format("DICOM header claims {} bytes of pixels, implausible for a {}-byte {} file",
-                      geometry.byte_size(), input_size, xfer.getXferName()));
+    auto* pixel_data = dynamic_cast<DcmPixelData*>(element);
+    if (pixel_data == nullptr || geometry.floating_point()) {
+      return make_error(ErrorCode::kUnsupported,
+                        fmt::format("DICOM float pixel data in {} is not supported", xfer.getXferName()));
+    }
+    if (geometry.bits_allocated == 1 || (geometry.bits_allocated == 32 && original != EXS_RLELossless)) {
+      return make_error(ErrorCode::kUnsupported,
+                        fmt::format("{}-bit samples in {} are not supported", geometry.bits_allocated,
+                                    xfer.getXferName()));
+    }
+    MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(*pixel_data, original));
+    std::uint64_t compressed = 0;
+    for (unsigned long i = 1; i < sequence->card(); ++i) {
+      DcmPixelItem* item = nullptr;
+      if (sequence->getItem(item, i).good() && item != nullptr) compressed += item->getLength();
+    }
+    const ExpansionBound bound = expansion_bound(original);
+    if (geometry.byte_size() > std::min(input_size, compressed) * bound.ratio + bound.zero_fill) {
+      return make_error(ErrorCode::kLimits,
+                        fmt::format("DICOM header claims {} bytes of pixels, implausible for {} bytes of {} data "
+                                    "(at most {}:1{})",
+                                    geometry.byte_size(), compressed, xfer.getXferName(), bound.ratio,
+                                    bound.zero_fill > 0 ? " plus zero fill" : ""));
     }
     loaded.notes.push_back(
         fmt::format("{} pixel data decompressed; it is written back as Explicit VR Little "
@@ -1267,7 +1603,7 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
       MEDCRYPT_ASSIGN_OR_RETURN(pixels,
                                 decode_jpeg2000(*pixel_data, original, geometry, dataset, loaded.notes));
     } else if (is_jpegls(original)) {
-      MEDCRYPT_ASSIGN_OR_RETURN(pixels, decode_jpegls(*pixel_data, original, geometry, dataset));
+      MEDCRYPT_ASSIGN_OR_RETURN(pixels, decode_jpegls(*pixel_data, original, geometry, dataset, loaded.notes));
       MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t stored_planar, planar_configuration(dataset, geometry));
       planar = stored_planar == 1;
     } else {
@@ -1288,14 +1624,23 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
       decoded_attributes = std::move(decompressed.attributes);
       attributes = decoded_attributes.get();
     }
+    attributes->getDataset()->findAndDeleteElement(DCM_PixelData);
   }
   if (planar) loaded.notes.push_back("colour-by-plane pixels (Planar Configuration 1) interleaved");
-  attributes->getDataset()->findAndDeleteElement(DCM_PixelData);
   // A deflated data set is kept inflated, in the syntax it is written back in (Explicit VR Little Endian), so
   // that writing never inflates attributes again.
   const bool deflated = original == EXS_DeflatedLittleEndianExplicit;
-  MEDCRYPT_ASSIGN_OR_RETURN(loaded.dicom_attributes,
-                            serialize(*attributes, deflated ? EXS_LittleEndianExplicit : original, encoding));
+  MEDCRYPT_ASSIGN_OR_RETURN(loaded.dicom_attributes, serialize(*attributes, deflated ? EXS_LittleEndianExplicit
+                                                                                     : original,
+                                                               encoding, preamble));
+  // Written back without a preamble, the file must be recognised again as it was (starts_dicom_stream):
+  // DCMTK may have put its elements in another order than the file's (an element out of order, a group
+  // length of an illegal group), and a file that opens otherwise would be "unrecognised" once restored.
+  if (!preamble && !starts_dicom_stream(loaded.dicom_attributes)) {
+    return make_error(ErrorCode::kInvalidImage,
+                      "DICOM file without a preamble whose elements, as DCMTK orders them, no longer open as "
+                      "a DICOM stream (group 0002 or 0008 first, tags ascending)");
+  }
   if (deflated) {
     const std::uint64_t allowed = geometry.byte_size() + kMaxInflatedAttributesBeyondPixels;
     if (loaded.dicom_attributes.size() > allowed) {
@@ -1312,7 +1657,60 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size) {
   return loaded;
 }
 
+// The first elements of a DICOM stream without a preamble, read in one encoding: enough of them parse, with
+// even groups first, ascending tags, known VRs where explicit and even lengths, to tell DICOM from other data.
+bool stream_parses_as(ByteView head, bool explicit_vr, bool little_endian) {
+  static constexpr std::string_view kVrs =
+      "AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV";
+  static constexpr std::string_view kLongVrs = "OB OD OF OL OV OW SQ UC UN UR UT SV UV";
+  auto u16 = [&](std::size_t at) {
+    return little_endian ? static_cast<std::uint32_t>(head[at] | (head[at + 1] << 8))
+                         : static_cast<std::uint32_t>((head[at] << 8) | head[at + 1]);
+  };
+  auto u32 = [&](std::size_t at) {
+    return little_endian ? u16(at) | (u16(at + 2) << 16) : (u16(at) << 16) | u16(at + 2);
+  };
+  std::uint64_t at = 0;
+  std::uint32_t previous = 0;
+  int elements = 0;
+  while (at + 8 <= head.size() && elements < 4) {
+    const std::uint32_t group = u16(static_cast<std::size_t>(at));
+    const std::uint32_t tag = (group << 16) | u16(static_cast<std::size_t>(at) + 2);
+    // A meta header (only ever explicit VR little endian), or a data set opening with the identifying group.
+    if (elements == 0 && !(group == 0x0008 || (group == 0x0002 && explicit_vr && little_endian))) return false;
+    if (elements > 0 && tag <= previous) return false;
+    previous = tag;
+    std::uint64_t length = 0;
+    std::uint64_t header = 8;
+    if (explicit_vr) {
+      const std::string_view vr(reinterpret_cast<const char*>(head.data() + at + 4), 2);
+      if (vr[0] < 'A' || vr[0] > 'Z' || kVrs.find(vr) == std::string_view::npos) return false;
+      if (kLongVrs.find(vr) != std::string_view::npos) {
+        if (at + 12 > head.size()) break;
+        if (head[at + 6] != 0 || head[at + 7] != 0) return false;  // reserved bytes
+        length = u32(static_cast<std::size_t>(at) + 8);
+        header = 12;
+      } else {
+        length = u16(static_cast<std::size_t>(at) + 6);
+      }
+    } else {
+      length = u32(static_cast<std::size_t>(at) + 4);
+    }
+    ++elements;
+    if (length == 0xffffffff) break;  // a sequence of undefined length: its items follow
+    if (length % 2 != 0) return false;
+    at += header + length;
+  }
+  // Two elements agree with DICOM, or one fills the whole (short) input exactly.
+  return elements >= 2 || (elements == 1 && at == head.size());
+}
+
 }  // namespace
+
+bool starts_dicom_stream(ByteView head) {
+  return stream_parses_as(head, true, true) || stream_parses_as(head, false, true) ||
+         stream_parses_as(head, true, false);
+}
 
 void interleave_frame(const std::uint8_t* planar, std::uint8_t* interleaved, const Geometry& g) {
   const std::size_t word = g.bytes_per_sample();
@@ -1330,7 +1728,7 @@ Result<LoadedImage> read_dicom(ByteView bytes) {
   DcmFileFormat file;
   MemoryInputStream stream(bytes);
   MEDCRYPT_TRY(parse_file(file, stream, bytes.size()));
-  return load(file, bytes.size());
+  return load(file, bytes.size(), has_preamble(bytes));
 }
 
 Result<LoadedImage> read_dicom_file(const std::filesystem::path& path) {
@@ -1343,13 +1741,30 @@ Result<LoadedImage> read_dicom_file(const std::filesystem::path& path) {
   if (stream.status().bad()) {
     return make_error(ErrorCode::kIo, fmt::format("cannot open the file: {}", stream.status().text()));
   }
+  std::ifstream head_stream(path, std::ios::binary);
+  std::array<std::uint8_t, kPreambleBytes> head{};
+  head_stream.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  const auto head_bytes = static_cast<std::size_t>(std::max<std::streamsize>(head_stream.gcount(), 0));
   MEDCRYPT_TRY(parse_file(file, stream, size));
-  return load(file, size);
+  return load(file, size, has_preamble(ByteView(head.data(), head_bytes)));
+}
+
+// Whether every pair of pixels in each row shares its Cb and Cr, as YBR_FULL_422 stores them.
+bool chroma_pairs_agree(const Image& image) {
+  const Geometry& g = image.geometry();
+  if (g.width % 2 != 0) return false;
+  const std::size_t word = g.bytes_per_sample();
+  const std::size_t pixel = 3 * word;
+  const ByteView bytes = image.bytes();
+  for (std::size_t at = 0; at < bytes.size(); at += 2 * pixel) {
+    if (std::memcmp(bytes.data() + at + word, bytes.data() + at + pixel + word, 2 * word) != 0) return false;
+  }
+  return true;
 }
 
 Status write_dicom(const Image& image, ByteView dicom_attributes, const ByteSink& sink) {
   initialise_dcmtk();
-  const Geometry& g = image.geometry();
+  Geometry g = image.geometry();
   Bytes fresh;
   if (dicom_attributes.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(fresh, new_dicom_attributes("OT", g));
@@ -1357,8 +1772,11 @@ Status write_dicom(const Image& image, ByteView dicom_attributes, const ByteSink
   }
   DcmFileFormat file;
   MemoryInputStream stream(dicom_attributes);
+  // Attributes that come deflated (from a container made before they were kept inflated, or a crafted one)
+  // may inflate as far as a file read may (load): the pixels' size plus a margin.
+  stream.limit_inflation(g.byte_size() + kMaxInflatedAttributesBeyondPixels);
   if (auto parsed = parse_file(file, stream, dicom_attributes.size()); !parsed) {
-    return make_error(ErrorCode::kInvalidImage, fmt::format("DICOM attributes: {}", parsed.error().message));
+    return make_error(parsed.error().code, fmt::format("DICOM attributes: {}", parsed.error().message));
   }
   DcmDataset& dataset = *file.getDataset();
   // The original syntax, from the stored meta header: native ones are kept, compressed ones become
@@ -1367,23 +1785,56 @@ Status write_dicom(const Image& image, ByteView dicom_attributes, const ByteSink
   const E_TransferSyntax output = is_native(original) ? original : EXS_LittleEndianExplicit;
   const E_EncodingType encoding = encoding_of(dataset);
 
-  dataset.findAndDeleteElement(DCM_PixelData);
-  MEDCRYPT_TRY(apply_geometry(dataset, g));
+  // What a file read kept of its Pixel Data (the VR, the value's end: see load) applies to the image read
+  // with it, not to another (a cipher image, say).
+  DcmEVR vr = g.bits_allocated <= 8 ? EVR_OB : EVR_OW;
+  Bytes tail;
+  if (DcmElement* kept = pixel_element(dataset); kept != nullptr && kept->getTag() == DCM_PixelData) {
+    if (const auto described = read_geometry(dataset); described && *described == g) {
+      vr = kept->getTag().getEVR() == EVR_OB ? EVR_OB : EVR_OW;
+      tail.resize(kept->getLength());
+      DcmFileCache cache;
+      MEDCRYPT_TRY(read_value(*kept, cache, 0, tail));
+    }
+  }
+  for (const DcmTagKey& key : {DCM_PixelData, DCM_FloatPixelData, DCM_DoubleFloatPixelData}) {
+    dataset.findAndDeleteElement(key);
+  }
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t planar, planar_configuration(dataset, g));
+  StoredForm form = planar == 1 ? StoredForm::kPlanar : StoredForm::kInterleaved;
+  if (g.bits_allocated == 1) {
+    form = StoredForm::kPackedBits;
+  } else if (g.photometric == "YBR_FULL_422" && g.samples == 3) {
+    // Samples read from YBR_FULL_422 go back as they came; any others (a cipher image, say) cannot be
+    // subsampled without loss, so they are written whole, as YBR_FULL.
+    if (planar == 0 && chroma_pairs_agree(image)) {
+      form = StoredForm::kYbr422;
+    } else {
+      g.photometric = "YBR_FULL";
+    }
+  }
+  MEDCRYPT_TRY(apply_geometry(dataset, g));
+  const std::uint64_t stored = stored_length(g, form);
   PixelLayout layout{.pixels = image.bytes(),
-                     .word = g.bytes_per_sample(),
-                     .samples = g.samples,
-                     .frame_bytes = static_cast<std::size_t>(g.frame_bytes()),
-                     .plane_bytes = planar == 1 ? static_cast<std::size_t>(g.frame_bytes() / g.samples) : 0,
-                     .length = image.bytes().size() + image.bytes().size() % 2};
-  if (layout.length > kMaxValueLength) {
+                     .geometry = g,
+                     .form = form,
+                     .stored = stored,
+                     .tail = tail,
+                     .length = tail.empty() ? stored + stored % 2 : tail_start(g, form, stored) + tail.size()};
+  if (layout.length > kMaxValueLength || layout.length < stored) {
     return make_error(ErrorCode::kLimits, fmt::format("{} bytes of pixels exceed the {} a DICOM Pixel Data "
                                                       "value can hold",
-                                                      image.bytes().size(), kMaxValueLength));
+                                                      layout.length, kMaxValueLength));
   }
   // The element reads its value from the image as DCMTK writes it: no copy of the pixels is made.
-  auto pixel_data =
-      std::make_unique<DcmPixelData>(DcmTag(DCM_PixelData, g.bits_allocated == 8 ? EVR_OB : EVR_OW));
+  std::unique_ptr<DcmElement> pixel_data;
+  if (!g.floating_point()) {
+    pixel_data = std::make_unique<DcmPixelData>(DcmTag(DCM_PixelData, vr));
+  } else if (g.bits_allocated == 32) {
+    pixel_data = std::make_unique<DcmOtherFloat>(DcmTag(DCM_FloatPixelData, EVR_OF));
+  } else {
+    pixel_data = std::make_unique<DcmOtherDouble>(DcmTag(DCM_DoubleFloatPixelData, EVR_OD));
+  }
   auto factory = std::make_unique<PixelStreamFactory>(layout);
   if (pixel_data->createValueFromTempFile(factory.get(), static_cast<Uint32>(layout.length), EBO_LittleEndian)
           .bad()) {
@@ -1394,7 +1845,7 @@ Status write_dicom(const Image& image, ByteView dicom_attributes, const ByteSink
     return make_error(ErrorCode::kInternal, "cannot store DICOM Pixel Data");
   }
   pixel_data.release();  // the dataset owns it now
-  return serialize(file, output, encoding, sink);
+  return serialize(file, output, encoding, has_preamble(dicom_attributes), sink);
 }
 
 }  // namespace internal

@@ -34,12 +34,16 @@ Result<FileFormat> detect_format(ByteView bytes) {
   for (auto magic : {"II*\0"sv, "MM\0*"sv, "II+\0"sv, "MM\0+"sv}) {
     if (has_signature(bytes, 0, magic)) return FileFormat::kTiff;
   }
+  // DICOM without the preamble: a File Meta Information group, or a bare (ACR-NEMA style) data set. Tried
+  // after every signature, since it is recognised by parsing rather than by magic bytes.
+  if (internal::starts_dicom_stream(bytes)) return FileFormat::kDicom;
   // Unknown, not necessarily malformed: a BMP or GIF is a valid file medcrypt does not handle.
   return make_error(ErrorCode::kUnsupported, "unrecognised image format (not DICOM, PNG, JPEG or TIFF)");
 }
 
-// Enough of a file to recognise every format: the DICOM preamble and "DICM".
-constexpr std::size_t kSignatureBytes = 132;
+// Enough of a file to recognise every format: the DICOM preamble and "DICM", or the first elements of a
+// DICOM stream that has no preamble.
+constexpr std::size_t kSignatureBytes = 1024;
 
 Result<Bytes> read_file_head(const std::filesystem::path& path, std::size_t count) {
   std::ifstream in(path, std::ios::binary);
@@ -136,6 +140,14 @@ Status check_writable(const Image& image, FileFormat format) {
   }
   if (format == FileFormat::kJpeg) {
     return make_error(ErrorCode::kUnsupported, "JPEG output is lossy and not supported; write PNG instead");
+  }
+  const Geometry& g = image.geometry();
+  if (format != FileFormat::kDicom &&
+      (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16))) {
+    return make_error(ErrorCode::kUnsupported,
+                      fmt::format("{} holds 8- or 16-bit integer samples, not {}-bit {}; write DICOM instead",
+                                  format == FileFormat::kPng ? "PNG" : "TIFF", g.bits_allocated,
+                                  g.floating_point() ? "floating point" : "integers"));
   }
   return {};
 }

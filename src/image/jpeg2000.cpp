@@ -100,11 +100,10 @@ Status check_components(const opj_image_t& image, const Geometry& geometry) {
   return {};
 }
 
-}  // namespace
-
-Result<Jpeg2000Frame> decode_jpeg2000_frame(ByteView codestream, const Geometry& geometry,
-                                            std::span<std::uint8_t> out) {
-  if (out.size() != geometry.frame_bytes()) {
+// Decodes a codestream into `out`, or with `header_only` reads and checks its header alone.
+Result<Jpeg2000Frame> decode(ByteView codestream, const Geometry& geometry, std::span<std::uint8_t> out,
+                             bool header_only) {
+  if (!header_only && out.size() != geometry.frame_bytes()) {
     return make_error(ErrorCode::kInternal, "JPEG 2000 output buffer does not match the frame size");
   }
   OPJ_CODEC_FORMAT format = OPJ_CODEC_J2K;
@@ -146,6 +145,7 @@ Result<Jpeg2000Frame> decode_jpeg2000_frame(ByteView codestream, const Geometry&
   if (!header_ok || !image) return failed("header");
   // Checked before decoding, so a lying header costs no memory.
   MEDCRYPT_TRY(check_components(*image, geometry));
+  if (header_only) return Jpeg2000Frame{};
 
   Jpeg2000Frame frame;
   std::unique_ptr<opj_codestream_info_v2_t, InfoDeleter> info(opj_get_cstr_info(codec.get()));
@@ -176,6 +176,19 @@ Result<Jpeg2000Frame> decode_jpeg2000_frame(ByteView codestream, const Geometry&
     }
   }
   return frame;
+}
+
+}  // namespace
+
+Result<Jpeg2000Frame> decode_jpeg2000_frame(ByteView codestream, const Geometry& geometry,
+                                            std::span<std::uint8_t> out) {
+  return decode(codestream, geometry, out, false);
+}
+
+Status check_jpeg2000_header(ByteView codestream, const Geometry& geometry) {
+  auto header = decode(codestream, geometry, {}, true);
+  if (!header) return std::move(header).error();
+  return {};
 }
 
 }  // namespace medcrypt::image::internal

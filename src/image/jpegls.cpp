@@ -43,6 +43,21 @@ Status check_frame(const charls::frame_info& info, const Geometry& geometry) {
 
 }  // namespace
 
+Status check_jpegls_header(ByteView stream, const Geometry& geometry) {
+  if (!starts_jpegls(stream)) {
+    return make_error(ErrorCode::kInvalidImage, "JPEG-LS frame does not start with SOI and a frame header");
+  }
+  try {
+    charls::jpegls_decoder decoder(stream.data(), stream.size(), false);
+    decoder.read_header();
+    return check_frame(decoder.frame_info(), geometry);
+  } catch (const charls::jpegls_error& e) {
+    return make_error(ErrorCode::kInvalidImage, fmt::format("malformed JPEG-LS data: {}", e.what()));
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kLimits, "out of memory reading a JPEG-LS header");
+  }
+}
+
 Status decode_jpegls_frame(ByteView stream, const Geometry& geometry, std::span<std::uint8_t> out) {
   if (out.size() != geometry.frame_bytes()) {
     return make_error(ErrorCode::kInternal, "JPEG-LS output buffer does not match the frame size");

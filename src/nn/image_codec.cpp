@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "metrics/channel.hpp"
 
 namespace medcrypt::nn {
@@ -40,6 +42,12 @@ Status check_codec_geometry(const image::Geometry& g) {
                       "ae-aes cannot encode palette indices (an approximate index is another colour); convert to RGB");
   }
   if (g.samples != 1 && g.samples != 3) return make_error(ErrorCode::kUnsupported, "ae-aes needs 1 or 3 samples per pixel");
+  // The autoencoder sees values scaled from 8- or 16-bit integer words (it was trained on such images).
+  if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
+    return make_error(ErrorCode::kUnsupported,
+                      fmt::format("ae-aes encodes 8- or 16-bit integer samples, not {}-bit {}", g.bits_allocated,
+                                  g.floating_point() ? "floating point" : "integers"));
+  }
   return {};
 }
 

@@ -38,6 +38,17 @@ template <typename Word>
 std::span<Word> words(std::span<std::uint8_t> bytes) {
   return {reinterpret_cast<Word*>(bytes.data()), bytes.size() / sizeof(Word)};
 }
+// The cipher permutes and diffuses 8- and 16-bit integer words (paper 000 treats 8-bit images); 1-bit samples
+// (one byte each, 0 or 1), 32-bit words and floating point samples would need another diffusion.
+Status check_words(const image::Geometry& g) {
+  if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
+    return make_error(ErrorCode::kUnsupported,
+                      fmt::format("chaos-henon encrypts 8- or 16-bit integer samples, not {}-bit {}", g.bits_allocated,
+                                  g.floating_point() ? "floating point" : "integers"));
+  }
+  return {};
+}
+
 template <typename Word>
 std::span<const Word> words(std::span<const std::uint8_t> bytes) {
   return {reinterpret_cast<const Word*>(bytes.data()), bytes.size() / sizeof(Word)};
@@ -73,11 +84,13 @@ class HenonPixelScheme : public Scheme {
   std::uint64_t payload_size(const image::Geometry& g) const override { return g.byte_size(); }
 
   Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const override {
+    MEDCRYPT_TRY(check_words(plain.geometry()));
     Bytes bytes(plain.bytes().size());
     MEDCRYPT_TRY(apply(plain.geometry(), plain.bytes(), bytes, key, &plain, true));
     return Payload::owned(std::move(bytes));
   }
   Result<image::Image> decode(PixelBytes payload, const image::Geometry& g, const SchemeKey& key) const override {
+    MEDCRYPT_TRY(check_words(g));
     if (payload.size() != g.byte_size()) return make_error(ErrorCode::kMalformed, "chaos-henon payload size mismatch");
     MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, false));
     return image::Image::from_bytes(g, std::move(payload));

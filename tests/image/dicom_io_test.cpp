@@ -19,19 +19,6 @@ using medcrypt::test::run_command;
 using medcrypt::test::ScratchDir;
 using medcrypt::test::shared_data;
 
-Geometry geometry_from_json(const nlohmann::json& json) {
-  Geometry g;
-  g.width = json.at("width");
-  g.height = json.at("height");
-  g.frames = json.at("frames");
-  g.samples = json.at("samples");
-  g.bits_allocated = json.at("bits_allocated");
-  g.bits_stored = json.at("bits_stored");
-  g.is_signed = json.at("is_signed");
-  g.photometric = json.at("photometric");
-  return g;
-}
-
 // The files image_reference.py dicom-cases generates, made once for all tests of the suite.
 class image_dicom_cases : public testing::Test {
  protected:
@@ -374,11 +361,14 @@ TEST(image_dicom, JpeglsDecodesAsDcmtkDoes) {
 }
 
 // Inputs that once crashed a reader under the fuzzer (fuzz/corpus/dicom/regression_*) now fail with one clear
-// error: JPEG-LS data that tripped an assertion in DCMTK's bundled CharLS 1.0 and aborted the process.
+// error: JPEG-LS data that tripped an assertion in DCMTK's bundled CharLS 1.0 and aborted the process; a bare
+// data set (no meta header) with an illegal group length out of order, which DCMTK sorts first, so that the
+// file written back opened with group 0001 and was no longer recognised as DICOM.
 TEST(image_dicom_errors, FuzzerFindingsFailCleanly) {
   const std::filesystem::path corpus = std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "fuzz/corpus/dicom";
   const std::vector<std::pair<std::string, std::string>> findings = {
-      {"regression_jpegls_charls1_assert.dcm", "malformed JPEG-LS data"}};
+      {"regression_jpegls_charls1_assert.dcm", "malformed JPEG-LS data"},
+      {"regression_bare_reordered_roundtrip.dcm", "no longer open as a DICOM stream"}};
   for (const auto& [name, message] : findings) {
     SCOPED_TRACE(name);
     std::string printed = capture_stderr([&] {

@@ -19,6 +19,10 @@ library gives what DCMTK's own tools give".
   image_reference.py short-frame-cases DIR three-frame files of each compressed syntax whose frame 2 is coded
                                            smaller than Rows x Columns; NAME.json names the DCMTK decoder
                                            medcrypt must agree with, or the expected error
+  image_reference.py kind-cases DIR        DICOM files without preamble or meta header, with padded Pixel
+                                           Data, YBR_FULL_422, fragmented JPEG-LS frames, missing RLE frames,
+                                           1-bit, 32-bit and float samples: NAME.raw from an independent
+                                           decoder, NAME.json with geometry, notes and round-trip rule
   image_reference.py fuzz-seeds DIR        tiny DICOM files of every supported syntax, as fuzzer seeds
 
 Exits with status 77 when a module it needs is missing, so that the calling test can skip.
@@ -26,7 +30,9 @@ Exits with status 77 when a module it needs is missing, so that the calling test
 
 import io
 import json
+import warnings
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -42,6 +48,8 @@ try:
     from pydicom.encaps import encapsulate, generate_pixel_data_frame
     from pydicom.tag import Tag
     from pydicom.uid import generate_uid
+    # pydicom warns about Pixel Data longer than its samples, which some test files are on purpose.
+    warnings.filterwarnings("ignore", message=".*excess padding.*")
 except ImportError as error:  # the test reports this as a skip
     print(f"missing Python module: {error}", file=sys.stderr)
     sys.exit(77)
@@ -68,7 +76,10 @@ def as_words(array, bits):
 # ---------------------------------------------------------------------------------------------- decode
 
 def decode_dicom(path):
-    dataset = pydicom.dcmread(path)
+    dataset = pydicom.dcmread(path, force=True)  # forced: files without a preamble or meta header too
+    if "TransferSyntaxUID" not in dataset.file_meta:  # a bare data set: the encoding pydicom detected
+        dataset.file_meta.TransferSyntaxUID = (IMPLICIT_LE if dataset.is_implicit_VR
+                                               else EXPLICIT_LE if dataset.is_little_endian else EXPLICIT_BE)
     syntax = str(dataset.file_meta.TransferSyntaxUID)
     # For lossy JPEG in YBR, pydicom (through Pillow) keeps YCbCr where DCMTK's decoder converts to RGB.
     lossy_jpeg_ybr = syntax in JPEG_LOSSY and dataset.PhotometricInterpretation.startswith("YBR")
@@ -110,9 +121,11 @@ def decode_pillow(path):
 def decode(path, out):
     with open(path, "rb") as handle:
         header = handle.read(132)
-    pixels, bits, via = decode_dicom(path) if header[128:132] == b"DICM" else decode_pillow(path)
+    dicom = header[128:132] == b"DICM" or path.endswith(".dcm")
+    pixels, bits, via = decode_dicom(path) if dicom else decode_pillow(path)
     with open(out, "wb") as handle:
-        handle.write(as_words(pixels, bits))
+        # Floats and 1-bit samples (one byte each) as they are; integers as words of Bits Allocated.
+        handle.write(little_endian_bytes(pixels) if pixels.dtype.kind == "f" or bits == 1 else as_words(pixels, bits))
     print(json.dumps({"shape": list(pixels.shape), "dtype": str(pixels.dtype), "via": via}))
 
 
@@ -384,9 +397,12 @@ def dicom_cases(directory):
     malformed("frames_2_31_minus_1", "kLimits", "2147483647", NumberOfFrames=raw_is(0x00280008, "2147483647"))
     malformed("frames_text", "kInvalidImage", "Number of Frames", NumberOfFrames=raw_is(0x00280008, "abc"))
     malformed("frames_negative", "kInvalidImage", "Number of Frames", NumberOfFrames=raw_is(0x00280008, "-4"))
-    malformed("bits_allocated_1", "kUnsupported", "Bits Allocated 1", BitsAllocated=1, BitsStored=1, HighBit=0)
+    malformed("bits_allocated_1_rgb", "kUnsupported", "1-bit pixel data with 3 samples per pixel", BitsAllocated=1,
+              BitsStored=1, HighBit=0, SamplesPerPixel=3, PhotometricInterpretation="RGB", PlanarConfiguration=0)
     malformed("bits_allocated_12", "kUnsupported", "Bits Allocated 12", BitsAllocated=12, BitsStored=12)
-    malformed("bits_allocated_32", "kUnsupported", "Bits Allocated 32", BitsAllocated=32, BitsStored=32)
+    malformed("bits_allocated_32_short", "kInvalidImage", "Pixel Data holds 128 bytes", BitsAllocated=32,
+              BitsStored=32)
+    malformed("bits_allocated_64", "kUnsupported", "Bits Allocated 64", BitsAllocated=64, BitsStored=64)
     malformed("bits_stored_17", "kInvalidImage", "Bits Stored 17", BitsStored=17)
     malformed("samples_4", "kUnsupported", "Samples per Pixel 4", SamplesPerPixel=4)
     malformed("pixel_representation_2", "kInvalidImage", "Pixel Representation", PixelRepresentation=2)
@@ -394,10 +410,11 @@ def dicom_cases(directory):
     malformed("no_rows", "kInvalidImage", "Rows", Rows=None)
     malformed("no_pixel_data", "kInvalidImage", "no Pixel Data", PixelData=None)
     malformed("pixel_data_short", "kInvalidImage", "Pixel Data holds 126 bytes", PixelData=bytes(126))
-    malformed("pixel_data_long", "kInvalidImage", "Pixel Data holds 132 bytes", PixelData=bytes(132))
-    dataset = new_dataset("float_pixel_data", 8, 8, bits=32)
+    # Float Pixel Data beside Pixel Data: which holds the image?
+    dataset = new_dataset("float_and_pixel_data", 8, 8, bits=32)
+    native(dataset, random_pixels(rng, 1, 8, 8, 1, 32, 32, False))
     dataset.FloatPixelData = np.zeros(64, dtype="<f4").tobytes()
-    save(dataset, directory, "float_pixel_data", error="kUnsupported", contains="float")
+    save(dataset, directory, "float_and_pixel_data", error="kInvalidImage", contains="more than one kind of Pixel Data")
 
     def compressed(name, syntax, fragment, error, contains, rows=8, columns=8, frames=1):
         dataset = new_dataset(name, rows, columns, frames=frames, syntax=syntax)
@@ -491,6 +508,207 @@ def short_frame_cases(directory):
                      "contains": f"frame 2: JPEG 2000 codestream is {small[1]}x{small[0]}, the DICOM header "
                                  f"says {columns}x{rows}"},
          bits=16, stored=12, syntax=J2K_LOSSLESS)
+
+
+# ---------------------------------------------------------------------- layouts and kinds of pixel
+
+def independent_pixels(path, via):
+    """Pixels of `path` as decoded without medcrypt, shaped (frames, rows, columns, samples): by pydicom (forced
+    to read files without a preamble or meta header, as DCMTK does), or by the DCMTK tool named in `via`
+    ("dcmdjpls", "dcmconv +te", ...) followed by pydicom."""
+    if via != "pydicom":
+        with tempfile.TemporaryDirectory() as scratch:
+            plain = os.path.join(scratch, "plain.dcm")
+            subprocess.run(via.split() + [path, plain], check=True, capture_output=True)
+            return independent_pixels(plain, "pydicom")
+    pixels, _, _ = decode_dicom(path)
+    return pixels
+
+
+def little_endian_bytes(array):
+    return np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
+
+
+def kind_cases(directory):
+    """Files laid out or holding pixels as medcrypt once could not read: no preamble, no meta header, Pixel Data
+    longer than its samples, uncompressed YBR_FULL_422, JPEG-LS frames over several fragments, RLE with fewer
+    frames than Number of Frames claims, 1-bit, 32-bit and floating point samples. For each valid NAME.dcm,
+    NAME.raw holds the pixels an independent decoder gives (`via`) and NAME.json the geometry medcrypt must
+    report, notes it must make, and how the file must come back when written ("bytes": identical; "pixels":
+    the same pixels); broken ones have only NAME.json with the expected error."""
+    rng = np.random.default_rng(27)
+    os.makedirs(directory, exist_ok=True)
+
+    def path_of(name):
+        return os.path.join(directory, f"{name}.dcm")
+
+    def expect(name, via, geometry, notes=(), round_trip="bytes", no_preamble=False):
+        pixels = independent_pixels(path_of(name), via)
+        with open(os.path.join(directory, f"{name}.raw"), "wb") as handle:
+            handle.write(little_endian_bytes(pixels))
+        meta = {"via": via, "geometry": geometry, "notes": list(notes), "round_trip": round_trip,
+                "no_preamble": no_preamble}
+        with open(os.path.join(directory, f"{name}.json"), "w") as handle:
+            json.dump(meta, handle)
+        return pixels
+
+    def refuse(name, error, contains):
+        with open(os.path.join(directory, f"{name}.json"), "w") as handle:
+            json.dump({"error": error, "contains": contains}, handle)
+
+    def geometry(rows, columns, frames=1, samples=1, bits=16, stored=None, signed=False, photometric=None):
+        return {"width": columns, "height": rows, "frames": frames, "samples": samples, "bits_allocated": bits,
+                "bits_stored": bits if stored is None else stored, "is_signed": signed,
+                "photometric": photometric or ("RGB" if samples == 3 else "MONOCHROME2")}
+
+    def plain(name, rows, columns, frames=1, samples=1, bits=16, stored=None, signed=False, syntax=EXPLICIT_LE,
+              planar=False):
+        dataset = new_dataset(path_of(name), rows, columns, samples, bits, stored, signed, frames=frames,
+                              syntax=syntax)
+        native(dataset, random_pixels(rng, frames, rows, columns, samples, bits, stored or bits, signed), planar)
+        return dataset
+
+    def write(dataset, name):
+        dataset.save_as(path_of(name), write_like_original=False)
+        return path_of(name)
+
+    def convert(name, source, command):
+        subprocess.run(command.split() + [source, path_of(name)], check=True, capture_output=True)
+
+    notes_no_preamble = ["no 128-byte preamble and DICM prefix before the File Meta Information"]
+    # 1. No preamble: the File Meta Information first; and bare data sets, as ACR-NEMA files are.
+    source = write(plain("source_u16", 6, 5, frames=2), "source_u16")
+    with open(source, "rb") as handle:
+        part10 = handle.read()
+    with open(path_of("no_preamble_u16"), "wb") as handle:
+        handle.write(part10[132:])
+    expect("no_preamble_u16", "pydicom", geometry(6, 5, frames=2), notes_no_preamble, no_preamble=True)
+    convert("rle_source", write(plain("rle_plain", 7, 6, bits=8), "rle_plain"), "dcmcrle")
+    with open(path_of("rle_source"), "rb") as handle:
+        rle = handle.read()
+    with open(path_of("no_preamble_rle_u8"), "wb") as handle:
+        handle.write(rle[132:])
+    expect("no_preamble_rle_u8", "pydicom", geometry(7, 6, bits=8), notes_no_preamble, "pixels", no_preamble=True)
+    for name, option, kind in (("bare_implicit_s16", "+ti", "Little Endian Implicit"),
+                               ("bare_explicit_le_u8", "+te", "Little Endian Explicit"),
+                               ("bare_explicit_be_u16", "+tb", "Big Endian Explicit")):
+        bits, signed = (8, False) if "u8" in name else (16, "s16" in name)
+        convert(name, write(plain(name + "_source", 5, 4, bits=bits, stored=bits - 4, signed=signed),
+                            name + "_source"), f"dcmconv -F {option}")
+        expect(name, "pydicom", geometry(5, 4, bits=bits, stored=bits - 4, signed=signed),
+               [f"no File Meta Information: a bare data set ({kind}"], no_preamble=True)
+
+    # 2. Pixel Data longer than its samples: the rest is kept and comes back.
+    def padded(name, rows, columns, bits, extra, syntax=EXPLICIT_LE, vr=None):
+        dataset = plain(name, rows, columns, bits=bits, syntax=syntax)
+        dataset.PixelData = dataset.PixelData + extra
+        if vr:
+            dataset["PixelData"].VR = vr
+        write(dataset, name)
+
+    padded("padded_u16", 4, 3, 16, bytes(rng.integers(1, 256, 10, dtype=np.uint8)))
+    expect("padded_u16", "pydicom", geometry(4, 3), ["Pixel Data holds 10 bytes after the 24 its samples take"])
+    padded("padded_odd_u8", 5, 3, 8, bytes(rng.integers(1, 256, 5, dtype=np.uint8)))
+    expect("padded_odd_u8", "pydicom", geometry(5, 3, bits=8), ["Pixel Data holds 5 bytes after the 15"])
+    padded("padded_big_endian_u16", 3, 3, 16, bytes(rng.integers(1, 256, 6, dtype=np.uint8)), syntax=EXPLICIT_BE)
+    expect("padded_big_endian_u16", "pydicom", geometry(3, 3), ["Pixel Data holds 6 bytes after the 18"])
+    padded("pad_byte_not_zero_u8", 5, 3, 8, b"\x7f")
+    expect("pad_byte_not_zero_u8", "pydicom", geometry(5, 3, bits=8), ["padding after its samples is not zero"])
+    padded("ow_u8", 4, 4, 8, b"", vr="OW")
+    expect("ow_u8", "pydicom", geometry(4, 4, bits=8))
+
+    # 3. Uncompressed YBR_FULL_422: Y1 Y2 Cb Cr for each pair of pixels.
+    def ybr422(name, rows, columns, frames):
+        dataset = new_dataset(path_of(name), rows, columns, 3, 8, photometric="YBR_FULL_422", frames=frames)
+        pairs = frames * rows * columns // 2
+        dataset.PixelData = rng.integers(0, 256, pairs * 4, dtype=np.uint8).tobytes()
+        dataset["PixelData"].VR = "OB"
+        write(dataset, name)
+
+    ybr422("ybr_full_422", 4, 6, 2)
+    expect("ybr_full_422", "pydicom", geometry(4, 6, frames=2, samples=3, bits=8, photometric="YBR_FULL_422"),
+           ["YBR_FULL_422 pixels (Y1 Y2 Cb Cr for each pair of pixels) expanded"])
+    ybr422("ybr_full_422_odd_columns", 4, 5, 1)
+    refuse("ybr_full_422_odd_columns", "kUnsupported", "YBR_FULL_422 with an odd number of columns")
+
+    # 4. JPEG-LS frames split over several fragments, with and without a Basic Offset Table.
+    convert("jpegls_source", write(plain("jpegls_plain", 16, 12, frames=3, stored=12), "jpegls_plain"),
+            "dcmcjpls")
+    encoded = pydicom.dcmread(path_of("jpegls_source"))
+    streams = list(generate_pixel_data_frame(encoded.PixelData, 3))
+    for name, bot in (("jpegls_fragmented_bot", True), ("jpegls_fragmented_no_bot", False)):
+        encoded.PixelData = encapsulate(streams, fragments_per_frame=3, has_bot=bot)
+        write(encoded, name)
+        expect(name, "dcmdjpls", geometry(16, 12, frames=3, stored=12), round_trip="pixels")
+
+    # 5. RLE whose Number of Frames claims more frames than Pixel Data holds: as DCMTK's decoder, three.
+    convert("rle_frames", write(plain("rle_frames_plain", 6, 4, frames=3, bits=8), "rle_frames_plain"), "dcmcrle")
+    dataset = pydicom.dcmread(path_of("rle_frames"))
+    dataset.NumberOfFrames = 5
+    write(dataset, "rle_frames_beyond_fragments")
+    expect("rle_frames_beyond_fragments", "dcmdrle", geometry(6, 4, frames=3, bits=8),
+           ["Number of Frames is 5 but Pixel Data holds only 3 fragment(s)"], "pixels")
+
+    # 8. 1-bit (Segmentation), 32-bit integer (RT Dose) and floating point (parametric map) samples.
+    def bits1(name, rows, columns, frames, vr="OB", last_byte_extra=0):
+        dataset = new_dataset(path_of(name), rows, columns, 1, 1, frames=frames)
+        bits = rng.integers(0, 2, frames * rows * columns, dtype=np.uint8)
+        packed = bytearray(np.packbits(bits, bitorder="little").tobytes())
+        packed[-1] |= last_byte_extra
+        dataset.PixelData = bytes(packed) + (b"\0" if len(packed) % 2 else b"")
+        dataset["PixelData"].VR = vr
+        return write(dataset, name)
+
+    one_bit = geometry(5, 7, frames=3, bits=1)
+    bits1("bits1_frames", 5, 7, 3)
+    expect("bits1_frames", "pydicom", one_bit, ["1-bit pixels unpacked to one byte per sample"])
+    bits1("bits1_unused_bits_set", 5, 7, 3, last_byte_extra=0x80)  # 105 samples: bits 1-7 of byte 14 unused
+    expect("bits1_unused_bits_set", "pydicom", one_bit, ["padding after its samples is not zero"])
+    convert("bits1_big_endian", bits1("bits1_ow_source", 5, 7, 3, vr="OW"), "dcmconv +tb")
+    expect("bits1_big_endian", "dcmconv +te", one_bit)
+
+    write(plain("u32_frames", 4, 5, frames=2, bits=32), "u32_frames")
+    expect("u32_frames", "pydicom", geometry(4, 5, frames=2, bits=32))
+    dataset = plain("s32_implicit", 3, 5, bits=32, stored=24, signed=True, syntax=IMPLICIT_LE)
+    dataset.Modality = "RTDOSE"
+    write(dataset, "s32_implicit")
+    expect("s32_implicit", "pydicom", geometry(3, 5, bits=32, stored=24, signed=True))
+    write(plain("u32_rgb_planar", 3, 4, samples=3, bits=32, planar=True), "u32_rgb_planar")
+    expect("u32_rgb_planar", "pydicom", geometry(3, 4, samples=3, bits=32),
+           ["colour-by-plane pixels (Planar Configuration 1) interleaved"])
+    convert("u32_big_endian", path_of("u32_frames"), "dcmconv +tb")
+    expect("u32_big_endian", "dcmconv +te", geometry(4, 5, frames=2, bits=32))
+    convert("u32_rle", path_of("u32_frames"), "dcmcrle")
+    expect("u32_rle", "pydicom", geometry(4, 5, frames=2, bits=32), round_trip="pixels")
+
+    def floats(name, rows, columns, frames, bits, syntax=EXPLICIT_LE, samples=1, short=False):
+        dataset = new_dataset(path_of(name), rows, columns, samples, bits, frames=frames, syntax=syntax)
+        for keyword in ("BitsStored", "HighBit", "PixelRepresentation"):  # not in the float pixel modules
+            delattr(dataset, keyword)
+        values = rng.normal(0, 1000, frames * rows * columns * samples - (1 if short else 0))
+        order = "<" if dataset.is_little_endian else ">"
+        keyword = "FloatPixelData" if bits == 32 else "DoubleFloatPixelData"
+        setattr(dataset, keyword, values.astype(f"{order}f{bits // 8}").tobytes())
+        dataset[keyword].VR = "OF" if bits == 32 else "OD"
+        write(dataset, name)
+
+    floats("float32_frames", 4, 3, 2, 32)
+    expect("float32_frames", "pydicom", geometry(4, 3, frames=2, bits=32, stored=0))
+    floats("float64", 3, 5, 1, 64)
+    expect("float64", "pydicom", geometry(3, 5, bits=64, stored=0))
+    floats("float32_big_endian", 3, 3, 1, 32, syntax=EXPLICIT_BE)
+    expect("float32_big_endian", "pydicom", geometry(3, 3, bits=32, stored=0))
+    floats("float32_implicit", 2, 3, 3, 32, syntax=IMPLICIT_LE)
+    expect("float32_implicit", "pydicom", geometry(2, 3, frames=3, bits=32, stored=0))
+    floats("float32_rgb", 2, 2, 1, 32, samples=3)
+    refuse("float32_rgb", "kUnsupported", "float pixel data with 3 samples per pixel")
+    floats("float32_short", 2, 2, 1, 32, short=True)
+    refuse("float32_short", "kInvalidImage", "Float Pixel Data holds 12 bytes")
+
+    for name in ("source_u16", "rle_plain", "rle_source", "jpegls_plain", "jpegls_source", "rle_frames_plain",
+                 "rle_frames", "bits1_ow_source", "bare_implicit_s16_source", "bare_explicit_le_u8_source",
+                 "bare_explicit_be_u16_source"):
+        os.remove(path_of(name))
 
 
 # ------------------------------------------------------------------------------------------- TIFF cases
@@ -588,12 +806,21 @@ def fuzz_seeds(directory):
     subprocess.run(["dcmconv", "+td", grey, deflated], check=True, capture_output=True)
     written.append(deflated)
     written.append(with_small_frame(directory, "jpeg_short_frame", rng, 16, 16, (5, 8), ["dcmcjpeg", "+eb"]))
+    # One of each layout and pixel kind of kind-cases.
+    with tempfile.TemporaryDirectory() as scratch:
+        kind_cases(scratch)
+        for name in ("no_preamble_u16", "bare_implicit_s16", "bare_explicit_be_u16", "padded_odd_u8", "ybr_full_422",
+                     "jpegls_fragmented_no_bot", "rle_frames_beyond_fragments", "bits1_frames", "u32_rgb_planar",
+                     "u32_rle", "float32_frames", "float64"):
+            path = os.path.join(directory, f"{name}.dcm")
+            shutil.copyfile(os.path.join(scratch, f"{name}.dcm"), path)
+            written.append(path)
     for path in written:
         assert os.path.getsize(path) < 10_000, path
 
 
 COMMANDS = {"png-cases": png_cases, "dicom-cases": dicom_cases, "tiff-cases": tiff_cases, "jpeg-cases": jpeg_cases,
-            "short-frame-cases": short_frame_cases, "fuzz-seeds": fuzz_seeds}
+            "short-frame-cases": short_frame_cases, "kind-cases": kind_cases, "fuzz-seeds": fuzz_seeds}
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "decode":

@@ -99,6 +99,19 @@ ErrorCode error_code_from_name(const std::string& name) {
   return ErrorCode::kInternal;
 }
 
+Geometry geometry_from_json(const nlohmann::json& json) {
+  Geometry g;
+  g.width = json.at("width");
+  g.height = json.at("height");
+  g.frames = json.at("frames");
+  g.samples = json.at("samples");
+  g.bits_allocated = json.at("bits_allocated");
+  g.bits_stored = json.at("bits_stored");
+  g.is_signed = json.at("is_signed");
+  g.photometric = json.at("photometric");
+  return g;
+}
+
 std::vector<std::filesystem::path> files_with_extension(const std::filesystem::path& dir,
                                                         const std::string& extension) {
   std::vector<std::filesystem::path> files;

@@ -54,6 +54,10 @@ std::string capture_stderr(const std::function<void()>& fn);
 
 ErrorCode error_code_from_name(const std::string& name);
 
+// The geometry a generator's JSON gives ({"width", "height", "frames", "samples", "bits_allocated",
+// "bits_stored", "is_signed", "photometric"}).
+Geometry geometry_from_json(const nlohmann::json& json);
+
 // An image of `geometry` filled with pseudo-random bytes from `seed`.
 Image random_image(Geometry geometry, std::uint32_t seed);
 

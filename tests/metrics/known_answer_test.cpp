@@ -201,6 +201,41 @@ TEST(Channels, RgbIsSplitAndNamed) {
   EXPECT_EQ(metrics::channel_names(img.geometry()), (std::vector<std::string>{"R", "G", "B"}));
 }
 
+// Samples wider than 16 bits are measured on their 16 most significant bits, in the order of their values:
+// 32-bit words by their value (offset binary where signed), floats by their order-preserving bit pattern.
+TEST(Channels, WideAndFloatSamplesKeepTheirOrderInSixteenBits) {
+  auto channel_of = [](image::Geometry g, const std::vector<std::uint8_t>& bytes) {
+    auto img = image::Image::from_bytes(std::move(g), PixelBytes(bytes.begin(), bytes.end()));
+    EXPECT_TRUE(img) << img.error().message;
+    if (!img) return std::vector<std::uint16_t>{};
+    const auto channels = metrics::split_channels(*img);
+    EXPECT_EQ(channels[0].bits, 16);
+    return channels[0].values;
+  };
+  auto le = [](std::initializer_list<std::uint64_t> words, std::size_t size) {
+    std::vector<std::uint8_t> out;
+    for (std::uint64_t w : words) {
+      for (std::size_t b = 0; b < size; ++b) out.push_back(static_cast<std::uint8_t>(w >> (8 * b)));
+    }
+    return out;
+  };
+  using V = std::vector<std::uint16_t>;
+  EXPECT_EQ(channel_of({4, 1, 1, 1, 32, 32, false, "MONOCHROME2"},
+                       le({0, 0x00010000, 0xFFFF0000, 0xFFFFFFFF}, 4)),
+            (V{0, 1, 0xFFFF, 0xFFFF}));
+  // 24 bits stored, signed: -2^23, -1, 0, 2^23 - 1; the byte above bits stored is ignored.
+  EXPECT_EQ(channel_of({4, 1, 1, 1, 32, 24, true, "MONOCHROME2"},
+                       le({0xFF800000, 0xFFFFFFFF, 0x00000000, 0xAB7FFFFF}, 4)),
+            (V{0x0000, 0x7FFF, 0x8000, 0xFFFF}));
+  // -2.0f, -0.5f, 0.0f, 1.5f: 0xC0000000, 0xBF000000, 0, 0x3FC00000.
+  EXPECT_EQ(channel_of({4, 1, 1, 1, 32, 0, false, "MONOCHROME2"},
+                       le({0xC0000000, 0xBF000000, 0x00000000, 0x3FC00000}, 4)),
+            (V{0x3FFF, 0x40FF, 0x8000, 0xBFC0}));
+  // -1.0, 1.0 as doubles.
+  EXPECT_EQ(channel_of({2, 1, 1, 1, 64, 0, false, "MONOCHROME2"}, le({0xBFF0000000000000, 0x3FF0000000000000}, 8)),
+            (V{0x400F, 0xBFF0}));
+}
+
 TEST(Sampling, SameSeedSameChoicesOtherSeedOthers) {
   const auto a = metrics::sample_adjacent_pairs(100, 80, 3, 500, 7);
   const auto b = metrics::sample_adjacent_pairs(100, 80, 3, 500, 7);

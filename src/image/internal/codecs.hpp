@@ -16,6 +16,11 @@ namespace medcrypt::image::internal {
 // Where a writer puts its output, piece by piece: a file being written or a growing buffer.
 using ByteSink = std::function<Status(ByteView)>;
 
+// Whether `head` (a file's first bytes) opens a DICOM stream that lacks the Part 10 preamble and "DICM": a
+// File Meta Information group, or a bare data set as ACR-NEMA files and some old writers store it. It is
+// recognised by its first elements parsing as DICOM: see dicom_io.cpp.
+bool starts_dicom_stream(ByteView head);
+
 // Readers expect the format's signature to have been checked already (image_file.cpp does).
 Result<LoadedImage> read_dicom(ByteView bytes);
 // Reads the file itself, loading large values (Pixel Data) only when and as far as they are needed.

@@ -22,4 +22,7 @@ struct Jpeg2000Frame {
 Result<Jpeg2000Frame> decode_jpeg2000_frame(ByteView codestream, const Geometry& geometry,
                                             std::span<std::uint8_t> out);
 
+// Reads the codestream's header alone and checks it as decode_jpeg2000_frame does: nothing is decoded.
+Status check_jpeg2000_header(ByteView codestream, const Geometry& geometry);
+
 }  // namespace medcrypt::image::internal

@@ -15,6 +15,9 @@ namespace medcrypt::image::internal {
 // Says whether `data` opens a JPEG-LS stream: SOI, then SOF55, a comment or an APPn segment.
 bool starts_jpegls(ByteView data);
 
+// Reads the stream's header alone and checks it as decode_jpegls_frame does: nothing is decoded.
+Status check_jpegls_header(ByteView stream, const Geometry& geometry);
+
 // Decodes one frame into `out`, which holds exactly geometry.frame_bytes(): samples interleaved, 16-bit words
 // little-endian. The stream's size and component count must agree with `geometry`, and its sample precision
 // with the word size (up to 8 bits in 8-bit words, 9 to 16 in 16-bit words), as DCMTK's codec requires.
