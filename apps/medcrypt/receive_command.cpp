@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -38,13 +39,7 @@ struct ReceiveArgs {
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
-std::string now_iso8601() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                     utc.tm_hour, utc.tm_min, utc.tm_sec);
-}
+std::string now_iso8601() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
 
 Status append_line(const std::filesystem::path& path, const std::string& line) {
   std::FILE* f = std::fopen(path.c_str(), "a");
@@ -105,33 +100,38 @@ struct Receiver {
     return true;
   }
 
-  // A transient failure leaves the message for the next run; a permanent one (see is_permanent) moves the
-  // container, if it was downloaded, to the quarantine folder, writes an audit line there and acknowledges
-  // the message so that it no longer stands in the inbox.
+  // A transient failure leaves the message for the next run; a permanent one (see is_permanent) is set
+  // aside when its container was downloaded, so that it no longer stands in the inbox.
   bool fail(const net::InboxMessage& m, const Error& e, const std::filesystem::path& sealed) {
     failed.insert(m.digest);
+    const std::string context = "message " + m.digest.substr(0, 16);
     std::error_code ec;
-    if (!is_permanent(e.code) || sealed.empty() || !std::filesystem::exists(sealed, ec)) {
-      if (!sealed.empty()) std::filesystem::remove(sealed, ec);
-      ++left_failed;
-      outcome.fail(e, "message " + m.digest.substr(0, 16));
-      return false;
+    if (is_permanent(e.code) && !sealed.empty() && std::filesystem::exists(sealed, ec)) {
+      if (auto kept = set_aside(m, e, sealed)) {
+        ++rejected;
+        outcome.fail(make_error(e.code, fmt::format("{}; rejected: kept in {} and acknowledged", e.message,
+                                                    kept->string())), context);
+        return false;
+      }
     }
+    if (!sealed.empty()) std::filesystem::remove(sealed, ec);
+    ++left_failed;
+    outcome.fail(e, context);
+    return false;
+  }
+
+  // Moves the container to the quarantine folder, appends an audit line there and acknowledges the
+  // message; where the container went, or nothing if a step failed (the message then stays on the relay).
+  std::optional<std::filesystem::path> set_aside(const net::InboxMessage& m, const Error& e,
+                                                 const std::filesystem::path& sealed) {
     auto kept = quarantine / (m.digest + ".mct");
+    std::error_code ec;
     std::filesystem::rename(sealed, kept, ec);
+    if (ec) return std::nullopt;
     std::string line = fmt::format("{} {} from {} rejected: {} ({})\n", now_iso8601(), m.digest, m.sender,
                                    printable(e.message), error_code_name(e.code));
-    Status logged = append_line(quarantine / "rejected.log", line);
-    Status acked = ec ? Status(make_error(ErrorCode::kIo, ec.message())) : logged ? client.acknowledge(m.digest) : logged;
-    if (!acked) {
-      ++left_failed;
-      outcome.fail(e, "message " + m.digest.substr(0, 16));
-      return false;
-    }
-    ++rejected;
-    outcome.fail(make_error(e.code, fmt::format("{}; rejected: kept in {} and acknowledged", e.message,
-                                                kept.string())), "message " + m.digest.substr(0, 16));
-    return false;
+    if (!append_line(quarantine / "rejected.log", line) || !client.acknowledge(m.digest)) return std::nullopt;
+    return kept;
   }
 
   // The whole inbox, a page at a time. A network failure ends the round.
