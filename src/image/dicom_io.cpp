@@ -1576,10 +1576,17 @@ Result<LoadedImage> load(DcmFileFormat& file, std::uint64_t input_size, bool pre
       return make_error(ErrorCode::kUnsupported,
                         fmt::format("DICOM float pixel data in {} is not supported", xfer.getXferName()));
     }
-    if (geometry.bits_allocated == 1 || (geometry.bits_allocated == 32 && original != EXS_RLELossless)) {
+    // 1-bit frames travel in JPEG 2000 (binary segmentations); JPEG and JPEG-LS cannot hold them, and RLE's
+    // byte segments for packed bits are something no peer writes.
+    const bool one_bit_jpeg2000 = geometry.bits_allocated == 1 && is_jpeg2000(original);
+    if ((geometry.bits_allocated == 1 && !one_bit_jpeg2000) ||
+        (geometry.bits_allocated == 32 && original != EXS_RLELossless)) {
       return make_error(ErrorCode::kUnsupported,
                         fmt::format("{}-bit samples in {} are not supported", geometry.bits_allocated,
                                     xfer.getXferName()));
+    }
+    if (one_bit_jpeg2000) {
+      loaded.notes.push_back("1-bit pixels decoded to one byte per sample (0 or 1); packed when written as DICOM");
     }
     MEDCRYPT_ASSIGN_OR_RETURN(DcmPixelSequence * sequence, pixel_sequence(*pixel_data, original));
     std::uint64_t compressed = 0;

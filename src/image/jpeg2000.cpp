@@ -91,7 +91,7 @@ Status check_components(const opj_image_t& image, const Geometry& geometry) {
                         fmt::format("JPEG 2000 codestream is {}x{}, the DICOM header says {}x{}", comp.w,
                                     comp.h, geometry.width, geometry.height));
     }
-    if (comp.prec < 1 || comp.prec > geometry.bits_allocated) {
+    if (comp.prec < 1 || comp.prec > geometry.bits_allocated || (geometry.bits_allocated == 1 && comp.sgnd != 0)) {
       return make_error(ErrorCode::kInvalidImage,
                         fmt::format("JPEG 2000 component precision {} does not fit {}-bit words", comp.prec,
                                     geometry.bits_allocated));
@@ -165,7 +165,7 @@ Result<Jpeg2000Frame> decode(ByteView codestream, const Geometry& geometry, std:
   const std::size_t samples = geometry.samples;
   for (std::size_t c = 0; c < samples; ++c) {
     const OPJ_INT32* plane = image->comps[c].data;
-    if (geometry.bits_allocated == 8) {
+    if (geometry.bits_allocated <= 8) {  // 1-bit samples are one byte each, 0 or 1
       for (std::size_t i = 0; i < pixels; ++i) out[i * samples + c] = static_cast<std::uint8_t>(plane[i]);
     } else {
       for (std::size_t i = 0; i < pixels; ++i) {

@@ -1,6 +1,7 @@
 // DICOM files laid out or holding pixels as medcrypt once could not read (issues 25 and 27): no preamble, no
 // meta header, Pixel Data longer than its samples, uncompressed YBR_FULL_422, JPEG-LS frames over several
-// fragments, RLE with fewer frames than Number of Frames claims, 1-bit, 32-bit and floating point samples.
+// fragments, RLE with fewer frames than Number of Frames claims, 1-bit (packed or in JPEG 2000), 32-bit and
+// floating point samples.
 // Every file is checked against an independent decoder's pixels (image_reference.py kind-cases: pydicom, or
 // a DCMTK tool then pydicom) and written back; and headers edited upward are refused before any memory is
 // allocated for them.
@@ -15,6 +16,14 @@
 #include <fstream>
 #include <memory>
 #include <string_view>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <openjpeg.h>
 
 #include "image_test_util.hpp"
 
@@ -262,6 +271,96 @@ TEST(image_dicom_kinds_written, NewKindsWithFreshAttributesDecodeInPydicom) {
     ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_EQ(loaded->image, image);
   }
+}
+
+// A lossless JPEG 2000 codestream of one frame of 0/1 samples at precision 1, made by OpenJPEG's encoder.
+Bytes one_bit_codestream(std::span<const std::uint8_t> bits, std::uint32_t width, std::uint32_t height) {
+  opj_image_cmptparm_t component{};
+  component.dx = component.dy = 1;
+  component.w = width;
+  component.h = height;
+  component.prec = 1;
+  component.sgnd = 0;
+  std::unique_ptr<opj_image_t, decltype(&opj_image_destroy)> image(
+      opj_image_create(1, &component, OPJ_CLRSPC_GRAY), opj_image_destroy);
+  image->x1 = width;
+  image->y1 = height;
+  std::copy(bits.begin(), bits.end(), image->comps[0].data);
+  opj_cparameters_t parameters;
+  opj_set_default_encoder_parameters(&parameters);  // one layer, reversible 5/3 wavelet: lossless
+  parameters.numresolution = 3;                       // two decomposition levels suit a 7-row frame
+  std::unique_ptr<opj_codec_t, decltype(&opj_destroy_codec)> codec(opj_create_compress(OPJ_CODEC_J2K),
+                                                                  opj_destroy_codec);
+  EXPECT_TRUE(opj_setup_encoder(codec.get(), &parameters, image.get()));
+  Bytes out;
+  std::unique_ptr<opj_stream_t, decltype(&opj_stream_destroy)> stream(opj_stream_default_create(OPJ_FALSE),
+                                                                      opj_stream_destroy);
+  opj_stream_set_user_data(stream.get(), &out, nullptr);
+  opj_stream_set_write_function(stream.get(), [](void* buffer, OPJ_SIZE_T size, void* user) -> OPJ_SIZE_T {
+    auto* bytes = static_cast<Bytes*>(user);
+    bytes->insert(bytes->end(), static_cast<std::uint8_t*>(buffer), static_cast<std::uint8_t*>(buffer) + size);
+    return size;
+  });
+  opj_stream_set_skip_function(stream.get(), [](OPJ_OFF_T n, void* user) -> OPJ_OFF_T {
+    auto* bytes = static_cast<Bytes*>(user);
+    bytes->resize(bytes->size() + static_cast<std::size_t>(n));
+    return n;
+  });
+  opj_stream_set_seek_function(stream.get(), [](OPJ_OFF_T, void*) -> OPJ_BOOL { return OPJ_FALSE; });
+  EXPECT_TRUE(opj_start_compress(codec.get(), image.get(), stream.get()) &&
+              opj_encode(codec.get(), stream.get()) && opj_end_compress(codec.get(), stream.get()));
+  return out;
+}
+
+// Binary segmentations travel as 1-bit samples in JPEG 2000 (highdicom and dcmqi write them so): each frame
+// decodes to the bits its codestream was made from, and the image is written back as packed bits that
+// pydicom reads as the same bits.
+TEST(image_dicom_kinds_written, OneBitJpeg2000FramesDecodeToTheirBits) {
+  const Geometry g{.width = 13, .height = 7, .frames = 3, .bits_allocated = 1, .bits_stored = 1};
+  Image bits = random_image(g, 52);
+  for (auto& byte : bits.bytes()) byte &= 1;
+
+  DcmFileFormat file;
+  DcmDataset& dataset = *file.getDataset();
+  ASSERT_TRUE(dataset.putAndInsertString(DCM_SOPClassUID, UID_SegmentationStorage).good());
+  ASSERT_TRUE(dataset.putAndInsertString(DCM_SOPInstanceUID, "1.2.826.0.1.3680043.10.1105.1").good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_Rows, static_cast<Uint16>(g.height)).good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_Columns, static_cast<Uint16>(g.width)).good());
+  ASSERT_TRUE(dataset.putAndInsertString(DCM_NumberOfFrames, std::to_string(g.frames).c_str()).good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_SamplesPerPixel, 1).good());
+  ASSERT_TRUE(dataset.putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2").good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_BitsAllocated, 1).good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_BitsStored, 1).good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_HighBit, 0).good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_PixelRepresentation, 0).good());
+  auto* sequence = new DcmPixelSequence(DCM_PixelSequenceTag);
+  sequence->insert(new DcmPixelItem(DCM_PixelItemTag));  // empty basic offset table
+  const auto frame_size = static_cast<std::size_t>(g.frame_bytes());
+  for (std::uint32_t f = 0; f < g.frames; ++f) {
+    Bytes codestream = one_bit_codestream(std::span(bits.bytes()).subspan(f * frame_size, frame_size), g.width,
+                                          g.height);
+    ASSERT_FALSE(codestream.empty());
+    if (codestream.size() % 2 != 0) codestream.push_back(0);
+    auto* item = new DcmPixelItem(DCM_PixelItemTag);
+    ASSERT_TRUE(item->putUint8Array(codestream.data(), static_cast<Uint32>(codestream.size())).good());
+    sequence->insert(item);
+  }
+  auto* pixel_data = new DcmPixelData(DCM_PixelData);
+  pixel_data->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, sequence);
+  ASSERT_TRUE(dataset.insert(pixel_data).good());
+  ScratchDir scratch;
+  const auto path = scratch / "segmentation_j2k.dcm";
+  ASSERT_TRUE(file.saveFile(path.c_str(), EXS_JPEG2000LosslessOnly).good());
+
+  auto loaded = read_image_file(path);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->image, bits);
+  EXPECT_TRUE(has_note_containing(loaded->notes, "1-bit pixels decoded to one byte per sample"));
+
+  const auto written = scratch / "segmentation.dcm";
+  ASSERT_TRUE(write_image_file(written, loaded->image, FileFormat::kDicom, loaded->dicom_attributes));
+  MEDCRYPT_RUN_REFERENCE(run, "decode " + quote(written) + " " + quote(scratch / "written.raw"));
+  EXPECT_TRUE(std::ranges::equal(parse_reference(run, scratch / "written.raw").words, bits.bytes()));
 }
 
 // PNG and TIFF hold 8- and 16-bit integer samples; other kinds are refused with one line rather than written

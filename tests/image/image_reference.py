@@ -416,8 +416,8 @@ def dicom_cases(directory):
     dataset.FloatPixelData = np.zeros(64, dtype="<f4").tobytes()
     save(dataset, directory, "float_and_pixel_data", error="kInvalidImage", contains="more than one kind of Pixel Data")
 
-    def compressed(name, syntax, fragment, error, contains, rows=8, columns=8, frames=1):
-        dataset = new_dataset(name, rows, columns, frames=frames, syntax=syntax)
+    def compressed(name, syntax, fragment, error, contains, rows=8, columns=8, frames=1, bits=16):
+        dataset = new_dataset(name, rows, columns, bits=bits, frames=frames, syntax=syntax)
         encapsulated(dataset, [fragment])
         return save(dataset, directory, name, error=error, contains=contains)
 
@@ -439,6 +439,10 @@ def dicom_cases(directory):
     compressed("j2k_not_a_codestream", J2K_LOSSLESS, bytes(64), "kInvalidImage", "JPEG 2000")
     compressed("j2k_wrong_size", J2K_LOSSLESS, stream, "kInvalidImage", "8x8", rows=8, columns=16)
     compressed("j2k_too_few_frames", J2K_LOSSLESS, stream, "kInvalidImage", "frames", frames=2)
+    # 1-bit samples: JPEG 2000 frames must be coded at precision 1; no peer writes them in RLE.
+    compressed("j2k_bits1_precision_16", J2K_LOSSLESS, stream, "kInvalidImage", "precision 16 does not fit 1-bit",
+               bits=1)
+    compressed("rle_bits1", RLE, bytes(64), "kUnsupported", "1-bit samples in RLE Lossless are not supported", bits=1)
     dataset = new_dataset("j2k_bad_offset_table", 8, 8, frames=2, syntax=J2K_LOSSLESS)
     encapsulated(dataset, [stream, stream], has_bot=True)
     data = bytearray(dataset.PixelData)
