@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "chaos/henon_cipher.hpp"
+#include "chaos/paper_cipher.hpp"
 #include "core/parallel.hpp"
 #include "crypto/hash.hpp"
 
@@ -19,6 +20,7 @@ using chaos::HenonStream;
 
 constexpr std::uint32_t kPaperBlock = 32;
 constexpr std::uint32_t kPaperWarmup = 10000;   // our reading of the paper's "10,000 times"
+constexpr std::uint32_t kPaperRounds = 4;       // version 2: our reading of the paper's "n = 4"
 constexpr double kMinLyapunov = 0.3;            // the classic attractor has about 0.42
 constexpr std::uint32_t kLyapunovSteps = 2000;
 constexpr int kMaxAttempts = 64;
@@ -171,10 +173,8 @@ class ChaosHenon final : public HenonPixelScheme {
 
 class ChaosHenonPaper final : public HenonPixelScheme {
  public:
-  const SchemeInfo& info() const override {
-    static const SchemeInfo kInfo = chaos_henon_paper_info();
-    return kInfo;
-  }
+  explicit ChaosHenonPaper(std::uint16_t version) : info_(chaos_henon_paper_info(version)) {}
+  const SchemeInfo& info() const override { return info_; }
 
   // Paper 000 eq. 2-3: x0 and y0 are the XOR of eight key bytes each, divided by 2^8.
   static HenonParams paper_params(ByteView key128) {
@@ -213,6 +213,7 @@ class ChaosHenonPaper final : public HenonPixelScheme {
   Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
                const SchemeKey& key, const image::Image* plain, bool encrypt) const override {
     MEDCRYPT_ASSIGN_OR_RETURN(HenonStream stream, paper_stream(key));
+    if (info_.version >= 2) return apply_algorithm1(g, in, out, stream, plain, encrypt);
     chaos::KeyDrivenPlanner planner;
     std::vector<std::uint8_t> scratch;
     // One stream for the whole study, frame after frame (the paper treats single images).
@@ -225,6 +226,46 @@ class ChaosHenonPaper final : public HenonPixelScheme {
     }
     return {};
   }
+
+  // Version 2: kPaperRounds rounds of Algorithm 1 (chaos/paper_cipher.hpp) per frame, one stream for the
+  // study. Decryption needs the rounds' keys last first: it records the stream's state before each round
+  // while drawing them in order, then draws each again from its state, one round's keys in memory at a
+  // time.
+  Status apply_algorithm1(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                          HenonStream& stream, const image::Image* plain, bool encrypt) const {
+    chaos::KeyDrivenPlanner planner;
+    std::vector<std::uint8_t> scratch(g.frame_bytes());
+    if (in.data() != out.data()) std::copy(in.begin(), in.end(), out.begin());
+    for (std::uint32_t f = 0; f < g.frames; ++f) {
+      const chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f};
+      std::span<std::uint8_t> frame = out.subspan(f * g.frame_bytes(), g.frame_bytes());
+      auto run = [&](const chaos::PaperRoundKeys& keys) {
+        if (g.bits_allocated == 8) {
+          encrypt ? chaos::encrypt_paper_round<std::uint8_t>(frame, scratch, request.shape, keys)
+                  : chaos::decrypt_paper_round<std::uint8_t>(frame, scratch, request.shape, keys);
+        } else {
+          auto words16 = words<std::uint16_t>(frame), scratch16 = words<std::uint16_t>(std::span(scratch));
+          encrypt ? chaos::encrypt_paper_round<std::uint16_t>(words16, scratch16, request.shape, keys)
+                  : chaos::decrypt_paper_round<std::uint16_t>(words16, scratch16, request.shape, keys);
+        }
+      };
+      std::vector<HenonStream> before_round;
+      for (std::uint32_t r = 0; r < kPaperRounds; ++r) {
+        before_round.push_back(stream);
+        MEDCRYPT_ASSIGN_OR_RETURN(chaos::PaperRoundKeys keys,
+                                  chaos::draw_paper_round(request, planner, g.bits_allocated, stream));
+        if (encrypt) run(keys);
+      }
+      for (std::uint32_t r = kPaperRounds; !encrypt && r-- > 0;) {
+        MEDCRYPT_ASSIGN_OR_RETURN(chaos::PaperRoundKeys keys,
+                                  chaos::draw_paper_round(request, planner, g.bits_allocated, before_round[r]));
+        run(keys);
+      }
+    }
+    return {};
+  }
+
+  SchemeInfo info_;
 };
 
 Result<std::uint32_t> uint_param(const SchemeParams& params, const std::string& name, std::uint32_t fallback,
@@ -255,19 +296,29 @@ SchemeInfo chaos_henon_info() {
   };
 }
 
-SchemeInfo chaos_henon_paper_info() {
-  return SchemeInfo{
+SchemeInfo chaos_henon_paper_info(std::uint16_t version) {
+  SchemeInfo info{
       .name = "chaos-henon:paper",
-      .version = 1,
+      .version = version,
       .lossless = true,
       .exports_cipher_image = true,
       // x0 and y0 take 256 values each, and 20895 of the 65536 pairs diverge: log2(44641) = 15.4 bits.
       .key_space_bits = 15.4,
       .sealing = Sealing::kAuthenticate,
-      .summary = "paper 000's own key schedule, block size 32, one XOR diffusion pass: for reproducing the paper",
-      .security_note = "WEAK, reproduction only: about 2^15.4 effective keys, no nonce (an image always encrypts "
-                       "the same way), one-pass diffusion",
+      .summary = "paper 000's Algorithm 1 with its key schedule: 4 rounds of block, in-block, row and column "
+                 "permutation, bit rotation, horizontal and vertical XOR chains, block 32: for reproducing the "
+                 "paper",
+      .security_note = "WEAK, reproduction only: about 2^15.4 effective keys (one known image finds the key by "
+                       "exhaustive search), no nonce (an image always encrypts the same way), affine over GF(2) "
+                       "for a fixed key",
   };
+  if (version == 1) {
+    info.summary = "paper 000's own key schedule, block size 32, one XOR diffusion pass (version 1, before the "
+                   "paper was read: decrypts old containers)";
+    info.security_note = "WEAK, reproduction only: about 2^15.4 effective keys, no nonce (an image always "
+                         "encrypts the same way), one-pass diffusion";
+  }
+  return info;
 }
 
 Result<std::unique_ptr<Scheme>> make_chaos_henon_with_planner(const SchemeParams& params,
@@ -284,9 +335,21 @@ Result<std::unique_ptr<Scheme>> make_chaos_henon(const SchemeParams& params) {
   return make_chaos_henon_with_planner(params, std::make_shared<chaos::KeyDrivenPlanner>());
 }
 
-Result<std::unique_ptr<Scheme>> make_chaos_henon_paper(const SchemeParams& params) {
+namespace {
+
+Result<std::unique_ptr<Scheme>> make_paper_version(const SchemeParams& params, std::uint16_t version) {
   if (!params.empty()) return make_error(ErrorCode::kUsage, "chaos-henon:paper takes no parameters (the paper fixes them)");
-  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenonPaper>());
+  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenonPaper>(version));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Scheme>> make_chaos_henon_paper(const SchemeParams& params) {
+  return make_paper_version(params, kChaosHenonPaperVersion);
+}
+
+Result<std::unique_ptr<Scheme>> make_chaos_henon_paper_v1(const SchemeParams& params) {
+  return make_paper_version(params, 1);
 }
 
 }  // namespace medcrypt::schemes

@@ -7,6 +7,8 @@
 
 #include "core/file_io.hpp"
 #include "crypto/random.hpp"
+#include "image/image_file.hpp"
+#include "schemes/scheme.hpp"
 #include "support/test_support.hpp"
 #include "test_images.hpp"
 
@@ -88,6 +90,22 @@ TEST(KnownAnswer, KeyFilesOfTheScriptLoadAsTheSameIdentities) {
   auto bob = crypto::load_public_identity(kKatDir / "kat_bob.pub");
   ASSERT_TRUE(bob);
   EXPECT_EQ(bob->ed25519, kat_identity("bob").public_identity.ed25519);
+}
+
+// A container sealed with chaos-henon:paper version 1 by medcrypt at commit aea5c33, before version 2
+// followed the paper's Algorithm 1: it names version 1 and still decrypts to its image bit for bit, while new
+// containers name version 2.
+TEST(KnownAnswer, ChaosHenonPaperVersionOneStillDecrypts) {
+  auto key = crypto::load_shared_key(kKatDir / "kat_shared.key");
+  ASSERT_TRUE(key);
+  auto opened = open_from_memory(read_bytes(kKatDir / "chaos_henon_paper_v1.mct"), container::OpenKeys{nullptr, &*key});
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->header.scheme_name, "chaos-henon:paper");
+  EXPECT_EQ(opened->header.scheme_version, 1);
+  auto plain = image::read_image_file(kKatDir / "chaos_henon_paper_v1.png");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(opened->image, plain->image);
+  EXPECT_EQ(schemes::builtin_registry().create("chaos-henon:paper").value()->info().version, 2);
 }
 
 TEST(KnownAnswer, TheScriptStillWritesTheStoredFiles) {

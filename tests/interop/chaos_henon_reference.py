@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""An independent implementation of the chaos-henon schemes, written from docs/SCHEMES.md in plain Python
+"""An independent implementation of the chaos-henon schemes (chaos-henon, chaos-henon:paper versions 1 and 2), written from docs/SCHEMES.md in plain Python
 (float is IEEE-754 double, as in C++), used to produce the known-answer digests that medcrypt must match.
 
     chaos_henon_reference.py            prints the known-answer table (tests/vectors/chaos/kat.txt)
@@ -145,6 +145,57 @@ def encrypt_round(frame, rows, cols, block, keys, mask, two_pass):
     return out
 
 
+PAPER_ROUNDS = 4  # version 2: "n = 4"
+
+
+def draw_paper_round(rows, cols, block, word_bytes, stream):
+    """chaos-henon:paper version 2, one round's keys from the single stream, in this order: the block
+    order, one in-block permutation per destination block, the row and column permutations, the
+    horizontal and vertical IVs, then the rotation, horizontal and vertical keystreams (n values each)."""
+    blocks = (rows // block) * (cols // block)
+    keys = {"order": permutation(blocks, stream)}
+    keys["inner"] = [permutation(block * block, stream) for _ in range(blocks)]
+    keys["rows"] = permutation(rows, stream)
+    keys["cols"] = permutation(cols, stream)
+    keys["iv_h"] = stream.next()
+    keys["iv_v"] = stream.next()
+    n = rows * cols
+    keys["k_rot"] = keystream(n, word_bytes, stream)
+    keys["k_h"] = keystream(n, word_bytes, stream)
+    keys["k_v"] = keystream(n, word_bytes, stream)
+    return keys
+
+
+def encrypt_paper_round(frame, rows, cols, block, keys, bits):
+    """Algorithm 1 steps 4-5: block permutation, each block scrambled inside, rows and columns permuted,
+    then every sample's bits rotated left, a horizontal XOR chain (row-major) and a vertical one
+    (column-major): c[i] = x[i] xor k[i] xor c[i-1]."""
+    mask = (1 << bits) - 1
+    per_row = cols // block
+    moved = list(frame)
+    for d, s in enumerate(keys["order"]):
+        inner = keys["inner"][d]
+        for pos in range(block * block):
+            src_pos = inner[pos]
+            dst = ((d // per_row) * block + pos // block) * cols + (d % per_row) * block + pos % block
+            src = ((s // per_row) * block + src_pos // block) * cols + (s % per_row) * block + src_pos % block
+            moved[dst] = frame[src]
+    out = [moved[keys["rows"][r] * cols + keys["cols"][c]] for r in range(rows) for c in range(cols)]
+    for i in range(len(out)):
+        r = keys["k_rot"][i] % bits
+        out[i] = ((out[i] << r) | (out[i] >> (bits - r))) & mask
+    prev = keys["iv_h"] & mask
+    for i in range(len(out)):
+        out[i] = out[i] ^ keys["k_h"][i] ^ prev
+        prev = out[i]
+    prev = keys["iv_v"] & mask
+    for j in range(len(out)):
+        i = (j % rows) * cols + j // rows
+        out[i] = out[i] ^ keys["k_v"][j] ^ prev
+        prev = out[i]
+    return out
+
+
 def hkdf(key, salt, info, length):
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info.encode()).derive(key)
 
@@ -177,17 +228,22 @@ def paper_stream(key):
 
 
 def encrypt(words, width, height, frames, samples, bits, key, message_id, variant, rounds=2, block=32):
+    """variant: "sound", "paper" (chaos-henon:paper version 2) or "paper-v1"."""
     mask = (1 << bits) - 1
     word_bytes = bits // 8
     rows, cols = height, width * samples
     n = rows * cols
     out = []
-    stream = paper_stream(key) if variant == "paper" else None
+    stream = paper_stream(key) if variant.startswith("paper") else None
     if stream is not None and not stream.finite():
         raise RuntimeError("diverging key")
     for f in range(frames):
         frame = words[f * n:(f + 1) * n]
         if variant == "paper":
+            for _ in range(PAPER_ROUNDS):
+                keys = draw_paper_round(rows, cols, 32, word_bytes, stream)
+                frame = encrypt_paper_round(frame, rows, cols, 32, keys, bits)
+        elif variant == "paper-v1":
             keys = draw_round(rows, cols, 32, word_bytes, stream, None)
             frame = encrypt_round(frame, rows, cols, 32, keys, mask, False)
         else:
@@ -220,8 +276,11 @@ KATS = [
     ("sound-gray16-blocks", "sound", 70, 66, 1, 1, 16, 2, 32),
     ("sound-rgb8-2frames", "sound", 21, 13, 2, 3, 8, 1, 4),
     ("sound-rgb16-block5", "sound", 17, 12, 1, 3, 16, 3, 5),
-    ("paper-gray8", "paper", 64, 40, 1, 1, 8, 1, 32),
-    ("paper-rgb16-2frames", "paper", 33, 35, 2, 3, 16, 1, 32),
+    ("paper-gray8", "paper-v1", 64, 40, 1, 1, 8, 1, 32),
+    ("paper-rgb16-2frames", "paper-v1", 33, 35, 2, 3, 16, 1, 32),
+    ("paper2-gray8", "paper", 64, 40, 1, 1, 8, 4, 32),
+    ("paper2-gray8-odd", "paper", 97, 71, 1, 1, 8, 4, 32),
+    ("paper2-rgb16-2frames", "paper", 33, 35, 2, 3, 16, 4, 32),
 ]
 KEY = hashlib.sha256(b"chaos-henon kat key").digest()
 MESSAGE_ID = hashlib.sha256(b"chaos-henon kat message id").digest()[:16]

@@ -1,0 +1,152 @@
+#include "chaos/paper_cipher.hpp"
+
+#include <cstring>
+
+#include "chaos/permutation.hpp"
+
+namespace medcrypt::chaos {
+namespace {
+
+// n keystream values of `word_bits` as Henon words: an 8-bit frame reads their bytes, low then high.
+std::vector<std::uint16_t> keystream(std::size_t n, unsigned word_bits, HenonStream& stream) {
+  std::vector<std::uint16_t> words((n * (word_bits / 8) + 1) / 2);
+  stream.fill(words);
+  return words;
+}
+
+template <typename Word>
+const Word* values(const std::vector<std::uint16_t>& words) {
+  return reinterpret_cast<const Word*>(words.data());  // little-endian bytes (asserted in core/bytes.hpp)
+}
+
+template <typename Word>
+constexpr unsigned kBits = sizeof(Word) * 8;
+
+template <typename Word>
+Word rotate_left(Word x, unsigned r) {
+  return r == 0 ? x : static_cast<Word>(x << r | x >> (kBits<Word> - r));
+}
+template <typename Word>
+Word rotate_right(Word x, unsigned r) {
+  return r == 0 ? x : static_cast<Word>(x >> r | x << (kBits<Word> - r));
+}
+
+// Steps 4.1 and 4.2 together: destination block d, position p takes source block order[d], position
+// inner[d][p] (`inverse` puts it back). Samples outside the full blocks stay where they are.
+template <typename Word>
+void scramble_blocks(const Word* from, Word* to, FrameShape shape, const PaperRoundKeys& keys, bool inverse) {
+  const std::uint32_t b = keys.plan.block, per_row = shape.full_block_cols(b);
+  const std::uint32_t covered_rows = shape.full_block_rows(b) * b, covered_cols = per_row * b;
+  for (std::uint32_t r = 0; r < shape.rows; ++r) {
+    const std::size_t row = std::size_t{r} * shape.cols;
+    if (r >= covered_rows) {
+      std::memcpy(to + row, from + row, shape.cols * sizeof(Word));
+    } else if (covered_cols < shape.cols) {
+      std::memcpy(to + row + covered_cols, from + row + covered_cols, (shape.cols - covered_cols) * sizeof(Word));
+    }
+  }
+  const std::size_t area = std::size_t{b} * b;
+  auto origin = [&](std::uint32_t block) {
+    return std::size_t{block / per_row} * b * shape.cols + std::size_t{block % per_row} * b;
+  };
+  for (std::uint32_t d = 0; d < keys.plan.order.size(); ++d) {
+    const std::size_t dst_origin = origin(d), src_origin = origin(keys.plan.order[d]);
+    const std::uint32_t* inner = keys.inner.data() + d * area;
+    for (std::uint32_t p = 0; p < area; ++p) {
+      const std::size_t dst = dst_origin + std::size_t{p / b} * shape.cols + p % b;
+      const std::size_t src = src_origin + std::size_t{inner[p] / b} * shape.cols + inner[p] % b;
+      if (inverse) {
+        to[src] = from[dst];
+      } else {
+        to[dst] = from[src];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<PaperRoundKeys> draw_paper_round(const PlanRequest& request, const BlockPlanner& planner,
+                                        unsigned word_bits, HenonStream& stream) {
+  PaperRoundKeys keys;
+  MEDCRYPT_ASSIGN_OR_RETURN(keys.plan, planner.plan(request, stream));
+  const std::uint32_t area = keys.plan.block * keys.plan.block;
+  keys.inner.reserve(keys.plan.order.size() * area);
+  for (std::size_t d = 0; d < keys.plan.order.size(); ++d) {
+    const auto inner = random_permutation(area, stream);
+    keys.inner.insert(keys.inner.end(), inner.begin(), inner.end());
+  }
+  keys.rows = random_permutation(request.shape.rows, stream);
+  keys.cols = random_permutation(request.shape.cols, stream);
+  keys.iv_h = stream.next();
+  keys.iv_v = stream.next();
+  const std::size_t n = std::size_t{request.shape.rows} * request.shape.cols;
+  keys.k_rot = keystream(n, word_bits, stream);
+  keys.k_h = keystream(n, word_bits, stream);
+  keys.k_v = keystream(n, word_bits, stream);
+  return keys;
+}
+
+template <typename Word>
+void encrypt_paper_round(std::span<Word> frame, std::span<Word> scratch, FrameShape shape,
+                         const PaperRoundKeys& keys) {
+  scramble_blocks<Word>(frame.data(), scratch.data(), shape, keys, false);
+  for (std::uint32_t r = 0; r < shape.rows; ++r) {  // out[r][c] = in[rows[r]][cols[c]]
+    const Word* in = scratch.data() + std::size_t{keys.rows[r]} * shape.cols;
+    Word* out = frame.data() + std::size_t{r} * shape.cols;
+    for (std::uint32_t c = 0; c < shape.cols; ++c) out[c] = in[keys.cols[c]];
+  }
+  const Word *k_rot = values<Word>(keys.k_rot), *k_h = values<Word>(keys.k_h), *k_v = values<Word>(keys.k_v);
+  const std::size_t n = frame.size();
+  Word prev = static_cast<Word>(keys.iv_h);
+  for (std::size_t i = 0; i < n; ++i) {
+    prev = frame[i] = static_cast<Word>(rotate_left<Word>(frame[i], k_rot[i] % kBits<Word>) ^ k_h[i] ^ prev);
+  }
+  prev = static_cast<Word>(keys.iv_v);
+  std::size_t j = 0;
+  for (std::uint32_t c = 0; c < shape.cols; ++c) {
+    for (std::uint32_t r = 0; r < shape.rows; ++r, ++j) {
+      Word& x = frame[std::size_t{r} * shape.cols + c];
+      prev = x = static_cast<Word>(x ^ k_v[j] ^ prev);
+    }
+  }
+}
+
+template <typename Word>
+void decrypt_paper_round(std::span<Word> frame, std::span<Word> scratch, FrameShape shape,
+                         const PaperRoundKeys& keys) {
+  const Word *k_rot = values<Word>(keys.k_rot), *k_h = values<Word>(keys.k_h), *k_v = values<Word>(keys.k_v);
+  Word prev = static_cast<Word>(keys.iv_v);
+  std::size_t j = 0;
+  for (std::uint32_t c = 0; c < shape.cols; ++c) {
+    for (std::uint32_t r = 0; r < shape.rows; ++r, ++j) {
+      Word& x = frame[std::size_t{r} * shape.cols + c];
+      const Word cipher = x;
+      x = static_cast<Word>(cipher ^ k_v[j] ^ prev);
+      prev = cipher;
+    }
+  }
+  prev = static_cast<Word>(keys.iv_h);
+  for (std::size_t i = 0; i < frame.size(); ++i) {
+    const Word cipher = frame[i];
+    frame[i] = rotate_right<Word>(static_cast<Word>(cipher ^ k_h[i] ^ prev), k_rot[i] % kBits<Word>);
+    prev = cipher;
+  }
+  for (std::uint32_t r = 0; r < shape.rows; ++r) {
+    Word* out = scratch.data() + std::size_t{keys.rows[r]} * shape.cols;
+    const Word* in = frame.data() + std::size_t{r} * shape.cols;
+    for (std::uint32_t c = 0; c < shape.cols; ++c) out[keys.cols[c]] = in[c];
+  }
+  scramble_blocks<Word>(scratch.data(), frame.data(), shape, keys, true);
+}
+
+template void encrypt_paper_round<std::uint8_t>(std::span<std::uint8_t>, std::span<std::uint8_t>, FrameShape,
+                                                const PaperRoundKeys&);
+template void encrypt_paper_round<std::uint16_t>(std::span<std::uint16_t>, std::span<std::uint16_t>, FrameShape,
+                                                 const PaperRoundKeys&);
+template void decrypt_paper_round<std::uint8_t>(std::span<std::uint8_t>, std::span<std::uint8_t>, FrameShape,
+                                                const PaperRoundKeys&);
+template void decrypt_paper_round<std::uint16_t>(std::span<std::uint16_t>, std::span<std::uint16_t>, FrameShape,
+                                                 const PaperRoundKeys&);
+
+}  // namespace medcrypt::chaos
