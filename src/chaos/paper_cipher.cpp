@@ -8,10 +8,9 @@ namespace medcrypt::chaos {
 namespace {
 
 // n keystream values of `word_bits` as Henon words: an 8-bit frame reads their bytes, low then high.
-std::vector<std::uint16_t> keystream(std::size_t n, unsigned word_bits, HenonStream& stream) {
-  std::vector<std::uint16_t> words((n * (word_bits / 8) + 1) / 2);
+void keystream(std::size_t n, unsigned word_bits, HenonStream& stream, std::vector<std::uint16_t>& words) {
+  words.resize((n * (word_bits / 8) + 1) / 2);
   stream.fill(words);
-  return words;
 }
 
 template <typename Word>
@@ -66,25 +65,23 @@ void scramble_blocks(const Word* from, Word* to, FrameShape shape, const PaperRo
 
 }  // namespace
 
-Result<PaperRoundKeys> draw_paper_round(const PlanRequest& request, const BlockPlanner& planner,
-                                        unsigned word_bits, HenonStream& stream) {
-  PaperRoundKeys keys;
+Status draw_paper_round(const PlanRequest& request, const BlockPlanner& planner, unsigned word_bits,
+                        HenonStream& stream, PaperRoundKeys& keys) {
   MEDCRYPT_ASSIGN_OR_RETURN(keys.plan, planner.plan(request, stream));
   const std::uint32_t area = keys.plan.block * keys.plan.block;
-  keys.inner.reserve(keys.plan.order.size() * area);
+  keys.inner.resize(keys.plan.order.size() * area);
   for (std::size_t d = 0; d < keys.plan.order.size(); ++d) {
-    const auto inner = random_permutation(area, stream);
-    keys.inner.insert(keys.inner.end(), inner.begin(), inner.end());
+    random_permutation(std::span(keys.inner).subspan(d * area, area), stream);
   }
   keys.rows = random_permutation(request.shape.rows, stream);
   keys.cols = random_permutation(request.shape.cols, stream);
   keys.iv_h = stream.next();
   keys.iv_v = stream.next();
   const std::size_t n = std::size_t{request.shape.rows} * request.shape.cols;
-  keys.k_rot = keystream(n, word_bits, stream);
-  keys.k_h = keystream(n, word_bits, stream);
-  keys.k_v = keystream(n, word_bits, stream);
-  return keys;
+  keystream(n, word_bits, stream, keys.k_rot);
+  keystream(n, word_bits, stream, keys.k_h);
+  keystream(n, word_bits, stream, keys.k_v);
+  return {};
 }
 
 template <typename Word>

@@ -33,8 +33,9 @@ struct PaperRoundKeys {
   std::vector<std::uint16_t> k_rot, k_h, k_v;
 };
 
-Result<PaperRoundKeys> draw_paper_round(const PlanRequest& request, const BlockPlanner& planner,
-                                        unsigned word_bits, HenonStream& stream);
+// Draws into `keys`, reusing its buffers' memory from an earlier round.
+Status draw_paper_round(const PlanRequest& request, const BlockPlanner& planner, unsigned word_bits,
+                        HenonStream& stream, PaperRoundKeys& keys);
 
 // Encrypts `frame` in place; `scratch` is a buffer of the frame's size.
 template <typename Word>

@@ -22,10 +22,16 @@ std::uint32_t uniform_below(std::uint32_t bound, HenonStream& stream) {
 
 }  // namespace
 
+void random_permutation(std::span<std::uint32_t> perm, HenonStream& stream) {
+  std::iota(perm.begin(), perm.end(), 0u);
+  for (auto i = static_cast<std::uint32_t>(perm.size()); i > 1; --i) {
+    std::swap(perm[i - 1], perm[uniform_below(i, stream)]);
+  }
+}
+
 std::vector<std::uint32_t> random_permutation(std::uint32_t n, HenonStream& stream) {
   std::vector<std::uint32_t> perm(n);
-  std::iota(perm.begin(), perm.end(), 0u);
-  for (std::uint32_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[uniform_below(i, stream)]);
+  random_permutation(perm, stream);
   return perm;
 }
 

@@ -1,5 +1,6 @@
 #include "schemes/chaos_henon.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -235,11 +236,12 @@ class ChaosHenonPaper final : public HenonPixelScheme {
                           HenonStream& stream, const image::Image* plain, bool encrypt) const {
     chaos::KeyDrivenPlanner planner;
     std::vector<std::uint8_t> scratch(g.frame_bytes());
+    chaos::PaperRoundKeys keys;  // one round's keys at a time, their buffers reused
     if (in.data() != out.data()) std::copy(in.begin(), in.end(), out.begin());
     for (std::uint32_t f = 0; f < g.frames; ++f) {
       const chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f};
       std::span<std::uint8_t> frame = out.subspan(f * g.frame_bytes(), g.frame_bytes());
-      auto run = [&](const chaos::PaperRoundKeys& keys) {
+      auto run = [&] {
         if (g.bits_allocated == 8) {
           encrypt ? chaos::encrypt_paper_round<std::uint8_t>(frame, scratch, request.shape, keys)
                   : chaos::decrypt_paper_round<std::uint8_t>(frame, scratch, request.shape, keys);
@@ -252,14 +254,12 @@ class ChaosHenonPaper final : public HenonPixelScheme {
       std::vector<HenonStream> before_round;
       for (std::uint32_t r = 0; r < kPaperRounds; ++r) {
         before_round.push_back(stream);
-        MEDCRYPT_ASSIGN_OR_RETURN(chaos::PaperRoundKeys keys,
-                                  chaos::draw_paper_round(request, planner, g.bits_allocated, stream));
-        if (encrypt) run(keys);
+        MEDCRYPT_TRY(chaos::draw_paper_round(request, planner, g.bits_allocated, stream, keys));
+        if (encrypt) run();
       }
       for (std::uint32_t r = kPaperRounds; !encrypt && r-- > 0;) {
-        MEDCRYPT_ASSIGN_OR_RETURN(chaos::PaperRoundKeys keys,
-                                  chaos::draw_paper_round(request, planner, g.bits_allocated, before_round[r]));
-        run(keys);
+        MEDCRYPT_TRY(chaos::draw_paper_round(request, planner, g.bits_allocated, before_round[r], keys));
+        run();
       }
     }
     return {};
