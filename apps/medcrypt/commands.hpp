@@ -24,5 +24,6 @@ void add_analyze_command(CLI::App& app, Outcome& outcome);
 // `train` records its command line in the weights it writes.
 void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv);
 void add_eval_command(CLI::App& app, Outcome& outcome);
+void add_roi_command(CLI::App& app, Outcome& outcome);
 
 }  // namespace medcrypt::cli

@@ -1,12 +1,15 @@
 // medcrypt train autoencoder --data DIR --epochs N --out FILE: trains the ae-aes autoencoder on images
 // (folders, .npz archives), seeded; prints a progress bar and one line per epoch; writes the best epoch's
 // weights (with a SHA-256 and the training record) to FILE.
+// medcrypt train roi --data DIR --kind KIND --epochs N --out FILE: trains paper 000's ROI network on a
+// labelled set (images/ + masks/), holding out its patient-disjoint test split (nn/roi_data.hpp).
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "nn/dataset.hpp"
+#include "nn/roi_data.hpp"
 #include "nn/training.hpp"
 
 namespace medcrypt::cli {
@@ -68,6 +71,80 @@ Status run(TrainArgs& args) {
   return {};
 }
 
+struct TrainRoiArgs {
+  std::vector<std::filesystem::path> folders;
+  nn::RoiSetOptions set;
+  std::string out;
+  double max_minutes = 0;
+  nn::RoiTrainOptions options;
+};
+
+Status run_roi(TrainRoiArgs& args) {
+  nn::RoiTrainOptions& o = args.options;
+  args.set.seed = o.seed;
+  MEDCRYPT_TRY(nn::check_roi_config(o.config));
+  std::vector<nn::RoiSample> samples;
+  for (const auto& folder : args.folders) {  // several sets: one network for all (the kinds joined by '+')
+    args.set.folder = folder;
+    MEDCRYPT_ASSIGN_OR_RETURN(nn::RoiSet set, nn::load_roi_set(args.set));
+    fmt::print("data {}: {} training images, {} held out for testing ({})\n", folder.string(), set.train.size(),
+               set.test.size(), set.split);
+    MEDCRYPT_ASSIGN_OR_RETURN(std::vector<nn::RoiSample> part, nn::roi_samples(set.train, o.config.side));
+    samples.insert(samples.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+  }
+  o.split_json = nn::roi_split_json(args.set);
+  o.max_seconds = args.max_minutes * 60;
+  std::unique_ptr<ProgressBar> bar;
+  int bar_epoch = 0;
+  auto progress = [&](const nn::RoiProgress& p) {
+    if (p.epoch != bar_epoch) {
+      bar = std::make_unique<ProgressBar>(fmt::format("epoch {}/{}", p.epoch, p.epochs), p.steps);
+      bar_epoch = p.epoch;
+    }
+    bar->update(p.step, fmt::format("loss {:.4f}", p.loss));
+    if (p.step == p.steps) bar->finish();
+  };
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::RoiTrainReport report, nn::train_roi(samples, o, progress));
+  for (const auto& e : report.epochs) {
+    fmt::print("epoch {:>3}: train loss {:.4f}, validation loss {:.4f}, validation Dice {:.4f}, {:.1f} s\n", e.epoch,
+               e.train_loss, e.validation_loss, e.validation_dice, e.seconds);
+  }
+  MEDCRYPT_TRY(nn::write_weights_file(args.out, report.best));
+  fmt::print("best epoch {} (validation Dice {:.4f}, {} training / {} validation images){}; {:.1f} s in all\n",
+             report.best_epoch, report.best_validation_dice, report.train_samples, report.validation_samples,
+             report.stopped_by_time ? ", stopped by the time limit" : "", report.seconds);
+  fmt::print("wrote {} (SHA-256 {})\n", args.out, report.best.digest_hex);
+  return {};
+}
+
+void add_train_roi(CLI::App* train, Outcome& outcome, const std::string& command) {
+  auto args = std::make_shared<TrainRoiArgs>();
+  args->options.command = command;
+  CLI::App* cmd = train->add_subcommand("roi", "Train paper 000's region-of-interest network (U-Net)");
+  cmd->add_option("--data", args->folders, "Labelled set: a folder with images/, masks/ (and labels.csv); repeatable")->required();
+  cmd->add_option("--kind", args->options.config.kind,
+                  "Image kind the network is for (recorded in the weights); several sets: kinds joined by '+'")
+      ->required();
+  cmd->add_option("--epochs", args->options.epochs, "Epochs")->required();
+  cmd->add_option("--out", args->out, "Weights file to write")->required();
+  cmd->add_option("--side", args->options.config.side, "Input side the images are resampled to")->capture_default_str();
+  cmd->add_option("--base", args->options.config.base_channels, "Channels of the first level")->capture_default_str();
+  cmd->add_option("--batch", args->options.batch, "Images per step")->capture_default_str();
+  cmd->add_option("--steps", args->options.steps_per_epoch, "Steps per epoch (0: one pass)")->capture_default_str();
+  cmd->add_option("--lr", args->options.learning_rate, "Adam learning rate (cosine decay)")->capture_default_str();
+  cmd->add_option("--seed", args->options.seed, "Seed of the split, initialisation and sampling")->capture_default_str();
+  cmd->add_option("--threads", args->options.threads, "Threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--test-fold", args->set.test_fold, "cv_fold held out for testing (sets with folds)")->capture_default_str();
+  cmd->add_option("--test-fraction", args->set.test_fraction, "Share held out for testing (sets without folds)")->capture_default_str();
+  cmd->add_option("--limit", args->set.limit, "At most this many images per split (0: all)")->capture_default_str();
+  cmd->add_option("--max-minutes", args->max_minutes, "Stop before an epoch that would end past this (0: none)")->capture_default_str();
+  cmd->add_flag("!--no-augment", args->options.augment, "Train without augmentation");
+  cmd->callback([args, &outcome] {
+    Status s = run_roi(*args);
+    if (!s) outcome.fail(s.error());
+  });
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv) {
@@ -96,6 +173,7 @@ void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv) {
     Status s = run(*args);
     if (!s) outcome.fail(s.error());
   });
+  add_train_roi(train, outcome, args->options.command);
 }
 
 }  // namespace medcrypt::cli

@@ -10,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "nn/autoencoder.hpp"
+#include "nn/roi.hpp"
 #include "nn/training.hpp"
 
 namespace medcrypt::nn {
@@ -27,6 +28,16 @@ class Network {
   virtual Result<std::vector<float>> decode(std::span<const float> latent, int count, int height, int width) = 0;
 };
 
+// One ROI network's weights inside torch (nn/roi.hpp).
+class RoiNetwork {
+ public:
+  virtual ~RoiNetwork() = default;
+  virtual Status load(const Weights& weights) = 0;  // refuses unknown names and wrong shapes
+  virtual Weights weights() const = 0;              // tensors only
+  // count x side x side inputs -> as many probabilities in [0, 1].
+  virtual Result<std::vector<float>> predict(std::span<const float> inputs, int count, int side) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -37,6 +48,9 @@ class Backend {
                                     const CheckpointFn& checkpoint) const = 0;
   virtual std::vector<std::uint16_t> to_float16(std::span<const float> values) const = 0;
   virtual std::vector<float> from_float16(std::span<const std::uint16_t> values) const = 0;
+  virtual Result<std::unique_ptr<RoiNetwork>> create_roi(const RoiConfig& config, std::uint64_t seed) const = 0;
+  virtual Result<RoiTrainReport> train_roi(const std::vector<RoiSample>& samples, const RoiTrainOptions& options,
+                                           const RoiProgressFn& progress) const = 0;
 };
 
 // Loads the module once ($MEDCRYPT_TORCH_MODULE, else the one built beside medcrypt); a clear error if absent.

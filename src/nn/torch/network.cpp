@@ -205,6 +205,13 @@ class TorchBackend final : public Backend {
                             const CheckpointFn& checkpoint) const override {
     return train_net(images, options, initial, progress, checkpoint);
   }
+  Result<std::unique_ptr<RoiNetwork>> create_roi(const RoiConfig& config, std::uint64_t seed) const override {
+    return make_roi_network(config, seed);
+  }
+  Result<RoiTrainReport> train_roi(const std::vector<RoiSample>& samples, const RoiTrainOptions& options,
+                                   const RoiProgressFn& progress) const override {
+    return train_roi_net(samples, options, progress);
+  }
   std::vector<std::uint16_t> to_float16(std::span<const float> values) const override {
     std::vector<std::uint16_t> out(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) out[i] = c10::Half(values[i]).x;

@@ -45,6 +45,11 @@ Weights net_weights(AutoencoderNet& net);
 Result<TrainReport> train_net(const std::vector<image::Image>& images, const TrainOptions& options,
                               const Weights* initial, const ProgressFn& progress, const CheckpointFn& checkpoint);
 
+// The ROI U-Net (roi_net.cpp).
+Result<std::unique_ptr<RoiNetwork>> make_roi_network(const RoiConfig& config, std::uint64_t seed);
+Result<RoiTrainReport> train_roi_net(const std::vector<RoiSample>& samples, const RoiTrainOptions& options,
+                                     const RoiProgressFn& progress);
+
 template <typename T>
 struct AsResult {
   using type = Result<T>;
