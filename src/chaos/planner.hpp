@@ -1,9 +1,11 @@
 // Block planning for the confusion stage: which block size partitions a frame, in what order the blocks
 // go, and which blocks hold regions of interest. Paper 000 chooses the partition with a network that finds
-// the regions of interest; that planner comes with a later issue. The default plans from the key alone.
+// the regions of interest: the scheme runs it (nn/roi.hpp) and hands the planner one flag per block, which
+// also travels, sealed, in the payload, so the recipient needs neither the plain image nor the network.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "chaos/henon.hpp"
@@ -36,6 +38,8 @@ struct PlanRequest {
   // its plan recoverable without it (e.g. store it in the payload); the key-driven one never looks.
   const image::Image* plain = nullptr;
   std::uint32_t frame = 0;
+  // One flag per full block of this frame (row-major), 1 where a region of interest lies; empty: none.
+  std::span<const std::uint8_t> roi;
 };
 
 class BlockPlanner {
@@ -46,6 +50,14 @@ class BlockPlanner {
 
 // The default: a uniform key-driven order of the full blocks, no regions of interest.
 class KeyDrivenPlanner final : public BlockPlanner {
+ public:
+  Result<BlockPlan> plan(const PlanRequest& request, HenonStream& stream) const override;
+};
+
+// The regions of interest decide the order: the first destination blocks take the ROI blocks, in an
+// order drawn from the key, the rest take the other blocks, in a second drawn order. With no ROI block
+// it draws, and plans, exactly what KeyDrivenPlanner does.
+class RoiPlanner final : public BlockPlanner {
  public:
   Result<BlockPlan> plan(const PlanRequest& request, HenonStream& stream) const override;
 };

@@ -43,6 +43,8 @@ struct SealOptions {
   // If set, receives the stored payload as an image (schemes with exports_cipher_image only), with
   // bits stored = bits allocated and unsigned: cipher words use the whole word.
   image::Image* cipher_image = nullptr;
+  // If set, receives the scheme's notes (schemes::Payload::notes).
+  std::vector<std::string>* notes = nullptr;
 };
 
 Status seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,

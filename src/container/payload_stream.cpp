@@ -75,7 +75,10 @@ Status seal_payload(const StreamContext& ctx, ByteView payload, Sink& sink, std:
         s = ciphers[worker].seal(nonce, aad, {}, {}, tag);
       }
       if (!s) failed = true;
-      if (!stored_data.empty() && len > 0) std::memcpy(stored_data.data() + off, data.data(), len);
+      // The stored image is the payload's start (a scheme may append, e.g., its sealed plan).
+      if (off < stored_data.size() && len > 0) {
+        std::memcpy(stored_data.data() + off, data.data(), std::min<std::size_t>(len, stored_data.size() - off));
+      }
     });
     if (failed) return make_error(ErrorCode::kInternal, "AEAD encryption failed");
     if (ctx.transcript != nullptr) ctx.transcript->update(out);

@@ -115,6 +115,7 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
 
   // Encode before writing anything, so a scheme error leaves the sink untouched.
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::Payload payload, scheme.encode(image, keys.scheme));
+  if (opt.notes != nullptr) opt.notes->insert(opt.notes->end(), payload.notes.begin(), payload.notes.end());
   if (payload.bytes().size() != h.payload_bytes) {
     return make_error(ErrorCode::kInternal, fmt::format("scheme {} produced {} payload bytes, announced {}",
                                                         info.name, payload.bytes().size(), h.payload_bytes));

@@ -102,6 +102,7 @@ Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std
   container::SealOptions seal = options.seal;
   image::Image cipher_image;
   if (options.cipher_image_png) seal.cipher_image = &cipher_image;
+  seal.notes = &report.notes;
   MEDCRYPT_ASSIGN_OR_RETURN(container::FileSink sink, container::FileSink::create(output));
   MEDCRYPT_TRY(container::seal(loaded.image, metadata, *scheme, options.recipients, seal, sink));
   if (options.cipher_image_png) {

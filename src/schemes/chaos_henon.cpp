@@ -1,6 +1,7 @@
 #include "schemes/chaos_henon.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -9,7 +10,9 @@
 #include "chaos/henon_cipher.hpp"
 #include "chaos/paper_cipher.hpp"
 #include "core/parallel.hpp"
+#include "crypto/aead.hpp"
 #include "crypto/hash.hpp"
+#include "nn/roi.hpp"
 
 namespace medcrypt::schemes {
 namespace {
@@ -89,34 +92,153 @@ class HenonPixelScheme : public Scheme {
   Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const override {
     MEDCRYPT_TRY(check_words(plain.geometry()));
     Bytes bytes(plain.bytes().size());
-    MEDCRYPT_TRY(apply(plain.geometry(), plain.bytes(), bytes, key, &plain, true));
+    MEDCRYPT_TRY(apply(plain.geometry(), plain.bytes(), bytes, key, &plain, {}, true));
     return Payload::owned(std::move(bytes));
   }
   Result<image::Image> decode(PixelBytes payload, const image::Geometry& g, const SchemeKey& key) const override {
     MEDCRYPT_TRY(check_words(g));
     if (payload.size() != g.byte_size()) return make_error(ErrorCode::kMalformed, "chaos-henon payload size mismatch");
-    MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, false));
+    MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, {}, false));
     return image::Image::from_bytes(g, std::move(payload));
   }
 
  protected:
-  // Encrypts `in` into `out`, or decrypts `out` in place (`plain` is null when decrypting).
+  // Encrypts `in` into `out`, or decrypts `out` in place (`plain` is null when decrypting). `roi`: one
+  // flag per full block, frame after frame, or empty.
   virtual Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-                       const SchemeKey& key, const image::Image* plain, bool encrypt) const = 0;
+                       const SchemeKey& key, const image::Image* plain, std::span<const std::uint8_t> roi,
+                       bool encrypt) const = 0;
 };
 
 class ChaosHenon final : public HenonPixelScheme {
  public:
-  ChaosHenon(std::uint32_t rounds, std::uint32_t block, std::shared_ptr<const chaos::BlockPlanner> planner)
-      : rounds_(rounds), block_(block), planner_(std::move(planner)), info_(chaos_henon_info()) {
+  ChaosHenon(std::uint32_t rounds, std::uint32_t block, std::shared_ptr<const chaos::BlockPlanner> planner,
+             std::string roi_kind)
+      : rounds_(rounds), block_(block), planner_(std::move(planner)), roi_kind_(std::move(roi_kind)),
+        info_(chaos_henon_info()) {
     // Each round's chaotic state has at most 222 bits (four 53-bit doubles and a 10-bit warm-up), so one
     // round cannot have more key space than that, whatever the 256-bit key.
     info_.key_space_bits = std::min(256.0, 222.0 * rounds_);
+    if (!roi_kind_.empty()) planner_ = std::make_shared<chaos::RoiPlanner>();
   }
   const SchemeInfo& info() const override { return info_; }
-  std::string params() const override { return format_params({{"block", std::to_string(block_)}, {"rounds", std::to_string(rounds_)}}); }
+  std::string params() const override {
+    SchemeParams p{{"block", std::to_string(block_)}, {"rounds", std::to_string(rounds_)}};
+    if (!roi_kind_.empty()) p["roi"] = roi_kind_;
+    return format_params(p);
+  }
+
+  // With a region-of-interest network the payload is the cipher image followed by the sealed plan.
+  std::uint64_t payload_size(const image::Geometry& g) const override {
+    return g.byte_size() + (roi_kind_.empty() ? 0 : plan_bytes(g) + crypto::kAeadTagBytes);
+  }
+  Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const override {
+    if (roi_kind_.empty()) return HenonPixelScheme::encode(plain, key);
+    const image::Geometry& g = plain.geometry();
+    MEDCRYPT_TRY(check_words(g));
+    std::vector<std::string> notes;
+    MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::uint8_t> flags, roi_flags(plain, notes));
+    Bytes bytes(payload_size(g));
+    MEDCRYPT_TRY(apply(g, plain.bytes(), std::span(bytes).first(g.byte_size()), key, &plain, flags, true));
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead aead, plan_cipher(key));
+    MEDCRYPT_TRY(aead.seal(kPlanNonce, as_bytes(kPlanLabel), pack(flags, g),
+                           std::span(bytes).subspan(g.byte_size(), plan_bytes(g)),
+                           std::span(bytes).last(crypto::kAeadTagBytes)));
+    Payload payload = Payload::owned(std::move(bytes));
+    payload.notes = std::move(notes);
+    return payload;
+  }
+  Result<image::Image> decode(PixelBytes payload, const image::Geometry& g, const SchemeKey& key) const override {
+    if (roi_kind_.empty()) return HenonPixelScheme::decode(std::move(payload), g, key);
+    MEDCRYPT_TRY(check_words(g));
+    if (payload.size() != payload_size(g)) return make_error(ErrorCode::kMalformed, "chaos-henon payload size mismatch");
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead aead, plan_cipher(key));
+    Bytes packed(plan_bytes(g));
+    const ByteView sealed = ByteView(payload).subspan(g.byte_size());
+    MEDCRYPT_TRY(aead.open(kPlanNonce, as_bytes(kPlanLabel), sealed.first(packed.size()),
+                           sealed.last(crypto::kAeadTagBytes), packed));
+    const std::vector<std::uint8_t> flags = unpack(packed, g);
+    payload.resize(g.byte_size());
+    MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, flags, false));
+    return image::Image::from_bytes(g, std::move(payload));
+  }
 
  private:
+  static constexpr std::string_view kPlanLabel = "chaos-henon roi plan v1";
+  static constexpr std::array<std::uint8_t, 12> kPlanNonce{};  // the plan key is used once: per message
+
+  std::uint32_t blocks_per_frame(const image::Geometry& g) const {
+    const FrameShape shape = frame_shape(g);
+    return shape.full_block_rows(block_) * shape.full_block_cols(block_);
+  }
+  std::uint64_t plan_bytes(const image::Geometry& g) const { return g.frames * ((blocks_per_frame(g) + 7) / 8); }
+
+  // The plan's own key, from the scheme key (itself unique per message), so one zero nonce is safe.
+  static Result<crypto::Aead> plan_cipher(const SchemeKey& key) {
+    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes plan_key, crypto::hkdf_sha256(key.key.span(), key.message_id,
+                                                                        "chaos-henon roi plan key", 32));
+    return crypto::Aead::create(crypto::AeadAlgorithm::kAes256Gcm, plan_key);
+  }
+
+  // Flags bit-packed frame by frame, each frame from a byte boundary, block b in bit b % 8.
+  Bytes pack(const std::vector<std::uint8_t>& flags, const image::Geometry& g) const {
+    const std::uint32_t blocks = blocks_per_frame(g), per_frame = (blocks + 7) / 8;
+    Bytes packed(plan_bytes(g), 0);
+    for (std::uint32_t f = 0; f < g.frames; ++f) {
+      for (std::uint32_t b = 0; b < blocks; ++b) {
+        if (flags[std::size_t{f} * blocks + b] != 0) packed[std::size_t{f} * per_frame + b / 8] |= 1u << (b % 8);
+      }
+    }
+    return packed;
+  }
+  std::vector<std::uint8_t> unpack(ByteView packed, const image::Geometry& g) const {
+    const std::uint32_t blocks = blocks_per_frame(g), per_frame = (blocks + 7) / 8;
+    std::vector<std::uint8_t> flags(std::size_t{g.frames} * blocks);
+    for (std::uint32_t f = 0; f < g.frames; ++f) {
+      for (std::uint32_t b = 0; b < blocks; ++b) {
+        flags[std::size_t{f} * blocks + b] = (packed[std::size_t{f} * per_frame + b / 8] >> (b % 8)) & 1u;
+      }
+    }
+    return flags;
+  }
+
+  // The network's mask for each frame, reduced to one flag per full block: a block that holds any pixel of
+  // the region is a region-of-interest block. No network for the image (another kind, colour): all zero,
+  // the key-driven plan, and a note that says so.
+  Result<std::vector<std::uint8_t>> roi_flags(const image::Image& plain, std::vector<std::string>& notes) const {
+    const image::Geometry& g = plain.geometry();
+    const std::uint32_t blocks = blocks_per_frame(g), per_row = frame_shape(g).full_block_cols(block_);
+    std::vector<std::uint8_t> flags(std::size_t{g.frames} * blocks, 0);
+    image::Geometry one = g;
+    one.frames = 1;
+    for (std::uint32_t f = 0; f < g.frames && blocks > 0; ++f) {
+      const auto frame_bytes = plain.bytes().subspan(f * g.frame_bytes(), g.frame_bytes());
+      MEDCRYPT_ASSIGN_OR_RETURN(image::Image frame,
+                                image::Image::from_bytes(one, PixelBytes(frame_bytes.begin(), frame_bytes.end())));
+      auto mask = nn::predict_roi(frame, roi_kind_);
+      if (!mask && mask.error().code == ErrorCode::kUnsupported) {
+        notes.push_back(fmt::format("chaos-henon: no {} region-of-interest network for this image ({}); the "
+                                    "key-driven plan is used", roi_kind_, mask.error().message));
+        return flags;
+      }
+      if (!mask) return std::move(mask).error();
+      std::size_t marked = 0;
+      for (std::uint32_t y = 0; y < frame_shape(g).full_block_rows(block_) * block_; ++y) {
+        for (std::uint32_t x = 0; x < per_row * block_; ++x) {
+          if ((*mask)[std::size_t{y} * g.width + x] != 0) {
+            std::uint8_t& flag = flags[std::size_t{f} * blocks + (y / block_) * per_row + x / block_];
+            marked += flag == 0;
+            flag = 1;
+          }
+        }
+      }
+      notes.push_back(fmt::format("chaos-henon: frame {}: the {} network marks {} of {} blocks as region of "
+                                  "interest; they come first in the block order",
+                                  f + 1, roi_kind_, marked, blocks));
+    }
+    return flags;
+  }
+
   // The stream for (frame, round, pass): HKDF-derived initial condition, perturbed parameters and warm-up,
   // redrawn (next attempt number) until the orbit is bounded and chaotic, so no key lands in a periodic
   // window of the map.
@@ -140,25 +262,28 @@ class ChaosHenon final : public HenonPixelScheme {
 
   // Frames run in parallel, each with its own keys.
   Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-               const SchemeKey& key, const image::Image* plain, bool encrypt) const override {
+               const SchemeKey& key, const image::Image* plain, std::span<const std::uint8_t> roi,
+               bool encrypt) const override {
     const std::uint64_t frame_bytes = g.frame_bytes();
+    const std::uint32_t blocks = blocks_per_frame(g);
     std::vector<Status> results(g.frames);
     parallel_for(g.frames, default_threads(), [&](std::size_t f, unsigned) {
       results[f] = run_frame(g, in.subspan(f * frame_bytes, frame_bytes), out.subspan(f * frame_bytes, frame_bytes),
-                             key, plain, f, encrypt);
+                             key, plain, roi.empty() ? roi : roi.subspan(f * blocks, blocks), f, encrypt);
     });
     for (auto& s : results) MEDCRYPT_TRY(s);
     return {};
   }
 
   Status run_frame(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-                   const SchemeKey& key, const image::Image* plain, std::size_t frame, bool encrypt) const {
+                   const SchemeKey& key, const image::Image* plain, std::span<const std::uint8_t> roi,
+                   std::size_t frame, bool encrypt) const {
     std::vector<std::uint8_t> scratch;
     for (std::uint32_t i = 0; i < rounds_; ++i) {
       const std::uint32_t round = encrypt ? i : rounds_ - 1 - i;  // decryption undoes the last round first
       MEDCRYPT_ASSIGN_OR_RETURN(HenonStream forward, stream_for(key, frame, round, 1));
       MEDCRYPT_ASSIGN_OR_RETURN(HenonStream backward, stream_for(key, frame, round, 2));
-      chaos::PlanRequest request{frame_shape(g), block_, plain, static_cast<std::uint32_t>(frame)};
+      chaos::PlanRequest request{frame_shape(g), block_, plain, static_cast<std::uint32_t>(frame), roi};
       MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, *planner_, g.bits_allocated, forward, &backward));
       MEDCRYPT_TRY(run_round(g, i == 0 ? in : out, out, scratch, keys, Diffusion::kTwoPass, encrypt));
     }
@@ -167,6 +292,7 @@ class ChaosHenon final : public HenonPixelScheme {
 
   std::uint32_t rounds_, block_;
   std::shared_ptr<const chaos::BlockPlanner> planner_;
+  std::string roi_kind_;  // empty: no network, the key-driven plan
   SchemeInfo info_;
 };
 
@@ -212,7 +338,8 @@ class ChaosHenonPaper final : public HenonPixelScheme {
   }
 
   Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-               const SchemeKey& key, const image::Image* plain, bool encrypt) const override {
+               const SchemeKey& key, const image::Image* plain, std::span<const std::uint8_t>,
+               bool encrypt) const override {
     MEDCRYPT_ASSIGN_OR_RETURN(HenonStream stream, paper_stream(key));
     if (info_.version >= 2) return apply_algorithm1(g, in, out, stream, plain, encrypt);
     chaos::KeyDrivenPlanner planner;
@@ -324,11 +451,21 @@ SchemeInfo chaos_henon_paper_info(std::uint16_t version) {
 Result<std::unique_ptr<Scheme>> make_chaos_henon_with_planner(const SchemeParams& params,
                                                               std::shared_ptr<const chaos::BlockPlanner> planner) {
   for (const auto& [k, v] : params) {
-    if (k != "rounds" && k != "block") return make_error(ErrorCode::kUsage, fmt::format("chaos-henon: unknown parameter '{}'", k));
+    if (k != "rounds" && k != "block" && k != "roi") {
+      return make_error(ErrorCode::kUsage, fmt::format("chaos-henon: unknown parameter '{}'", k));
+    }
   }
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint32_t rounds, uint_param(params, "rounds", 1, 1, 16));
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint32_t block, uint_param(params, "block", 32, 2, 4096));
-  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenon>(rounds, block, std::move(planner)));
+  std::string roi;
+  if (auto it = params.find("roi"); it != params.end()) {
+    if (it->second != nn::kRoiKindLung && it->second != nn::kRoiKindBrainTumour) {
+      return make_error(ErrorCode::kUsage, fmt::format("chaos-henon: roi must be {} or {} (the networks shipped)",
+                                                       nn::kRoiKindLung, nn::kRoiKindBrainTumour));
+    }
+    roi = it->second;
+  }
+  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenon>(rounds, block, std::move(planner), std::move(roi)));
 }
 
 Result<std::unique_ptr<Scheme>> make_chaos_henon(const SchemeParams& params) {

@@ -55,6 +55,8 @@ class Payload {
     return p;
   }
   ByteView bytes() const { return view_; }  // stays valid when moved: a vector's buffer moves with it
+  // What the scheme decided that the user should know (e.g. a network that did not apply), a sentence each.
+  std::vector<std::string> notes;
 
  private:
   Payload() = default;
