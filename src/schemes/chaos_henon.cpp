@@ -346,7 +346,7 @@ class ChaosHenonPaper final : public HenonPixelScheme {
     std::vector<std::uint8_t> scratch;
     // One stream for the whole study, frame after frame (the paper treats single images).
     for (std::uint32_t f = 0; f < g.frames; ++f) {
-      chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f};
+      chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f, {}};
       MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, planner, g.bits_allocated, stream, nullptr));
       const std::size_t off = f * g.frame_bytes(), len = g.frame_bytes();
       MEDCRYPT_TRY(run_round(g, in.subspan(off, len), out.subspan(off, len), scratch, keys, Diffusion::kForwardXor,
@@ -366,7 +366,7 @@ class ChaosHenonPaper final : public HenonPixelScheme {
     chaos::PaperRoundKeys keys;  // one round's keys at a time, their buffers reused
     if (in.data() != out.data()) std::copy(in.begin(), in.end(), out.begin());
     for (std::uint32_t f = 0; f < g.frames; ++f) {
-      const chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f};
+      const chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f, {}};
       std::span<std::uint8_t> frame = out.subspan(f * g.frame_bytes(), g.frame_bytes());
       auto run = [&] {
         if (g.bits_allocated == 8) {
