@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "chaos/internal/frame_moves.hpp"
 #include "chaos/permutation.hpp"
 
 namespace medcrypt::chaos {
@@ -77,36 +78,16 @@ void sweep(HenonStream& stream, Word* s, std::size_t n, bool downwards, Fn fn) {
 // inverted, source block d goes to order[d]). The strips that no full block covers are copied as they are.
 template <typename Word>
 void move_blocks(const Word* from, Word* to, FrameShape shape, const BlockPlan& plan, bool inverse) {
-  const std::uint32_t b = plan.block, per_row = shape.full_block_cols(b), covered_cols = per_row * b;
-  const std::uint32_t covered_rows = shape.full_block_rows(b) * b;
-  for (std::uint32_t r = 0; r < shape.rows; ++r) {
-    const std::size_t row = std::size_t{r} * shape.cols;
-    if (r >= covered_rows) {
-      std::memcpy(to + row, from + row, shape.cols * sizeof(Word));
-    } else if (covered_cols < shape.cols) {
-      std::memcpy(to + row + covered_cols, from + row + covered_cols, (shape.cols - covered_cols) * sizeof(Word));
-    }
-  }
+  const std::uint32_t b = plan.block;
+  internal::copy_uncovered(from, to, shape, b);
   for (std::uint32_t d = 0; d < plan.order.size(); ++d) {
     std::uint32_t s = plan.order[d];
     std::uint32_t src = inverse ? d : s, dst = inverse ? s : d;
-    const Word* src_origin = from + std::size_t{src / per_row} * b * shape.cols + std::size_t{src % per_row} * b;
-    Word* dst_origin = to + std::size_t{dst / per_row} * b * shape.cols + std::size_t{dst % per_row} * b;
+    const Word* src_origin = from + internal::block_origin(shape, b, src);
+    Word* dst_origin = to + internal::block_origin(shape, b, dst);
     for (std::uint32_t r = 0; r < b; ++r) {
       std::memcpy(dst_origin + std::size_t{r} * shape.cols, src_origin + std::size_t{r} * shape.cols, b * sizeof(Word));
     }
-  }
-}
-
-// to[r][c] = from[rows[r]][cols[c]]
-template <typename Word>
-void gather(const Word* from, Word* to, FrameShape shape, const std::vector<std::uint32_t>& rows,
-            const std::vector<std::uint32_t>& cols) {
-  const std::uint32_t* col = cols.data();
-  for (std::uint32_t r = 0; r < shape.rows; ++r) {
-    const Word* in = from + std::size_t{rows[r]} * shape.cols;
-    Word* out = to + std::size_t{r} * shape.cols;
-    for (std::uint32_t c = 0; c < shape.cols; ++c) out[c] = in[col[c]];
   }
 }
 
@@ -148,7 +129,7 @@ template <typename Word>
 void encrypt_round(std::span<const Word> in, std::span<Word> out, std::span<Word> scratch, FrameShape shape,
                    RoundKeys& keys, Diffusion diffusion) {
   move_blocks<Word>(in.data(), scratch.data(), shape, keys.plan, false);
-  gather<Word>(scratch.data(), out.data(), shape, keys.rows, keys.cols);
+  internal::gather<Word>(scratch.data(), out.data(), shape, keys.rows, keys.cols);
 
   Word* s = out.data();
   const std::size_t n = out.size();
@@ -196,7 +177,7 @@ void decrypt_round(std::span<Word> frame, std::span<Word> scratch, FrameShape sh
       prev = cipher;
     });
   }
-  gather<Word>(frame.data(), scratch.data(), shape, invert(keys.rows), invert(keys.cols));
+  internal::gather<Word>(frame.data(), scratch.data(), shape, invert(keys.rows), invert(keys.cols));
   move_blocks<Word>(scratch.data(), frame.data(), shape, keys.plan, true);
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "chaos/internal/frame_moves.hpp"
 #include "chaos/permutation.hpp"
 
 namespace medcrypt::chaos {
@@ -34,22 +35,12 @@ Word rotate_right(Word x, unsigned r) {
 // inner[d][p] (`inverse` puts it back). Samples outside the full blocks stay where they are.
 template <typename Word>
 void scramble_blocks(const Word* from, Word* to, FrameShape shape, const PaperRoundKeys& keys, bool inverse) {
-  const std::uint32_t b = keys.plan.block, per_row = shape.full_block_cols(b);
-  const std::uint32_t covered_rows = shape.full_block_rows(b) * b, covered_cols = per_row * b;
-  for (std::uint32_t r = 0; r < shape.rows; ++r) {
-    const std::size_t row = std::size_t{r} * shape.cols;
-    if (r >= covered_rows) {
-      std::memcpy(to + row, from + row, shape.cols * sizeof(Word));
-    } else if (covered_cols < shape.cols) {
-      std::memcpy(to + row + covered_cols, from + row + covered_cols, (shape.cols - covered_cols) * sizeof(Word));
-    }
-  }
+  const std::uint32_t b = keys.plan.block;
+  internal::copy_uncovered(from, to, shape, b);
   const std::size_t area = std::size_t{b} * b;
-  auto origin = [&](std::uint32_t block) {
-    return std::size_t{block / per_row} * b * shape.cols + std::size_t{block % per_row} * b;
-  };
   for (std::uint32_t d = 0; d < keys.plan.order.size(); ++d) {
-    const std::size_t dst_origin = origin(d), src_origin = origin(keys.plan.order[d]);
+    const std::size_t dst_origin = internal::block_origin(shape, b, d);
+    const std::size_t src_origin = internal::block_origin(shape, b, keys.plan.order[d]);
     const std::uint32_t* inner = keys.inner.data() + d * area;
     for (std::uint32_t p = 0; p < area; ++p) {
       const std::size_t dst = dst_origin + std::size_t{p / b} * shape.cols + p % b;
@@ -88,11 +79,7 @@ template <typename Word>
 void encrypt_paper_round(std::span<Word> frame, std::span<Word> scratch, FrameShape shape,
                          const PaperRoundKeys& keys) {
   scramble_blocks<Word>(frame.data(), scratch.data(), shape, keys, false);
-  for (std::uint32_t r = 0; r < shape.rows; ++r) {  // out[r][c] = in[rows[r]][cols[c]]
-    const Word* in = scratch.data() + std::size_t{keys.rows[r]} * shape.cols;
-    Word* out = frame.data() + std::size_t{r} * shape.cols;
-    for (std::uint32_t c = 0; c < shape.cols; ++c) out[c] = in[keys.cols[c]];
-  }
+  internal::gather<Word>(scratch.data(), frame.data(), shape, keys.rows, keys.cols);
   const Word *k_rot = values<Word>(keys.k_rot), *k_h = values<Word>(keys.k_h), *k_v = values<Word>(keys.k_v);
   const std::size_t n = frame.size();
   Word prev = static_cast<Word>(keys.iv_h);
@@ -129,11 +116,7 @@ void decrypt_paper_round(std::span<Word> frame, std::span<Word> scratch, FrameSh
     frame[i] = rotate_right<Word>(static_cast<Word>(cipher ^ k_h[i] ^ prev), k_rot[i] % kBits<Word>);
     prev = cipher;
   }
-  for (std::uint32_t r = 0; r < shape.rows; ++r) {
-    Word* out = scratch.data() + std::size_t{keys.rows[r]} * shape.cols;
-    const Word* in = frame.data() + std::size_t{r} * shape.cols;
-    for (std::uint32_t c = 0; c < shape.cols; ++c) out[keys.cols[c]] = in[c];
-  }
+  internal::scatter<Word>(frame.data(), scratch.data(), shape, keys.rows, keys.cols);
   scramble_blocks<Word>(scratch.data(), frame.data(), shape, keys, true);
 }
 
