@@ -16,6 +16,7 @@ struct AnalyzeArgs {
   std::vector<std::string> inputs;
   std::string scheme = "aead";
   std::string scheme_params;
+  RoiOptions roi;
   std::string json_file;
   std::string csv_file;
   std::string html_file;
@@ -30,7 +31,9 @@ Result<std::vector<std::unique_ptr<schemes::Scheme>>> schemes_to_run(const Analy
   const schemes::SchemeRegistry& registry = schemes::builtin_registry();
   std::vector<std::unique_ptr<schemes::Scheme>> out;
   if (args.scheme == "all") {
-    if (!args.scheme_params.empty()) return make_error(ErrorCode::kUsage, "--scheme-params needs one --scheme");
+    if (!args.scheme_params.empty() || !args.roi.mode.empty() || !args.roi.network.empty()) {
+      return make_error(ErrorCode::kUsage, "--scheme-params and --roi need one --scheme");
+    }
     for (const schemes::SchemeInfo& info : registry.list()) {
       if (!info.exports_cipher_image) continue;
       MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, registry.create(info.name));
@@ -39,6 +42,7 @@ Result<std::vector<std::unique_ptr<schemes::Scheme>>> schemes_to_run(const Analy
     return out;
   }
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeParams params, schemes::parse_params(args.scheme_params));
+  MEDCRYPT_TRY(apply_roi_options(args.roi, params));
   MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, registry.create(args.scheme, params));
   if (!scheme->info().exports_cipher_image) {
     return make_error(ErrorCode::kUsage,
@@ -111,6 +115,7 @@ void add_analyze_command(CLI::App& app, Outcome& outcome) {
   cmd->add_option("--scheme", args->scheme, "Scheme, or 'all' for every scheme with a cipher image")
       ->capture_default_str();
   cmd->add_option("--scheme-params", args->scheme_params, "Scheme parameters, key=value;key=value");
+  add_roi_options(cmd, args->roi);
   cmd->add_option("--json", args->json_file, "Write the full report as JSON to this file");
   cmd->add_option("--csv", args->csv_file, "Write one CSV row per image and scheme to this file");
   cmd->add_option("--html", args->html_file, "Write a self-contained HTML page with tables and plots");

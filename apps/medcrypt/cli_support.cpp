@@ -169,4 +169,24 @@ void ProgressBar::finish() {
   std::fflush(stderr);
 }
 
+void add_roi_options(CLI::App* cmd, RoiOptions& roi) {
+  cmd->add_option("--roi", roi.mode,
+                  "Region-of-interest mode (chaos-henon): full (every block ciphered, the regions order the "
+                  "blocks) or selective (regions with the full cipher, background with a keystream XOR only)");
+  cmd->add_option("--roi-network", roi.network, "The network that finds the regions: lung or brain-tumour");
+}
+
+Status apply_roi_options(const RoiOptions& roi, schemes::SchemeParams& params) {
+  if (roi.mode.empty() && roi.network.empty()) return {};
+  if (roi.network.empty()) return make_error(ErrorCode::kUsage, "--roi needs --roi-network lung or brain-tumour");
+  const std::string mode = roi.mode.empty() ? "full" : roi.mode;
+  if (mode != "full" && mode != "selective") return make_error(ErrorCode::kUsage, "--roi must be full or selective");
+  if (params.contains("roi") || params.contains("roi-mode")) {
+    return make_error(ErrorCode::kUsage, "give the region of interest with --roi or in --scheme-params, not both");
+  }
+  params["roi"] = roi.network;
+  if (mode == "selective") params["roi-mode"] = mode;
+  return {};
+}
+
 }  // namespace medcrypt::cli

@@ -11,6 +11,7 @@
 
 #include "core/result.hpp"
 #include "crypto/identity.hpp"
+#include "schemes/scheme.hpp"
 
 namespace medcrypt::cli {
 
@@ -31,6 +32,15 @@ struct InputFile {
 
 // Expands files and directories (recursively, sorted) into a list of files. `extension`, if given,
 // filters files found inside directories (".mct" for decrypt).
+// `--roi full|selective --roi-network lung|brain-tumour`: the region-of-interest options of chaos-henon
+// (and chaos-henon:paper, full only), added to the scheme parameters as roi= and roi-mode=.
+struct RoiOptions {
+  std::string mode;
+  std::string network;
+};
+void add_roi_options(CLI::App* cmd, RoiOptions& roi);
+Status apply_roi_options(const RoiOptions& roi, schemes::SchemeParams& params);
+
 Result<std::vector<InputFile>> collect_inputs(const std::vector<std::string>& args,
                                               const std::string& extension = {});
 

@@ -17,6 +17,7 @@ struct EncryptArgs {
   std::string passphrase_file;
   std::string scheme = "aead";
   std::string scheme_params;
+  RoiOptions roi;
   std::string aead = "aes-256-gcm";
   std::string cipher_image;
   unsigned chunk_kib = 256;
@@ -28,6 +29,7 @@ Status run(const EncryptArgs& args, Outcome& outcome) {
   pipeline::EncryptOptions opt;
   opt.scheme = args.scheme;
   MEDCRYPT_ASSIGN_OR_RETURN(opt.scheme_params, schemes::parse_params(args.scheme_params));
+  MEDCRYPT_TRY(apply_roi_options(args.roi, opt.scheme_params));
   // Fail on a bad scheme or parameters before reading any image.
   MEDCRYPT_TRY(schemes::builtin_registry().create(opt.scheme, opt.scheme_params));
   auto aead = crypto::parse_aead_name(args.aead);
@@ -119,6 +121,7 @@ void add_encrypt_command(CLI::App& app, Outcome& outcome) {
   cmd->add_option("--passphrase-file", args->passphrase_file, "Passphrase for the --sign key");
   cmd->add_option("--scheme", args->scheme, "Scheme (see `medcrypt schemes`)")->capture_default_str();
   cmd->add_option("--scheme-params", args->scheme_params, "Scheme parameters, key=value;key=value");
+  add_roi_options(cmd, args->roi);
   cmd->add_option("--aead", args->aead, "aes-256-gcm or chacha20-poly1305")->capture_default_str();
   cmd->add_option("--chunk-kib", args->chunk_kib, "AEAD chunk size in KiB (power of two)")->capture_default_str();
   cmd->add_option("--emit-cipher-image", args->cipher_image, "Also write the cipher image as PNG (one input)");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "analysis/plot_data.hpp"
+#include "analysis/selective.hpp"
 #include "analysis/sensitivity.hpp"
 #include "analysis/timing.hpp"
 #include "core/parallel.hpp"
@@ -35,6 +36,7 @@ struct ImageAnalysis {
   metrics::ImageComparison quality;  // plain against decrypted (real reader, right key)
   double key_space_bits = 0;         // from the scheme's own description
   Timing timing;
+  std::optional<SelectiveLeakage> selective;  // a selective mode's leakage and speed, when one is on
   std::vector<std::string> notes;    // what a reader of the figures must know (test mode, refusals)
   PlotData plain_plots;
   PlotData cipher_plots;

@@ -63,11 +63,23 @@ nlohmann::json figure_summary(const std::vector<double>& values) {
 
 }  // namespace
 
+namespace {
+
+nlohmann::json to_json(const RegionLeakage& r) {
+  return {{"samples", r.samples},
+          {"plain_entropy", metrics::json_number(r.plain_entropy)},
+          {"cipher_entropy", metrics::json_number(r.cipher_entropy)},
+          {"cipher_correlation", metrics::json_number(r.cipher_correlation)},
+          {"plain_cipher_correlation", metrics::json_number(r.plain_cipher_correlation)}};
+}
+
+}  // namespace
+
 nlohmann::json to_json(const ImageAnalysis& a) {
   nlohmann::json plaintext = metrics::to_json(a.plaintext_sensitivity.cipher);
   plaintext["changed_sample"] = a.plaintext_sensitivity.changed_sample;
   plaintext["test_mode"] = true;
-  return {
+  nlohmann::json out = {
       {"file", a.file},
       {"scheme", a.scheme},
       {"geometry", geometry_json(a.geometry)},
@@ -90,6 +102,17 @@ nlohmann::json to_json(const ImageAnalysis& a) {
         {"threads", a.timing.threads}}},
       {"notes", a.notes},
   };
+  if (a.selective) {
+    const SelectiveLeakage& s = *a.selective;
+    out["selective"] = {{"light_share", s.light_share},
+                        {"light", to_json(s.light)},
+                        {"full", to_json(s.full)},
+                        {"full_cipher_encrypt_ms", s.full_cipher.encrypt_ms},
+                        {"full_cipher_decrypt_ms", s.full_cipher.decrypt_ms},
+                        {"speedup", s.speedup},
+                        {"decrypt_speedup", s.decrypt_speedup}};
+  }
+  return out;
 }
 
 std::vector<std::pair<std::string, nlohmann::json>> flatten(const nlohmann::json& document) {

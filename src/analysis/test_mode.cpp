@@ -22,6 +22,17 @@ Status fill(std::array<std::uint8_t, N>& out, std::uint64_t seed, const std::str
   return {};
 }
 
+// The scheme key a reader derives from the shared key `key` and the container's header.
+Result<schemes::SchemeKey> scheme_key(ByteView container, const SecretBytes& key) {
+  MEDCRYPT_ASSIGN_OR_RETURN(container::ParsedHeader parsed, container::parse_header(container));
+  const container::Header& h = parsed.header;
+  MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes content_key, crypto::hkdf_sha256(key.span(), h.shared.salt,
+                                                                         container::kLabelSharedContentKey,
+                                                                         container::kContentKeyBytes));
+  MEDCRYPT_ASSIGN_OR_RETURN(container::MessageKeys keys, container::derive_message_keys(content_key, h));
+  return std::move(keys.scheme);
+}
+
 }  // namespace
 
 Result<TestModeSetup> test_mode_setup(std::uint64_t seed) {
@@ -42,19 +53,21 @@ Result<TestModeCipher> encrypt_test_mode(const image::Image& plain, const scheme
   container::MemorySink sink;
   MEDCRYPT_TRY(container::seal(plain, container::Metadata{}, scheme, container::Recipients{{}, &key}, options, sink));
   out.container = std::move(sink).take();
+  if (scheme.payload_size(plain.geometry()) > plain.bytes().size()) {
+    // More than the cipher image (a sealed plan follows it): the same payload again, whole, from the same key.
+    MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeKey right, scheme_key(out.container, key));
+    MEDCRYPT_ASSIGN_OR_RETURN(schemes::Payload payload, scheme.encode(plain, right));
+    out.payload.assign(payload.bytes().begin(), payload.bytes().end());
+  }
   return out;
 }
 
 Result<image::Image> decode_bypassing_integrity(const TestModeCipher& sealed, const schemes::Scheme& scheme,
                                                 const SecretBytes& key) {
   MEDCRYPT_ASSIGN_OR_RETURN(container::ParsedHeader parsed, container::parse_header(sealed.container));
-  const container::Header& h = parsed.header;
-  MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes content_key, crypto::hkdf_sha256(key.span(), h.shared.salt,
-                                                                         container::kLabelSharedContentKey,
-                                                                         container::kContentKeyBytes));
-  MEDCRYPT_ASSIGN_OR_RETURN(container::MessageKeys keys, container::derive_message_keys(content_key, h));
-  const auto stored = sealed.cipher.bytes();
-  return scheme.decode(PixelBytes(stored.begin(), stored.end()), h.geometry, keys.scheme);
+  MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeKey wrong, scheme_key(sealed.container, key));
+  const ByteView stored = sealed.payload.empty() ? sealed.cipher.bytes() : ByteView(sealed.payload);
+  return scheme.decode(PixelBytes(stored.begin(), stored.end()), parsed.header.geometry, wrong);
 }
 
 }  // namespace medcrypt::analysis

@@ -23,6 +23,7 @@ Result<TestModeSetup> test_mode_setup(std::uint64_t seed);
 struct TestModeCipher {
   image::Image cipher;  // the stored payload as an image (bits stored = bits allocated, unsigned)
   Bytes container;      // the whole .mct
+  Bytes payload;        // the scheme's whole payload where it holds more than the cipher image; else empty
 };
 
 // Seals `plain` for `key` with the fixed randomness; the scheme must export a cipher image.

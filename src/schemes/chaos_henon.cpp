@@ -9,6 +9,7 @@
 
 #include "chaos/henon_cipher.hpp"
 #include "chaos/paper_cipher.hpp"
+#include "chaos/selective.hpp"
 #include "core/parallel.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/hash.hpp"
@@ -60,13 +61,12 @@ std::span<const Word> words(std::span<const std::uint8_t> bytes) {
   return {reinterpret_cast<const Word*>(bytes.data()), bytes.size() / sizeof(Word)};
 }
 
-// One round on one frame: `in` -> `out` when encrypting (they may be the same), `out` in place when
-// decrypting.
-Status run_round(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-                 std::vector<std::uint8_t>& scratch, chaos::RoundKeys& keys, Diffusion diffusion, bool encrypt) {
-  const FrameShape shape = frame_shape(g);
+// One round on one frame of `shape`: `in` -> `out` when encrypting (they may be the same), `out` in place
+// when decrypting.
+void run_round(unsigned bits, FrameShape shape, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+               std::vector<std::uint8_t>& scratch, chaos::RoundKeys& keys, Diffusion diffusion, bool encrypt) {
   scratch.resize(out.size());
-  if (g.bits_allocated == 8) {
+  if (bits == 8) {
     if (encrypt) {
       chaos::encrypt_round<std::uint8_t>(in, out, scratch, shape, keys, diffusion);
     } else {
@@ -76,101 +76,84 @@ Status run_round(const image::Geometry& g, std::span<const std::uint8_t> in, std
     chaos::encrypt_round<std::uint16_t>(words<std::uint16_t>(in), words<std::uint16_t>(out),
                                         words<std::uint16_t>(std::span<std::uint8_t>(scratch)), shape, keys, diffusion);
   } else {
-    chaos::decrypt_round<std::uint16_t>(words<std::uint16_t>(out), words<std::uint16_t>(std::span<std::uint8_t>(scratch)), shape, keys,
-                                        diffusion);
+    chaos::decrypt_round<std::uint16_t>(words<std::uint16_t>(out), words<std::uint16_t>(std::span<std::uint8_t>(scratch)),
+                                        shape, keys, diffusion);
   }
-  return {};
 }
 
-// ----- sound variant -----
+// ----- what both variants share: the pixels in place, and the region-of-interest plan -----
 
 // Both variants permute and diffuse the pixel bytes in place of the image: the payload is the cipher image.
+// With a region-of-interest network (roi=KIND) the network's plan, one flag per full block, follows the
+// cipher image sealed with AES-256-GCM, so the recipient needs neither the plain image nor the network.
 class HenonPixelScheme : public Scheme {
  public:
-  std::uint64_t payload_size(const image::Geometry& g) const override { return g.byte_size(); }
+  HenonPixelScheme(std::uint32_t block, std::string roi_kind) : block_(block), roi_kind_(std::move(roi_kind)) {}
+
+  std::uint64_t payload_size(const image::Geometry& g) const override {
+    return g.byte_size() + (roi_kind_.empty() ? 0 : plan_bytes(g) + crypto::kAeadTagBytes);
+  }
 
   Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const override {
-    MEDCRYPT_TRY(check_words(plain.geometry()));
-    Bytes bytes(plain.bytes().size());
-    MEDCRYPT_TRY(apply(plain.geometry(), plain.bytes(), bytes, key, &plain, {}, true));
-    return Payload::owned(std::move(bytes));
+    const image::Geometry& g = plain.geometry();
+    MEDCRYPT_TRY(check_words(g));
+    std::vector<std::string> notes;
+    std::vector<std::uint8_t> flags;
+    if (!roi_kind_.empty()) {
+      MEDCRYPT_ASSIGN_OR_RETURN(flags, roi_flags(plain, notes));
+    }
+    Bytes bytes(payload_size(g));
+    MEDCRYPT_TRY(apply(g, plain.bytes(), std::span(bytes).first(g.byte_size()), key, &plain, flags, true));
+    if (!roi_kind_.empty()) {
+      MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead aead, plan_cipher(key));
+      MEDCRYPT_TRY(aead.seal(kPlanNonce, as_bytes(kPlanLabel), pack(flags, g),
+                             std::span(bytes).subspan(g.byte_size(), plan_bytes(g)),
+                             std::span(bytes).last(crypto::kAeadTagBytes)));
+    }
+    Payload payload = Payload::owned(std::move(bytes));
+    payload.notes = std::move(notes);
+    if (selective()) payload.light = [g, block = block_, flags = std::move(flags)] { return light_mask(g, block, flags); };
+    return payload;
   }
+
   Result<image::Image> decode(PixelBytes payload, const image::Geometry& g, const SchemeKey& key) const override {
     MEDCRYPT_TRY(check_words(g));
-    if (payload.size() != g.byte_size()) return make_error(ErrorCode::kMalformed, "chaos-henon payload size mismatch");
-    MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, {}, false));
+    if (payload.size() != payload_size(g)) return make_error(ErrorCode::kMalformed, "chaos-henon payload size mismatch");
+    std::vector<std::uint8_t> flags;
+    if (!roi_kind_.empty()) {
+      MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead aead, plan_cipher(key));
+      Bytes packed(plan_bytes(g));
+      const ByteView sealed = ByteView(payload).subspan(g.byte_size());
+      MEDCRYPT_TRY(aead.open(kPlanNonce, as_bytes(kPlanLabel), sealed.first(packed.size()),
+                             sealed.last(crypto::kAeadTagBytes), packed));
+      flags = unpack(packed, g);
+      payload.resize(g.byte_size());
+    }
+    MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, flags, false));
     return image::Image::from_bytes(g, std::move(payload));
   }
 
  protected:
   // Encrypts `in` into `out`, or decrypts `out` in place (`plain` is null when decrypting). `roi`: one
-  // flag per full block, frame after frame, or empty.
+  // flag per full block, frame after frame, or empty (no network).
   virtual Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
                        const SchemeKey& key, const image::Image* plain, std::span<const std::uint8_t> roi,
                        bool encrypt) const = 0;
-};
-
-class ChaosHenon final : public HenonPixelScheme {
- public:
-  ChaosHenon(std::uint32_t rounds, std::uint32_t block, std::shared_ptr<const chaos::BlockPlanner> planner,
-             std::string roi_kind)
-      : rounds_(rounds), block_(block), planner_(std::move(planner)), roi_kind_(std::move(roi_kind)),
-        info_(chaos_henon_info()) {
-    // Each round's chaotic state has at most 222 bits (four 53-bit doubles and a 10-bit warm-up), so one
-    // round cannot have more key space than that, whatever the 256-bit key.
-    info_.key_space_bits = std::min(256.0, 222.0 * rounds_);
-    if (!roi_kind_.empty()) planner_ = std::make_shared<chaos::RoiPlanner>();
-  }
-  const SchemeInfo& info() const override { return info_; }
-  std::string params() const override {
-    SchemeParams p{{"block", std::to_string(block_)}, {"rounds", std::to_string(rounds_)}};
-    if (!roi_kind_.empty()) p["roi"] = roi_kind_;
-    return format_params(p);
-  }
-
-  // With a region-of-interest network the payload is the cipher image followed by the sealed plan.
-  std::uint64_t payload_size(const image::Geometry& g) const override {
-    return g.byte_size() + (roi_kind_.empty() ? 0 : plan_bytes(g) + crypto::kAeadTagBytes);
-  }
-  Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const override {
-    if (roi_kind_.empty()) return HenonPixelScheme::encode(plain, key);
-    const image::Geometry& g = plain.geometry();
-    MEDCRYPT_TRY(check_words(g));
-    std::vector<std::string> notes;
-    MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::uint8_t> flags, roi_flags(plain, notes));
-    Bytes bytes(payload_size(g));
-    MEDCRYPT_TRY(apply(g, plain.bytes(), std::span(bytes).first(g.byte_size()), key, &plain, flags, true));
-    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead aead, plan_cipher(key));
-    MEDCRYPT_TRY(aead.seal(kPlanNonce, as_bytes(kPlanLabel), pack(flags, g),
-                           std::span(bytes).subspan(g.byte_size(), plan_bytes(g)),
-                           std::span(bytes).last(crypto::kAeadTagBytes)));
-    Payload payload = Payload::owned(std::move(bytes));
-    payload.notes = std::move(notes);
-    return payload;
-  }
-  Result<image::Image> decode(PixelBytes payload, const image::Geometry& g, const SchemeKey& key) const override {
-    if (roi_kind_.empty()) return HenonPixelScheme::decode(std::move(payload), g, key);
-    MEDCRYPT_TRY(check_words(g));
-    if (payload.size() != payload_size(g)) return make_error(ErrorCode::kMalformed, "chaos-henon payload size mismatch");
-    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead aead, plan_cipher(key));
-    Bytes packed(plan_bytes(g));
-    const ByteView sealed = ByteView(payload).subspan(g.byte_size());
-    MEDCRYPT_TRY(aead.open(kPlanNonce, as_bytes(kPlanLabel), sealed.first(packed.size()),
-                           sealed.last(crypto::kAeadTagBytes), packed));
-    const std::vector<std::uint8_t> flags = unpack(packed, g);
-    payload.resize(g.byte_size());
-    MEDCRYPT_TRY(apply(g, payload, payload, key, nullptr, flags, false));
-    return image::Image::from_bytes(g, std::move(payload));
-  }
-
- private:
-  static constexpr std::string_view kPlanLabel = "chaos-henon roi plan v1";
-  static constexpr std::array<std::uint8_t, 12> kPlanNonce{};  // the plan key is used once: per message
+  // Selective mode: the background gets a lighter cipher (the sound variant's roi-mode=selective).
+  virtual bool selective() const { return false; }
 
   std::uint32_t blocks_per_frame(const image::Geometry& g) const {
     const FrameShape shape = frame_shape(g);
     return shape.full_block_rows(block_) * shape.full_block_cols(block_);
   }
+
+  const std::uint32_t block_;
+  const std::string roi_kind_;  // empty: no network, the key-driven plan
+
+ private:
+  static constexpr std::string_view kPlanLabel = "chaos-henon roi plan v1";
+  static constexpr std::array<std::uint8_t, 12> kPlanNonce{};  // the plan key is used once: per message
+
   std::uint64_t plan_bytes(const image::Geometry& g) const { return g.frames * ((blocks_per_frame(g) + 7) / 8); }
 
   // The plan's own key, from the scheme key (itself unique per message), so one zero nonce is safe.
@@ -202,9 +185,24 @@ class ChaosHenon final : public HenonPixelScheme {
     return flags;
   }
 
+  // One flag per sample, frame after frame: 1 where the lighter cipher ran.
+  static std::vector<std::uint8_t> light_mask(const image::Geometry& g, std::uint32_t block,
+                                              std::span<const std::uint8_t> flags) {
+    const FrameShape shape = frame_shape(g);
+    const std::uint32_t blocks = shape.full_block_rows(block) * shape.full_block_cols(block);
+    std::vector<std::uint8_t> mask;
+    mask.reserve(g.byte_size() / (g.bits_allocated / 8));
+    for (std::uint32_t f = 0; f < g.frames; ++f) {
+      auto frame = chaos::background_mask(shape, block, flags.subspan(std::size_t{f} * blocks, blocks));
+      mask.insert(mask.end(), frame.begin(), frame.end());
+    }
+    return mask;
+  }
+
   // The network's mask for each frame, reduced to one flag per full block: a block that holds any pixel of
-  // the region is a region-of-interest block. No network for the image (another kind, colour): all zero,
-  // the key-driven plan, and a note that says so.
+  // the region is a region-of-interest block. No network for the image (another kind, colour): the
+  // key-driven plan (all zero) in full mode, the full cipher on every block (all one) in selective mode,
+  // and a note that says so.
   Result<std::vector<std::uint8_t>> roi_flags(const image::Image& plain, std::vector<std::string>& notes) const {
     const image::Geometry& g = plain.geometry();
     const std::uint32_t blocks = blocks_per_frame(g), per_row = frame_shape(g).full_block_cols(block_);
@@ -217,8 +215,11 @@ class ChaosHenon final : public HenonPixelScheme {
                                 image::Image::from_bytes(one, PixelBytes(frame_bytes.begin(), frame_bytes.end())));
       auto mask = nn::predict_roi(frame, roi_kind_);
       if (!mask && mask.error().code == ErrorCode::kUnsupported) {
-        notes.push_back(fmt::format("chaos-henon: no {} region-of-interest network for this image ({}); the "
-                                    "key-driven plan is used", roi_kind_, mask.error().message));
+        if (selective()) std::fill(flags.begin(), flags.end(), 1);
+        notes.push_back(fmt::format("chaos-henon: no {} region-of-interest network for this image ({}); {}", roi_kind_,
+                                    mask.error().message,
+                                    selective() ? "every full block gets the full cipher"
+                                                : "the key-driven plan is used"));
         return flags;
       }
       if (!mask) return std::move(mask).error();
@@ -233,15 +234,48 @@ class ChaosHenon final : public HenonPixelScheme {
         }
       }
       notes.push_back(fmt::format("chaos-henon: frame {}: the {} network marks {} of {} blocks as region of "
-                                  "interest; they come first in the block order",
-                                  f + 1, roi_kind_, marked, blocks));
+                                  "interest; {}",
+                                  f + 1, roi_kind_, marked, blocks,
+                                  selective() ? "they get the full cipher, every other sample only a keystream XOR "
+                                                "(roi-mode=selective: see docs/SECURITY.md)"
+                                              : "they come first in the block order"));
     }
     return flags;
   }
+};
+
+// ----- sound variant -----
+
+class ChaosHenon final : public HenonPixelScheme {
+ public:
+  ChaosHenon(std::uint32_t rounds, std::uint32_t block, std::shared_ptr<const chaos::BlockPlanner> planner,
+             std::string roi_kind, bool selective)
+      : HenonPixelScheme(block, std::move(roi_kind)), rounds_(rounds), selective_(selective),
+        planner_(std::move(planner)), info_(chaos_henon_info()) {
+    // Each round's chaotic state has at most 222 bits (four 53-bit doubles and a 10-bit warm-up), so one
+    // round cannot have more key space than that, whatever the 256-bit key.
+    info_.key_space_bits = std::min(256.0, 222.0 * rounds_);
+    if (!roi_kind_.empty()) planner_ = std::make_shared<chaos::RoiPlanner>();
+  }
+  const SchemeInfo& info() const override { return info_; }
+  std::string params() const override {
+    SchemeParams p{{"block", std::to_string(block_)}, {"rounds", std::to_string(rounds_)}};
+    if (!roi_kind_.empty()) p["roi"] = roi_kind_;
+    if (selective_) p["roi-mode"] = "selective";
+    return format_params(p);
+  }
+  std::string full_cipher_params() const override {
+    SchemeParams p = parse_params(params()).value();
+    p.erase("roi-mode");
+    return format_params(p);
+  }
+
+ private:
+  bool selective() const override { return selective_; }
 
   // The stream for (frame, round, pass): HKDF-derived initial condition, perturbed parameters and warm-up,
   // redrawn (next attempt number) until the orbit is bounded and chaotic, so no key lands in a periodic
-  // window of the map.
+  // window of the map. Pass 3 is the background keystream of selective mode.
   static Result<HenonStream> stream_for(const SchemeKey& key, std::size_t frame, std::uint32_t round, int pass) {
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       std::string info =
@@ -268,31 +302,68 @@ class ChaosHenon final : public HenonPixelScheme {
     const std::uint32_t blocks = blocks_per_frame(g);
     std::vector<Status> results(g.frames);
     parallel_for(g.frames, default_threads(), [&](std::size_t f, unsigned) {
-      results[f] = run_frame(g, in.subspan(f * frame_bytes, frame_bytes), out.subspan(f * frame_bytes, frame_bytes),
-                             key, plain, roi.empty() ? roi : roi.subspan(f * blocks, blocks), f, encrypt);
+      const auto frame_in = in.subspan(f * frame_bytes, frame_bytes);
+      const auto frame_out = out.subspan(f * frame_bytes, frame_bytes);
+      const auto frame_roi = roi.empty() ? roi : roi.subspan(f * blocks, blocks);
+      results[f] = selective_ ? run_selective_frame(g, frame_in, frame_out, key, frame_roi, f, encrypt)
+                              : run_rounds(g.bits_allocated, frame_shape(g), frame_in, frame_out, key, *planner_,
+                                           plain, frame_roi, f, encrypt);
     });
     for (auto& s : results) MEDCRYPT_TRY(s);
     return {};
   }
 
-  Status run_frame(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-                   const SchemeKey& key, const image::Image* plain, std::span<const std::uint8_t> roi,
-                   std::size_t frame, bool encrypt) const {
+  Status run_rounds(unsigned bits, FrameShape shape, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                    const SchemeKey& key, const chaos::BlockPlanner& planner, const image::Image* plain,
+                    std::span<const std::uint8_t> roi, std::size_t frame, bool encrypt) const {
     std::vector<std::uint8_t> scratch;
     for (std::uint32_t i = 0; i < rounds_; ++i) {
       const std::uint32_t round = encrypt ? i : rounds_ - 1 - i;  // decryption undoes the last round first
       MEDCRYPT_ASSIGN_OR_RETURN(HenonStream forward, stream_for(key, frame, round, 1));
       MEDCRYPT_ASSIGN_OR_RETURN(HenonStream backward, stream_for(key, frame, round, 2));
-      chaos::PlanRequest request{frame_shape(g), block_, plain, static_cast<std::uint32_t>(frame), roi};
-      MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, *planner_, g.bits_allocated, forward, &backward));
-      MEDCRYPT_TRY(run_round(g, i == 0 ? in : out, out, scratch, keys, Diffusion::kTwoPass, encrypt));
+      chaos::PlanRequest request{shape, block_, plain, static_cast<std::uint32_t>(frame), roi};
+      MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, planner, bits, forward, &backward));
+      run_round(bits, shape, i == 0 ? in : out, out, scratch, keys, Diffusion::kTwoPass, encrypt);
     }
     return {};
   }
 
-  std::uint32_t rounds_, block_;
+  // Selective mode on one frame: the ROI blocks, stacked, go through the rounds (a key-driven plan of the
+  // stack); every other sample is XORed with the pass-3 keystream.
+  Status run_selective_frame(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                             const SchemeKey& key, std::span<const std::uint8_t> roi, std::size_t frame,
+                             bool encrypt) const {
+    const FrameShape shape = frame_shape(g);
+    const std::vector<std::uint32_t> blocks = chaos::roi_blocks(roi);
+    const FrameShape stack = chaos::stack_shape(block_, blocks.size());
+    const std::size_t word = g.bits_allocated / 8;
+    std::vector<std::uint8_t> stacked(std::size_t{stack.rows} * stack.cols * word);
+    MEDCRYPT_ASSIGN_OR_RETURN(HenonStream background, stream_for(key, frame, 0, 3));
+    auto move = [&](auto tag, bool to_stack) {
+      using Word = decltype(tag);
+      auto* frame_words = reinterpret_cast<Word*>(out.data());
+      auto* stack_words = reinterpret_cast<Word*>(stacked.data());
+      if (to_stack) {
+        chaos::stack_blocks<Word>(reinterpret_cast<const Word*>((encrypt ? in : out).data()), stack_words, shape,
+                                  block_, blocks);
+        chaos::xor_background<Word>(reinterpret_cast<const Word*>((encrypt ? in : out).data()), frame_words, shape,
+                                    block_, roi, background);
+      } else {
+        chaos::unstack_blocks<Word>(stack_words, frame_words, shape, block_, blocks);
+      }
+    };
+    g.bits_allocated == 8 ? move(std::uint8_t{}, true) : move(std::uint16_t{}, true);
+    if (!blocks.empty()) {
+      MEDCRYPT_TRY(run_rounds(g.bits_allocated, stack, stacked, stacked, key, chaos::KeyDrivenPlanner(), nullptr, {},
+                              frame, encrypt));
+    }
+    g.bits_allocated == 8 ? move(std::uint8_t{}, false) : move(std::uint16_t{}, false);
+    return {};
+  }
+
+  std::uint32_t rounds_;
+  bool selective_;
   std::shared_ptr<const chaos::BlockPlanner> planner_;
-  std::string roi_kind_;  // empty: no network, the key-driven plan
   SchemeInfo info_;
 };
 
@@ -300,8 +371,10 @@ class ChaosHenon final : public HenonPixelScheme {
 
 class ChaosHenonPaper final : public HenonPixelScheme {
  public:
-  explicit ChaosHenonPaper(std::uint16_t version) : info_(chaos_henon_paper_info(version)) {}
+  ChaosHenonPaper(std::uint16_t version, std::string roi_kind)
+      : HenonPixelScheme(kPaperBlock, std::move(roi_kind)), info_(chaos_henon_paper_info(version)) {}
   const SchemeInfo& info() const override { return info_; }
+  std::string params() const override { return roi_kind_.empty() ? "" : format_params({{"roi", roi_kind_}}); }
 
   // Paper 000 eq. 2-3: x0 and y0 are the XOR of eight key bytes each, divided by 2^8.
   static HenonParams paper_params(ByteView key128) {
@@ -338,10 +411,10 @@ class ChaosHenonPaper final : public HenonPixelScheme {
   }
 
   Status apply(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-               const SchemeKey& key, const image::Image* plain, std::span<const std::uint8_t>,
+               const SchemeKey& key, const image::Image* plain, std::span<const std::uint8_t> roi,
                bool encrypt) const override {
     MEDCRYPT_ASSIGN_OR_RETURN(HenonStream stream, paper_stream(key));
-    if (info_.version >= 2) return apply_algorithm1(g, in, out, stream, plain, encrypt);
+    if (info_.version >= 2) return apply_algorithm1(g, in, out, stream, plain, roi, encrypt);
     chaos::KeyDrivenPlanner planner;
     std::vector<std::uint8_t> scratch;
     // One stream for the whole study, frame after frame (the paper treats single images).
@@ -349,24 +422,29 @@ class ChaosHenonPaper final : public HenonPixelScheme {
       chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f, {}};
       MEDCRYPT_ASSIGN_OR_RETURN(chaos::RoundKeys keys, chaos::draw_round_keys(request, planner, g.bits_allocated, stream, nullptr));
       const std::size_t off = f * g.frame_bytes(), len = g.frame_bytes();
-      MEDCRYPT_TRY(run_round(g, in.subspan(off, len), out.subspan(off, len), scratch, keys, Diffusion::kForwardXor,
-                             encrypt));
+      run_round(g.bits_allocated, request.shape, in.subspan(off, len), out.subspan(off, len), scratch, keys,
+                Diffusion::kForwardXor, encrypt);
     }
     return {};
   }
 
   // Version 2: kPaperRounds rounds of Algorithm 1 (chaos/paper_cipher.hpp) per frame, one stream for the
-  // study. Decryption needs the rounds' keys last first: it records the stream's state before each round
-  // while drawing them in order, then draws each again from its state, one round's keys in memory at a
-  // time.
+  // study; with a network (roi=KIND) its plan orders the blocks (step 4.1). Decryption needs the rounds'
+  // keys last first: it records the stream's state before each round while drawing them in order, then
+  // draws each again from its state, one round's keys in memory at a time.
   Status apply_algorithm1(const image::Geometry& g, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
-                          HenonStream& stream, const image::Image* plain, bool encrypt) const {
-    chaos::KeyDrivenPlanner planner;
+                          HenonStream& stream, const image::Image* plain, std::span<const std::uint8_t> roi,
+                          bool encrypt) const {
+    chaos::KeyDrivenPlanner key_driven;
+    chaos::RoiPlanner by_roi;
+    const chaos::BlockPlanner& planner = roi.empty() ? static_cast<const chaos::BlockPlanner&>(key_driven) : by_roi;
+    const std::uint32_t blocks = blocks_per_frame(g);
     std::vector<std::uint8_t> scratch(g.frame_bytes());
     chaos::PaperRoundKeys keys;  // one round's keys at a time, their buffers reused
     if (in.data() != out.data()) std::copy(in.begin(), in.end(), out.begin());
     for (std::uint32_t f = 0; f < g.frames; ++f) {
-      const chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f, {}};
+      const chaos::PlanRequest request{frame_shape(g), kPaperBlock, plain, f,
+                                       roi.empty() ? roi : roi.subspan(std::size_t{f} * blocks, blocks)};
       std::span<std::uint8_t> frame = out.subspan(f * g.frame_bytes(), g.frame_bytes());
       auto run = [&] {
         if (g.bits_allocated == 8) {
@@ -405,6 +483,17 @@ Result<std::uint32_t> uint_param(const SchemeParams& params, const std::string& 
     return make_error(ErrorCode::kUsage, fmt::format("chaos-henon: {} must be an integer from {} to {}", name, min, max));
   }
   return v;
+}
+
+// The region-of-interest network named by roi=, or "" without one.
+Result<std::string> roi_param(const SchemeParams& params, std::string_view scheme) {
+  auto it = params.find("roi");
+  if (it == params.end()) return std::string();
+  if (it->second != nn::kRoiKindLung && it->second != nn::kRoiKindBrainTumour) {
+    return make_error(ErrorCode::kUsage, fmt::format("{}: roi must be {} or {} (the networks shipped)", scheme,
+                                                     nn::kRoiKindLung, nn::kRoiKindBrainTumour));
+  }
+  return it->second;
 }
 
 }  // namespace
@@ -451,21 +540,23 @@ SchemeInfo chaos_henon_paper_info(std::uint16_t version) {
 Result<std::unique_ptr<Scheme>> make_chaos_henon_with_planner(const SchemeParams& params,
                                                               std::shared_ptr<const chaos::BlockPlanner> planner) {
   for (const auto& [k, v] : params) {
-    if (k != "rounds" && k != "block" && k != "roi") {
+    if (k != "rounds" && k != "block" && k != "roi" && k != "roi-mode") {
       return make_error(ErrorCode::kUsage, fmt::format("chaos-henon: unknown parameter '{}'", k));
     }
   }
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint32_t rounds, uint_param(params, "rounds", 1, 1, 16));
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint32_t block, uint_param(params, "block", 32, 2, 4096));
-  std::string roi;
-  if (auto it = params.find("roi"); it != params.end()) {
-    if (it->second != nn::kRoiKindLung && it->second != nn::kRoiKindBrainTumour) {
-      return make_error(ErrorCode::kUsage, fmt::format("chaos-henon: roi must be {} or {} (the networks shipped)",
-                                                       nn::kRoiKindLung, nn::kRoiKindBrainTumour));
+  MEDCRYPT_ASSIGN_OR_RETURN(std::string roi, roi_param(params, "chaos-henon"));
+  bool selective = false;
+  if (auto it = params.find("roi-mode"); it != params.end()) {
+    if (it->second != "full" && it->second != "selective") {
+      return make_error(ErrorCode::kUsage, "chaos-henon: roi-mode must be full or selective");
     }
-    roi = it->second;
+    if (roi.empty()) return make_error(ErrorCode::kUsage, "chaos-henon: roi-mode needs roi=lung or roi=brain-tumour");
+    selective = it->second == "selective";
   }
-  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenon>(rounds, block, std::move(planner), std::move(roi)));
+  return std::unique_ptr<Scheme>(
+      std::make_unique<ChaosHenon>(rounds, block, std::move(planner), std::move(roi), selective));
 }
 
 Result<std::unique_ptr<Scheme>> make_chaos_henon(const SchemeParams& params) {
@@ -475,8 +566,16 @@ Result<std::unique_ptr<Scheme>> make_chaos_henon(const SchemeParams& params) {
 namespace {
 
 Result<std::unique_ptr<Scheme>> make_paper_version(const SchemeParams& params, std::uint16_t version) {
-  if (!params.empty()) return make_error(ErrorCode::kUsage, "chaos-henon:paper takes no parameters (the paper fixes them)");
-  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenonPaper>(version));
+  for (const auto& [k, v] : params) {
+    if (k != "roi" || version < 2) {
+      return make_error(ErrorCode::kUsage,
+                        version < 2        ? "chaos-henon:paper version 1 takes no parameters"
+                        : k == "roi-mode" ? "chaos-henon:paper has no selective mode (the paper ciphers every block)"
+                                          : "chaos-henon:paper takes only roi= (the paper fixes the rest)");
+    }
+  }
+  MEDCRYPT_ASSIGN_OR_RETURN(std::string roi, roi_param(params, "chaos-henon:paper"));
+  return std::unique_ptr<Scheme>(std::make_unique<ChaosHenonPaper>(version, std::move(roi)));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,6 +58,10 @@ class Payload {
   ByteView bytes() const { return view_; }  // stays valid when moved: a vector's buffer moves with it
   // What the scheme decided that the user should know (e.g. a network that did not apply), a sentence each.
   std::vector<std::string> notes;
+  // Selective encryption: makes one flag per sample (the pixel bytes' order, frame after frame), 1 where
+  // only a lighter cipher ran, for `analyze` to measure what it leaks; null: the full cipher everywhere.
+  // On demand, as the mask is as long as the image; never stored.
+  std::function<std::vector<std::uint8_t>()> light;
 
  private:
   Payload() = default;
@@ -70,6 +75,9 @@ class Scheme {
   virtual const SchemeInfo& info() const = 0;
   // Canonical "key=value;key=value" text of this instance's parameters, authenticated in the header.
   virtual std::string params() const { return {}; }
+  // The parameters of this scheme with the full cipher on every sample (what a selective mode trades
+  // away); the same as params() for a scheme without one.
+  virtual std::string full_cipher_params() const { return params(); }
   // Bytes of payload that `encode` produces for an image of this geometry.
   virtual std::uint64_t payload_size(const image::Geometry& geometry) const = 0;
   virtual Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const = 0;

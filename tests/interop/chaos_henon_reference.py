@@ -4,6 +4,9 @@
 
     chaos_henon_reference.py            prints the known-answer table (tests/vectors/chaos/kat.txt)
     chaos_henon_reference.py --count    counts the paper key schedule's diverging (x0, y0) pairs
+    chaos_henon_reference.py --roi VARIANT PLAIN PAYLOAD WIDTH HEIGHT FRAMES SAMPLES BITS
+        checks a payload medcrypt made with a region-of-interest network (VARIANT: sound, sound-selective,
+        paper) under the KAT key: opens its sealed plan and encrypts PLAIN (raw little-endian words) again
 """
 import hashlib
 import math
@@ -11,6 +14,7 @@ import struct
 import sys
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
@@ -73,6 +77,17 @@ def permutation(n, stream):
     return perm
 
 
+def block_order(blocks, flags, stream):
+    """The block plan: a drawn order of every full block; with region-of-interest flags, the flagged blocks
+    first, each group in its own drawn order."""
+    if flags is None:
+        return permutation(blocks, stream)
+    inside = [b for b in range(blocks) if flags[b]]
+    outside = [b for b in range(blocks) if not flags[b]]
+    return ([inside[i] for i in permutation(len(inside), stream)] +
+            [outside[i] for i in permutation(len(outside), stream)])
+
+
 def keystream(samples, word_bytes, stream):
     words = [stream.next() for _ in range((samples * word_bytes + 1) // 2)]
     if word_bytes == 2:
@@ -96,12 +111,12 @@ def chain(tables, x, word_bytes):
     return h << 8 | ((x & 0xFF) ^ tables[256 + h])
 
 
-def draw_round(rows, cols, block, word_bytes, forward, backward):
+def draw_round(rows, cols, block, word_bytes, forward, backward, flags=None):
     """Block order, row and column permutations, iv1 (then iv1_more and S1) from the forward stream, iv2,
     iv2_more and S2 from the backward one (iv1_more, S1 and the backward stream: two-pass only); then k1
     continues the forward stream and k2 the backward stream."""
     blocks = (rows // block) * (cols // block)
-    keys = {"order": permutation(blocks, forward), "rows": permutation(rows, forward),
+    keys = {"order": block_order(blocks, flags, forward), "rows": permutation(rows, forward),
             "cols": permutation(cols, forward), "iv1": forward.next()}
     if backward is not None:
         keys["iv1_more"] = [forward.next() for _ in range(3)]
@@ -148,12 +163,12 @@ def encrypt_round(frame, rows, cols, block, keys, mask, two_pass):
 PAPER_ROUNDS = 4  # version 2: "n = 4"
 
 
-def draw_paper_round(rows, cols, block, word_bytes, stream):
+def draw_paper_round(rows, cols, block, word_bytes, stream, flags=None):
     """chaos-henon:paper version 2, one round's keys from the single stream, in this order: the block
     order, one in-block permutation per destination block, the row and column permutations, the
     horizontal and vertical IVs, then the rotation, horizontal and vertical keystreams (n values each)."""
     blocks = (rows // block) * (cols // block)
-    keys = {"order": permutation(blocks, stream)}
+    keys = {"order": block_order(blocks, flags, stream)}
     keys["inner"] = [permutation(block * block, stream) for _ in range(blocks)]
     keys["rows"] = permutation(rows, stream)
     keys["cols"] = permutation(cols, stream)
@@ -227,8 +242,40 @@ def paper_stream(key):
     return Henon(1.4, 0.3, x / 256.0, y / 256.0, 10000)
 
 
-def encrypt(words, width, height, frames, samples, bits, key, message_id, variant, rounds=2, block=32):
-    """variant: "sound", "paper" (chaos-henon:paper version 2) or "paper-v1"."""
+def encrypt_selective(frame, rows, cols, block, flags, key, message_id, f, rounds, word_bytes, mask):
+    """roi-mode=selective: the flagged blocks stacked one below the other go through the rounds (a drawn
+    block order of the stack); every other sample, row-major, is XORed with the pass-3 keystream."""
+    per_row = cols // block
+    covered_rows = (rows // block) * block
+    roi = [b for b in range(len(flags)) if flags[b]]
+    origins = [((b // per_row) * block, (b % per_row) * block) for b in roi]
+    stack = []
+    for r0, c0 in origins:
+        for r in range(block):
+            stack += frame[(r0 + r) * cols + c0:(r0 + r) * cols + c0 + block]
+    for rnd in range(rounds if roi else 0):
+        forward = sound_stream(key, message_id, f, rnd, 1)
+        backward = sound_stream(key, message_id, f, rnd, 2)
+        keys = draw_round(len(roi) * block, block, block, word_bytes, forward, backward)
+        stack = encrypt_round(stack, len(roi) * block, block, block, keys, mask, True)
+
+    def in_roi(i):
+        r, c = divmod(i, cols)
+        return r < covered_rows and c < per_row * block and flags[(r // block) * per_row + c // block]
+
+    background = [i for i in range(rows * cols) if not in_roi(i)]
+    out = list(frame)
+    for i, k in zip(background, keystream(len(background), word_bytes, sound_stream(key, message_id, f, 0, 3))):
+        out[i] = frame[i] ^ k
+    for n, (r0, c0) in enumerate(origins):
+        for r in range(block):
+            out[(r0 + r) * cols + c0:(r0 + r) * cols + c0 + block] = stack[(n * block + r) * block:(n * block + r + 1) * block]
+    return out
+
+
+def encrypt(words, width, height, frames, samples, bits, key, message_id, variant, rounds=2, block=32, flags=None):
+    """variant: "sound", "sound-selective", "paper" (chaos-henon:paper version 2) or "paper-v1". `flags`:
+    one list of region-of-interest flags per frame (one per full block), or None."""
     mask = (1 << bits) - 1
     word_bytes = bits // 8
     rows, cols = height, width * samples
@@ -239,21 +286,51 @@ def encrypt(words, width, height, frames, samples, bits, key, message_id, varian
         raise RuntimeError("diverging key")
     for f in range(frames):
         frame = words[f * n:(f + 1) * n]
+        frame_flags = None if flags is None else flags[f]
         if variant == "paper":
             for _ in range(PAPER_ROUNDS):
-                keys = draw_paper_round(rows, cols, 32, word_bytes, stream)
+                keys = draw_paper_round(rows, cols, 32, word_bytes, stream, frame_flags)
                 frame = encrypt_paper_round(frame, rows, cols, 32, keys, bits)
         elif variant == "paper-v1":
             keys = draw_round(rows, cols, 32, word_bytes, stream, None)
             frame = encrypt_round(frame, rows, cols, 32, keys, mask, False)
+        elif variant == "sound-selective":
+            frame = encrypt_selective(frame, rows, cols, block, frame_flags, key, message_id, f, rounds, word_bytes, mask)
         else:
             for r in range(rounds):
                 forward = sound_stream(key, message_id, f, r, 1)
                 backward = sound_stream(key, message_id, f, r, 2)
-                keys = draw_round(rows, cols, block, word_bytes, forward, backward)
+                keys = draw_round(rows, cols, block, word_bytes, forward, backward, frame_flags)
                 frame = encrypt_round(frame, rows, cols, block, keys, mask, True)
         out += frame
     return out
+
+
+def open_plan(payload, image_bytes, frames, blocks, key, message_id):
+    """The sealed plan after the cipher image: AES-256-GCM under HKDF(key, message id, "chaos-henon roi
+    plan key"), zero nonce, AAD "chaos-henon roi plan v1"; flags bit-packed frame by frame."""
+    plan_key = hkdf(key, message_id, "chaos-henon roi plan key", 32)
+    packed = AESGCM(plan_key).decrypt(bytes(12), payload[image_bytes:], b"chaos-henon roi plan v1")
+    per_frame = (blocks + 7) // 8
+    return [[(packed[f * per_frame + b // 8] >> (b % 8)) & 1 for b in range(blocks)] for f in range(frames)]
+
+
+def check_roi(variant, plain_file, payload_file, width, height, frames, samples, bits):
+    with open(plain_file, "rb") as f:
+        plain_bytes = f.read()
+    with open(payload_file, "rb") as f:
+        payload = f.read()
+    count = width * height * frames * samples
+    fmt = "<%dB" % count if bits == 8 else "<%dH" % count
+    words = list(struct.unpack(fmt, plain_bytes))
+    blocks = (height // 32) * (width * samples // 32)
+    flags = open_plan(payload, len(plain_bytes), frames, blocks, KEY, MESSAGE_ID)
+    rounds = 1 if variant.startswith("sound") else PAPER_ROUNDS
+    cipher = encrypt(words, width, height, frames, samples, bits, KEY, MESSAGE_ID, variant, rounds, 32, flags)
+    same = struct.pack(fmt, *cipher) == payload[:len(plain_bytes)]
+    print("%s: %d of %d blocks flagged; cipher image %s" % (variant, sum(map(sum, flags)), blocks * frames,
+                                                             "matches" if same else "DIFFERS"))
+    return 0 if same else 1
 
 
 def kat_image(width, height, frames, samples, bits):
@@ -287,6 +364,8 @@ MESSAGE_ID = hashlib.sha256(b"chaos-henon kat message id").digest()[:16]
 
 
 def main():
+    if len(sys.argv) == 10 and sys.argv[1] == "--roi":
+        return check_roi(sys.argv[2], sys.argv[3], sys.argv[4], *map(int, sys.argv[5:]))
     if "--count" in sys.argv:
         bad = 0
         for x in range(256):

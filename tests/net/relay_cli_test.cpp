@@ -24,7 +24,8 @@ namespace {
 std::string q(const std::filesystem::path& p) { return shell_quote(p.string()); }
 std::string cli() { return shell_quote(medcrypt_cli()); }
 
-// A relay process; its port is read from its "listening" log line.
+// A relay process; its port is read from its "listening" log line (an ASan build under a busy CI
+// machine has taken over 20 s to get there).
 struct RelayProcess {
   RelayProcess(const std::filesystem::path& data, const net::TlsFiles& tls, const std::filesystem::path& log_file,
                std::uint16_t listen_port = 0, const std::filesystem::path& config = {})
@@ -35,7 +36,7 @@ struct RelayProcess {
     if (!config.empty()) argv.insert(argv.end(), {"--config", config.string()});
     std::size_t before = count("\"event\":\"listening\"");
     process.emplace(Process::start(argv, log.string() + ".out"));
-    bool up = wait_until([&] { return count("\"event\":\"listening\"") > before; }, std::chrono::seconds(20));
+    bool up = wait_until([&] { return count("\"event\":\"listening\"") > before; }, std::chrono::seconds(60));
     EXPECT_TRUE(up) << read_text(log) << read_text(log.string() + ".out");
     // The last "listening" line names the port (a restart appends a new one).
     const std::string text = read_text(log), key = "\"address\":\"127.0.0.1:";
