@@ -3,6 +3,7 @@
 //   encode + seal: encoder, then the container's AES-256-GCM over the latent (floor: < 40 ms)
 //   open + decode: the container opened and authenticated, then the decoder (floor: < 60 ms)
 //   encoder / decoder alone, the decoder on each nn::DecoderPath (kFast is what decrypt runs)
+// and the same two for ae-aes:paper (the paper's own network; paper 002's Tables 3 and 4).
 // Counters: bytes sent (the container) against the raw image's bytes.
 #include <benchmark/benchmark.h>
 
@@ -86,8 +87,10 @@ void BM_Network(benchmark::State& state, bool decoder, nn::DecoderPath path) {
 
 BENCHMARK_CAPTURE(BM_Seal, aead_raw_image, "aead")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Seal, ae_aes_encoder_and_seal, "ae-aes")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Seal, ae_aes_paper_encoder_and_seal, "ae-aes:paper")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Open, aead_raw_image, "aead")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Open, ae_aes_open_and_decoder, "ae-aes")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Open, ae_aes_paper_open_and_decoder, "ae-aes:paper")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Network, encoder, false, nn::DecoderPath::kFast)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Network, decoder_fast, true, nn::DecoderPath::kFast)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Network, decoder_flipped_conv2d, true, nn::DecoderPath::kFlippedConv2d)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -21,6 +21,8 @@ struct TrainArgs {
   std::string checkpoint;
   std::string resume;
   int channels = 3;
+  std::string arch = "tuned";
+  std::uint32_t side = 0;
   double test_fraction = 0.1;
   std::size_t limit = 0;
   nn::TrainOptions options;
@@ -37,6 +39,7 @@ Status run(TrainArgs& args) {
   for (const auto& d : args.data) data.sources.emplace_back(d);
   data.channels = args.channels;
   data.min_side = args.options.patch;
+  data.side = args.side;
   data.test_fraction = args.test_fraction;
   data.seed = args.options.seed;
   data.limit = args.limit;
@@ -47,6 +50,9 @@ Status run(TrainArgs& args) {
 
   nn::TrainOptions& o = args.options;
   o.channels = args.channels;
+  o.variant = args.arch == "paper"     ? nn::AeVariant::kPaper
+              : args.arch == "paper32" ? nn::AeVariant::kPaperFeatures
+                                       : nn::AeVariant::kTuned;
   o.checkpoint = args.checkpoint.empty() ? args.out + ".checkpoint" : args.checkpoint;
   o.resume = args.resume;
   std::unique_ptr<ProgressBar> bar;
@@ -157,10 +163,22 @@ void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv) {
   cmd->add_option("--epochs", args->options.epochs, "Epochs")->required();
   cmd->add_option("--out", args->out, "Weights file to write")->required();
   cmd->add_option("--channels", args->channels, "1 (grey model) or 3 (RGB model)")->capture_default_str()->check(CLI::IsMember({1, 3}));
+  cmd->add_option("--arch", args->arch,
+                  "tuned (ae-aes), paper (ae-aes:paper: 3x3 transposed output, dense 3 latent) or paper32 (its "
+                  "112x112x32 feature-map latent)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"tuned", "paper", "paper32"}));
+  cmd->add_option("--side", args->side, "Resample every image to side x side first (0: keep sizes)")->capture_default_str();
+  cmd->add_flag("!--no-flip", args->options.flip, "Never flip training patches");
   cmd->add_option("--batch", args->options.batch, "Patches per step")->capture_default_str();
   cmd->add_option("--patch", args->options.patch, "Side of the square training patches")->capture_default_str();
   cmd->add_option("--steps", args->options.steps_per_epoch, "Steps per epoch (0: one patch per image)")->capture_default_str();
-  cmd->add_option("--lr", args->options.learning_rate, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--lr", args->options.learning_rate, "Learning rate")->capture_default_str();
+  cmd->add_option("--optimizer", args->options.optimizer, "adam, or adamax (paper 002)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"adam", "adamax"}));
+  cmd->add_flag("!--no-lr-halving", args->options.halve_on_plateau,
+                "Keep the learning rate after an epoch without improvement (paper 002's fixed schedule)");
   cmd->add_option("--ssim-weight", args->options.ssim_weight, "Weight of 1 - SSIM in the loss (0: MSE only)")->capture_default_str();
   cmd->add_option("--patience", args->options.patience, "Stop after this many epochs in a row without improvement (0: never); each halves the rate")->capture_default_str();
   cmd->add_option("--seed", args->options.seed, "Seed of the split, initialisation and sampling")->capture_default_str();

@@ -13,10 +13,10 @@ struct Autoencoder::Impl {
   std::mutex mutex;  // one inference at a time: torch already spreads one over every core
 };
 
-Result<Autoencoder> Autoencoder::fresh(int channels, std::uint64_t seed) {
+Result<Autoencoder> Autoencoder::fresh(int channels, std::uint64_t seed, AeVariant variant) {
   if (channels != 1 && channels != 3) return make_error(ErrorCode::kUsage, "autoencoder: channels must be 1 or 3");
   MEDCRYPT_ASSIGN_OR_RETURN(const Backend* backend, torch_backend());
-  MEDCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<Network> network, backend->create(channels, seed));
+  MEDCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<Network> network, backend->create(channels, variant, seed));
   auto impl = std::make_shared<Impl>();
   impl->network = std::move(network);
   return Autoencoder(std::move(impl));
@@ -24,14 +24,18 @@ Result<Autoencoder> Autoencoder::fresh(int channels, std::uint64_t seed) {
 
 Result<Autoencoder> Autoencoder::from_weights(const Weights& w) {
   int channels = 0;
-  if (w.arch == autoencoder_arch(1)) channels = 1;
-  if (w.arch == autoencoder_arch(3)) channels = 3;
+  AeVariant variant = AeVariant::kTuned;
+  for (AeVariant v : {AeVariant::kTuned, AeVariant::kPaper, AeVariant::kPaperFeatures}) {
+    for (int c : {1, 3}) {
+      if (w.arch == autoencoder_arch(c, v)) channels = c, variant = v;
+    }
+  }
   if (channels == 0) return make_error(ErrorCode::kVersion, "weights are for '" + w.arch + "', not an ae-aes autoencoder");
   if (w.arch_version != kArchVersion) {
     return make_error(ErrorCode::kVersion, "weights are for " + w.arch + " version " + std::to_string(w.arch_version) +
                                                "; this medcrypt runs version " + std::to_string(kArchVersion));
   }
-  MEDCRYPT_ASSIGN_OR_RETURN(Autoencoder ae, fresh(channels, 0));
+  MEDCRYPT_ASSIGN_OR_RETURN(Autoencoder ae, fresh(channels, 0, variant));
   MEDCRYPT_TRY(ae.impl_->network->load(w));
   ae.impl_->digest_hex = w.digest_hex;
   return ae;
@@ -45,6 +49,7 @@ Result<Autoencoder> Autoencoder::load(const std::filesystem::path& path) {
 }
 
 int Autoencoder::channels() const { return impl_->network->channels(); }
+AeVariant Autoencoder::variant() const { return impl_->network->variant(); }
 const std::string& Autoencoder::digest_hex() const { return impl_->digest_hex; }
 
 Weights Autoencoder::weights(const std::string& training_json) const {

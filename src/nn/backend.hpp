@@ -20,6 +20,7 @@ class Network {
  public:
   virtual ~Network() = default;
   virtual int channels() const = 0;
+  virtual AeVariant variant() const = 0;
   // Copies the tensors in; refuses unknown names and wrong shapes.
   virtual Status load(const Weights& weights) = 0;
   virtual Weights weights() const = 0;  // arch, version and tensors; no training record or digest
@@ -41,7 +42,7 @@ class RoiNetwork {
 class Backend {
  public:
   virtual ~Backend() = default;
-  virtual Result<std::unique_ptr<Network>> create(int channels, std::uint64_t seed) const = 0;
+  virtual Result<std::unique_ptr<Network>> create(int channels, AeVariant variant, std::uint64_t seed) const = 0;
   // `initial` (optional) are the weights to start from; `checkpoint` gets each epoch's weights.
   virtual Result<TrainReport> train(const std::vector<image::Image>& images, const TrainOptions& options,
                                     const Weights* initial, const ProgressFn& progress,
@@ -51,6 +52,12 @@ class Backend {
   virtual Result<std::unique_ptr<RoiNetwork>> create_roi(const RoiConfig& config, std::uint64_t seed) const = 0;
   virtual Result<RoiTrainReport> train_roi(const std::vector<RoiSample>& samples, const RoiTrainOptions& options,
                                            const RoiProgressFn& progress) const = 0;
+  // The Adamax optimizer training uses (nn/torch/adamax.hpp) on one parameter vector: starting from
+  // `start`, one step per gradient vector with learning rate `lr`; the parameters after each step. For
+  // checking it against the update formula computed elsewhere.
+  virtual Result<std::vector<std::vector<float>>> adamax_trace(std::span<const float> start,
+                                                               const std::vector<std::vector<float>>& gradients,
+                                                               double lr) const = 0;
 };
 
 // Loads the module once ($MEDCRYPT_TORCH_MODULE, else the one built beside medcrypt); a clear error if absent.

@@ -222,7 +222,10 @@ Result<Dataset> load_dataset(const DatasetOptions& options) {
     for (auto& img : groups[order[i]].images) {
       const image::Geometry& g = img.geometry();
       const std::uint32_t short_side = std::min(g.width, g.height);
-      if (short_side < options.min_side) {
+      if (options.side != 0 && (g.width != options.side || g.height != options.side)) {
+        img = resize_bilinear(img, options.side, options.side);
+        ++notes["resampled (bilinear) to " + std::to_string(options.side) + "x" + std::to_string(options.side)];
+      } else if (short_side < options.min_side) {
         const double s = double(options.min_side) / short_side;
         img = resize_bilinear(img, static_cast<std::uint32_t>(std::ceil(g.width * s)),
                               static_cast<std::uint32_t>(std::ceil(g.height * s)));

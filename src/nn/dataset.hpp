@@ -16,6 +16,7 @@ struct DatasetOptions {
   std::vector<std::filesystem::path> sources;  // folders (searched recursively) and .npz files
   int channels = 3;                 // images are converted to grey (ITU-R BT.601 luma) or RGB (grey repeated)
   std::uint32_t min_side = 0;       // images with a shorter side are enlarged (bilinear) to reach it
+  std::uint32_t side = 0;           // if set, every image is resampled (bilinear) to side x side
   double test_fraction = 0.1;       // held out, chosen by `seed`, never trained on
   std::uint64_t seed = 1;
   std::size_t limit = 0;            // at most this many images (0: all), taken before the split

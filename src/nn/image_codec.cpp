@@ -55,7 +55,9 @@ std::uint64_t codec_tile_count(const image::Geometry& g) {
   return std::uint64_t{tiles_along(g.width)} * tiles_along(g.height) * g.frames;
 }
 
-std::uint64_t codec_latent_values(const image::Geometry& g) { return codec_tile_count(g) * kLatentValuesPerTile; }
+std::uint64_t codec_latent_values(const image::Geometry& g, int latent_channels) {
+  return codec_tile_count(g) * latent_values_per_tile(latent_channels);
+}
 
 std::vector<float> frame_to_unit(const image::Image& image, std::uint32_t frame) {
   const image::Geometry& g = image.geometry();
@@ -80,7 +82,7 @@ Result<std::vector<float>> encode_image(const Autoencoder& model, const image::I
   const std::vector<Tile> tiles = frame_tiles(g);
   const std::size_t tile_values = std::size_t{g.samples} * kTileSide * kTileSide;
   std::vector<float> latent;
-  latent.reserve(codec_latent_values(g));
+  latent.reserve(codec_latent_values(g, model.latent_channels()));
   for (std::uint32_t f = 0; f < g.frames; ++f) {
     const std::vector<float> unit = frame_to_unit(image, f);
     for (std::size_t first = 0; first < tiles.size(); first += kTilesPerBatch) {
@@ -108,7 +110,7 @@ Result<image::Image> decode_image(const Autoencoder& model, std::span<const floa
                                   const image::Geometry& g) {
   MEDCRYPT_TRY(check_codec_geometry(g));
   if (g.samples != model.channels()) return make_error(ErrorCode::kInternal, "ae-aes: model channels do not match the image");
-  if (latent.size() != codec_latent_values(g)) return make_error(ErrorCode::kMalformed, "ae-aes: latent size does not match the geometry");
+  if (latent.size() != codec_latent_values(g, model.latent_channels())) return make_error(ErrorCode::kMalformed, "ae-aes: latent size does not match the geometry");
   MEDCRYPT_ASSIGN_OR_RETURN(image::Image image, image::Image::create(g));
   const std::vector<Tile> tiles = frame_tiles(g);
   const std::size_t tile_values = std::size_t{g.samples} * kTileSide * kTileSide;
@@ -119,8 +121,9 @@ Result<image::Image> decode_image(const Autoencoder& model, std::span<const floa
     for (std::size_t first = 0; first < tiles.size(); first += kTilesPerBatch) {
       const std::size_t n = std::min<std::size_t>(kTilesPerBatch, tiles.size() - first);
       MEDCRYPT_ASSIGN_OR_RETURN(std::vector<float> out,
-                                model.decode(latent.subspan(at, n * kLatentValuesPerTile), int(n), kLatentSide, kLatentSide));
-      at += n * kLatentValuesPerTile;
+                                model.decode(latent.subspan(at, n * latent_values_per_tile(model.latent_channels())),
+                                             int(n), kLatentSide, kLatentSide));
+      at += n * latent_values_per_tile(model.latent_channels());
       // Later tiles overwrite the overlap of earlier ones; padding beyond a short side is dropped.
       for (std::size_t t = 0; t < n; ++t) {
         const Tile& tile = tiles[first + t];

@@ -6,7 +6,7 @@
 // pixels. Samples go in as value / (2^bits stored - 1) (signed samples offset to [0, 2^bits - 1] first)
 // and come back rounded and clamped to the same scale, so geometry, bits and signedness are restored
 // exactly; the values are approximations (the scheme is lossy). Latents are stored frame by frame, tile
-// by tile (row-major), each 3 x 112 x 112 values.
+// by tile (row-major), each 3 x 112 x 112 values (32 x 112 x 112 for the paper's feature-map latent).
 #pragma once
 
 #include <cstdint>
@@ -21,13 +21,16 @@ namespace medcrypt::nn {
 
 inline constexpr std::uint32_t kTileSide = 224;
 inline constexpr std::uint32_t kLatentSide = kTileSide / 2;
-inline constexpr std::uint64_t kLatentValuesPerTile = std::uint64_t{kLatentChannels} * kLatentSide * kLatentSide;
+// Latent values per tile for a model whose latent has `latent_channels` channels (3, or 32).
+inline std::uint64_t latent_values_per_tile(int latent_channels) {
+  return std::uint64_t(latent_channels) * kLatentSide * kLatentSide;
+}
 
 // Grey (1 sample) or colour (3 samples) images; palette indices are refused (an approximation of an index
 // is a different colour).
 Status check_codec_geometry(const image::Geometry& geometry);
 std::uint64_t codec_tile_count(const image::Geometry& geometry);  // every frame's tiles
-std::uint64_t codec_latent_values(const image::Geometry& geometry);
+std::uint64_t codec_latent_values(const image::Geometry& geometry, int latent_channels = kLatentChannels);
 
 Result<std::vector<float>> encode_image(const Autoencoder& model, const image::Image& image);
 Result<image::Image> decode_image(const Autoencoder& model, std::span<const float> latent,

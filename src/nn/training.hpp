@@ -1,7 +1,7 @@
-// Training the autoencoder: Adam on MSE + w (1 - SSIM) over random patches (flipped at random), seeded;
-// bit-for-bit repeatable with threads = 1. A validation share of the training images (never the test
-// split) picks the best epoch; each epoch that does not improve it halves the learning rate, and
-// `patience` such epochs in a row stop training.
+// Training the autoencoder: Adam (or paper 002's Adamax) on MSE + w (1 - SSIM) over random patches
+// (flipped at random), seeded; bit-for-bit repeatable with threads = 1. A validation share of the
+// training images (never the test split) picks the best epoch; each epoch that does not improve it halves
+// the learning rate (unless halving is off), and `patience` such epochs in a row stop training.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +17,15 @@ namespace medcrypt::nn {
 
 struct TrainOptions {
   int channels = 3;
+  AeVariant variant = AeVariant::kTuned;
+  bool flip = true;                  // flip patches left-right half the time
   int epochs = 10;
   int batch = 16;
   std::uint32_t patch = 48;          // side of the square training patches (even)
   std::size_t steps_per_epoch = 0;   // 0: one patch per training image per epoch
   double learning_rate = 1e-3;
+  std::string optimizer = "adam";    // or "adamax" (Keras's update, nn/torch/adamax.hpp)
+  bool halve_on_plateau = true;      // halve the rate after an epoch without a better validation loss
   double ssim_weight = 0.05;         // w: SSIM (Gaussian window, sigma 1.5, as metrics/ssim.hpp) in the loss
   double validation_fraction = 0.1;  // of the training images
   int patience = 3;                  // epochs without a better validation loss before stopping (0: never)

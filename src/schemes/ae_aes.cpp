@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include "nn/image_codec.hpp"
 
@@ -12,34 +15,40 @@ namespace {
 enum class Precision { kFloat32, kFloat16 };
 
 // Loaded once per process and shared: the weights never change while medcrypt runs.
-Result<nn::Autoencoder> shared_model(int channels) {
+Result<nn::Autoencoder> shared_model(int channels, nn::AeVariant variant) {
   static std::mutex mutex;
-  static std::map<int, Result<nn::Autoencoder>> cache;
+  static std::map<std::pair<int, nn::AeVariant>, Result<nn::Autoencoder>> cache;
   std::lock_guard lock(mutex);
-  auto it = cache.find(channels);
-  if (it == cache.end()) it = cache.emplace(channels, nn::Autoencoder::load(ae_aes_model_path(channels))).first;
+  const auto key = std::make_pair(channels, variant);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, nn::Autoencoder::load(ae_aes_model_path(channels, variant))).first;
   return it->second;
 }
 
+// The grey and RGB models of one variant; the paper variant may lack one (not trained yet).
+struct Models {
+  std::optional<nn::Autoencoder> gray, rgb;
+};
+
 class AeAesScheme final : public Scheme {
  public:
-  AeAesScheme(Precision precision, nn::Autoencoder gray, nn::Autoencoder rgb)
-      : precision_(precision), gray_(std::move(gray)), rgb_(std::move(rgb)) {}
+  AeAesScheme(SchemeInfo info, nn::AeVariant variant, Precision precision, Models models)
+      : info_(std::move(info)), variant_(variant), precision_(precision), models_(std::move(models)) {}
 
-  const SchemeInfo& info() const override {
-    static const SchemeInfo kInfo = ae_aes_info();
-    return kInfo;
-  }
+  const SchemeInfo& info() const override { return info_; }
   std::string params() const override {
-    return format_params({{"gray", gray_.digest_hex()},
-                          {"latent", precision_ == Precision::kFloat32 ? "f32" : "f16"},
-                          {"rgb", rgb_.digest_hex()}});
+    auto digest = [](const std::optional<nn::Autoencoder>& m) { return m ? m->digest_hex() : std::string("none"); };
+    const std::string latent = variant_ == nn::AeVariant::kTuned ? (precision_ == Precision::kFloat32 ? "f32" : "f16")
+                               : variant_ == nn::AeVariant::kPaper ? "dense3"
+                                                                   : "features";
+    return format_params({{"gray", digest(models_.gray)}, {"latent", latent}, {"rgb", digest(models_.rgb)}});
   }
   std::uint64_t payload_size(const image::Geometry& geometry) const override {
-    return nn::codec_latent_values(geometry) * value_bytes();
+    return nn::codec_latent_values(geometry, nn::latent_channels(variant_)) * value_bytes();
   }
   Result<Payload> encode(const image::Image& plain, const SchemeKey& /*key*/) const override {
-    MEDCRYPT_ASSIGN_OR_RETURN(std::vector<float> latent, nn::encode_image(model(plain.geometry()), plain));
+    MEDCRYPT_ASSIGN_OR_RETURN(const nn::Autoencoder* model, model_for(plain.geometry()));
+    MEDCRYPT_ASSIGN_OR_RETURN(std::vector<float> latent, nn::encode_image(*model, plain));
     Bytes out(latent.size() * value_bytes());
     if (precision_ == Precision::kFloat32) {
       std::memcpy(out.data(), latent.data(), out.size());  // little-endian host (core/bytes.hpp)
@@ -51,7 +60,10 @@ class AeAesScheme final : public Scheme {
   }
   Result<image::Image> decode(PixelBytes payload, const image::Geometry& geometry, const SchemeKey& /*key*/) const override {
     MEDCRYPT_TRY(nn::check_codec_geometry(geometry));
-    if (payload.size() != payload_size(geometry)) return make_error(ErrorCode::kMalformed, "ae-aes: latent size does not match the geometry");
+    if (payload.size() != payload_size(geometry)) {
+      return make_error(ErrorCode::kMalformed, info_.name + ": latent size does not match the geometry");
+    }
+    MEDCRYPT_ASSIGN_OR_RETURN(const nn::Autoencoder* model, model_for(geometry));
     std::vector<float> latent(payload.size() / value_bytes());
     if (precision_ == Precision::kFloat32) {
       std::memcpy(latent.data(), payload.data(), payload.size());
@@ -60,16 +72,57 @@ class AeAesScheme final : public Scheme {
       std::memcpy(half.data(), payload.data(), payload.size());
       MEDCRYPT_ASSIGN_OR_RETURN(latent, nn::from_float16(half));
     }
-    return nn::decode_image(model(geometry), latent, geometry);
+    return nn::decode_image(*model, latent, geometry);
   }
 
  private:
   std::size_t value_bytes() const { return precision_ == Precision::kFloat32 ? 4 : 2; }
-  const nn::Autoencoder& model(const image::Geometry& g) const { return g.samples == 1 ? gray_ : rgb_; }
+  Result<const nn::Autoencoder*> model_for(const image::Geometry& g) const {
+    MEDCRYPT_TRY(nn::check_codec_geometry(g));
+    const std::optional<nn::Autoencoder>& m = g.samples == 1 ? models_.gray : models_.rgb;
+    if (!m) {
+      return make_error(ErrorCode::kUnsupported,
+                        fmt::format("{}: no {} model is installed ({} is missing; docs/MODELS.md says how to train it)",
+                                    info_.name, g.samples == 1 ? "grey" : "RGB",
+                                    ae_aes_model_path(g.samples == 1 ? 1 : 3, variant_).string()));
+    }
+    return &*m;
+  }
 
+  SchemeInfo info_;
+  nn::AeVariant variant_;
   Precision precision_;
-  nn::Autoencoder gray_, rgb_;
+  Models models_;
 };
+
+// Both models of `variant`, checked against the digests a container's parameters name. `optional`: a
+// missing file leaves that model out (the paper variant's grey model may not be trained yet).
+Result<Models> load_models(const std::string& scheme, nn::AeVariant variant, const SchemeParams& params,
+                           bool optional) {
+  Models models;
+  for (int channels : {1, 3}) {
+    const std::string role = channels == 1 ? "gray" : "rgb";
+    const std::filesystem::path path = ae_aes_model_path(channels, variant);
+    auto wanted = params.find(role);
+    if (optional && !std::filesystem::exists(path)) {
+      if (wanted != params.end() && wanted->second != "none") {
+        return make_error(ErrorCode::kVersion, scheme + ": this container needs the " + role + " model " +
+                                                   wanted->second.substr(0, 16) + "..., and " + path.string() +
+                                                   " is missing");
+      }
+      continue;
+    }
+    auto model = shared_model(channels, variant);
+    if (!model) return make_error(model.error().code, scheme + ": " + model.error().message);
+    if (wanted != params.end() && wanted->second != model->digest_hex()) {
+      return make_error(ErrorCode::kVersion, scheme + ": this container was made with the " + role + " model " +
+                                                 wanted->second.substr(0, 16) + "..., but " + path.string() + " is " +
+                                                 model->digest_hex().substr(0, 16) + "...");
+    }
+    (channels == 1 ? models.gray : models.rgb) = *model;
+  }
+  return models;
+}
 
 }  // namespace
 
@@ -78,8 +131,8 @@ std::filesystem::path model_directory() {
   return MEDCRYPT_MODEL_DIR;
 }
 
-std::filesystem::path ae_aes_model_path(int channels) {
-  return model_directory() / (nn::autoencoder_arch(channels) + ".weights");
+std::filesystem::path ae_aes_model_path(int channels, nn::AeVariant variant) {
+  return model_directory() / (nn::autoencoder_arch(channels, variant) + ".weights");
 }
 
 SchemeInfo ae_aes_info() {
@@ -106,21 +159,41 @@ Result<std::unique_ptr<Scheme>> make_ae_aes(const SchemeParams& params) {
       return make_error(ErrorCode::kUsage, "ae-aes: unknown parameter '" + name + "' (latent=f32|f16)");
     }
   }
-  std::map<int, nn::Autoencoder> models;
-  for (int channels : {1, 3}) {
-    auto model = shared_model(channels);
-    if (!model) return make_error(model.error().code, "ae-aes: " + model.error().message);
-    const std::string role = channels == 1 ? "gray" : "rgb";
-    auto wanted = params.find(role);
-    if (wanted != params.end() && wanted->second != model->digest_hex()) {
-      return make_error(ErrorCode::kVersion, "ae-aes: this container was made with the " + role + " model " +
-                                                 wanted->second.substr(0, 16) + "..., but " +
-                                                 ae_aes_model_path(channels).string() + " is " +
-                                                 model->digest_hex().substr(0, 16) + "...");
+  MEDCRYPT_ASSIGN_OR_RETURN(Models models, load_models("ae-aes", nn::AeVariant::kTuned, params, false));
+  return std::unique_ptr<Scheme>(
+      std::make_unique<AeAesScheme>(ae_aes_info(), nn::AeVariant::kTuned, precision, std::move(models)));
+}
+
+SchemeInfo ae_aes_paper_info() {
+  return SchemeInfo{
+      .name = "ae-aes:paper",
+      .version = 1,
+      .lossless = false,
+      .exports_cipher_image = false,
+      .key_space_bits = 256,
+      .sealing = Sealing::kEncrypt,
+      .summary = "paper 002 as published: Table 2's autoencoder (3x3 transposed-convolution output) trained as "
+                 "the paper says, its dense-3 latent or 112x112x32 feature map sealed with AES-256-GCM; LOSSY",
+      .security_note = "secrecy is the container's AEAD alone (the model is public); the image comes back "
+                       "approximately, never bit-exact",
+  };
+}
+
+Result<std::unique_ptr<Scheme>> make_ae_aes_paper(const SchemeParams& params) {
+  nn::AeVariant variant = nn::AeVariant::kPaper;
+  for (const auto& [name, value] : params) {
+    if (name == "latent") {
+      if (value != "dense3" && value != "features") {
+        return make_error(ErrorCode::kUsage, "ae-aes:paper: latent must be dense3 or features");
+      }
+      variant = value == "dense3" ? nn::AeVariant::kPaper : nn::AeVariant::kPaperFeatures;
+    } else if (name != "gray" && name != "rgb") {
+      return make_error(ErrorCode::kUsage, "ae-aes:paper: unknown parameter '" + name + "' (latent=dense3|features)");
     }
-    models.emplace(channels, *model);
   }
-  return std::unique_ptr<Scheme>(std::make_unique<AeAesScheme>(precision, models.at(1), models.at(3)));
+  MEDCRYPT_ASSIGN_OR_RETURN(Models models, load_models("ae-aes:paper", variant, params, true));
+  return std::unique_ptr<Scheme>(
+      std::make_unique<AeAesScheme>(ae_aes_paper_info(), variant, Precision::kFloat32, std::move(models)));
 }
 
 }  // namespace medcrypt::schemes

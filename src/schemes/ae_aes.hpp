@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "nn/autoencoder.hpp"
 #include "schemes/scheme.hpp"
 
 namespace medcrypt::schemes {
@@ -16,7 +17,14 @@ namespace medcrypt::schemes {
 SchemeInfo ae_aes_info();
 Result<std::unique_ptr<Scheme>> make_ae_aes(const SchemeParams& params);
 
+// Scheme `ae-aes:paper`: the paper's own network and training (nn/autoencoder.hpp, AeVariant::kPaper),
+// latent=dense3 (default, the 112x112x3 latent of its Table 2) or features (the 112x112x32 feature map);
+// float32. A model not trained yet (no file) makes images of that kind fail with one line.
+SchemeInfo ae_aes_paper_info();
+Result<std::unique_ptr<Scheme>> make_ae_aes_paper(const SchemeParams& params);
+
 std::filesystem::path model_directory();
-std::filesystem::path ae_aes_model_path(int channels);  // model_directory() / "ae-aes-rgb.weights" etc.
+// model_directory() / "ae-aes-rgb.weights", "ae-aes-paper-gray.weights" etc.
+std::filesystem::path ae_aes_model_path(int channels, nn::AeVariant variant = nn::AeVariant::kTuned);
 
 }  // namespace medcrypt::schemes

@@ -8,6 +8,7 @@ namespace medcrypt::schemes {
 void register_builtin_schemes(SchemeRegistry& registry) {
   registry.add(aead_scheme_info(), make_aead_scheme);
   registry.add(ae_aes_info(), make_ae_aes);
+  registry.add(ae_aes_paper_info(), make_ae_aes_paper);
   registry.add(chaos_henon_info(), make_chaos_henon);
   registry.add(chaos_henon_paper_info(1), make_chaos_henon_paper_v1);
   registry.add(chaos_henon_paper_info(), make_chaos_henon_paper);

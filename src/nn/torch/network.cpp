@@ -8,6 +8,7 @@
 
 #include <c10/util/Half.h>
 
+#include "nn/torch/adamax.hpp"
 #include "nn/torch/network.hpp"
 
 namespace medcrypt::nn {
@@ -80,17 +81,22 @@ torch::Tensor TransposedConv2dImpl::forward_upsampled(const torch::Tensor& x) {
   return result.view({n, out, 2 * h, 2 * width});
 }
 
-AutoencoderNetImpl::AutoencoderNetImpl(int c)
+AutoencoderNetImpl::AutoencoderNetImpl(int c, AeVariant v)
     : channels(c),
+      variant(v),
       enc1_(register_module("enc1", conv(c, 64, 3))),
       enc2_(register_module("enc2", conv(64, 64, 3))),
-      enc3_(register_module("enc3", conv(64, 32, 3))),
-      enc_dense_(register_module("enc_dense", conv(32, kLatentChannels, 1))),
-      dec_dense_(register_module("dec_dense", conv(kLatentChannels, 3, 1))),
-      out_(register_module("out", conv(64, c, 1))),
-      dec1_(register_module("dec1", TransposedConv2d(3, 32, 3))),
-      dec2_(register_module("dec2", TransposedConv2d(32, 64, 3))),
-      dec3_(register_module("dec3", TransposedConv2d(64, 64, 3))) {}
+      enc3_(register_module("enc3", conv(64, 32, 3))) {
+  // Registration order is the weight files' tensor order, so the tuned variant's stays as it was.
+  const bool dense = v != AeVariant::kPaperFeatures;
+  if (dense) enc_dense_ = register_module("enc_dense", conv(32, kLatentChannels, 1));
+  if (dense) dec_dense_ = register_module("dec_dense", conv(kLatentChannels, 3, 1));
+  if (v == AeVariant::kTuned) out_ = register_module("out", conv(64, c, 1));
+  dec1_ = register_module("dec1", TransposedConv2d(dense ? 3 : 32, 32, 3));
+  dec2_ = register_module("dec2", TransposedConv2d(32, 64, 3));
+  dec3_ = register_module("dec3", TransposedConv2d(64, 64, 3));
+  if (v != AeVariant::kTuned) out_transposed_ = register_module("out", TransposedConv2d(64, c, 3));
+}
 
 torch::Tensor AutoencoderNetImpl::encode(torch::Tensor x) {
   // Channels-last makes the 3-channel first convolution and the pooling ~10x faster with oneDNN.
@@ -98,26 +104,27 @@ torch::Tensor AutoencoderNetImpl::encode(torch::Tensor x) {
   x = torch::max_pool2d(x, 2);
   x = torch::relu(enc2_(x));
   x = torch::relu(enc3_(x));
-  return enc_dense_(x).contiguous();
+  return (enc_dense_ ? enc_dense_(x) : x).contiguous();
 }
 
 torch::Tensor AutoencoderNetImpl::decode(torch::Tensor z) {
   const bool fast = path == DecoderPath::kFast, reference = path == DecoderPath::kConvTranspose2d;
   // kFast is inference only (DecoderPath), so its ReLUs may overwrite their input.
   const auto relu = [fast](torch::Tensor t) { return fast ? t.relu_() : torch::relu(t); };
-  z = dec_dense_(z.contiguous());  // linear: a ReLU on 3 units can die and starve the whole decoder
+  z = z.contiguous();
+  if (dec_dense_) z = dec_dense_(z);  // linear: a ReLU on 3 units can die and starve the whole decoder
   z = relu(dec1_(z, reference));
   z = fast ? dec2_->forward_upsampled(z)
            : dec2_(torch::upsample_nearest2d(z, {z.size(2) * 2, z.size(3) * 2}), reference);
   z = relu(z);
   z = relu(dec3_(z, reference));
-  return torch::sigmoid(out_(z));
+  return torch::sigmoid(out_ ? out_(z) : out_transposed_(z, reference));
 }
 
-Result<AutoencoderNet> make_net(int channels, std::uint64_t seed) {
+Result<AutoencoderNet> make_net(int channels, AeVariant variant, std::uint64_t seed) {
   return torch_call("autoencoder", [&] {
     torch::manual_seed(seed);
-    return AutoencoderNet(channels);
+    return AutoencoderNet(channels, variant);
   });
 }
 
@@ -125,7 +132,7 @@ Status load_weights(AutoencoderNet& net, const Weights& w) {
   auto params = net->named_parameters();
   if (params.size() != w.tensors.size()) {
     return make_error(ErrorCode::kVersion, "weights hold " + std::to_string(w.tensors.size()) + " tensors, " +
-                                               autoencoder_arch(net->channels) + " has " + std::to_string(params.size()));
+                                               autoencoder_arch(net->channels, net->variant) + " has " + std::to_string(params.size()));
   }
   torch::NoGradGuard no_grad;
   for (const NamedTensor& t : w.tensors) {
@@ -139,7 +146,7 @@ Status load_weights(AutoencoderNet& net, const Weights& w) {
 
 Weights net_weights(AutoencoderNet& net) {
   Weights w;
-  w.arch = autoencoder_arch(net->channels);
+  w.arch = autoencoder_arch(net->channels, net->variant);
   w.arch_version = kArchVersion;
   for (const auto& p : net->named_parameters()) {
     w.tensors.push_back(NamedTensor{p.key(), p.value().sizes().vec(), to_vector(p.value().detach())});
@@ -157,6 +164,7 @@ class TorchNetwork final : public Network {
     for (auto& p : net_->parameters()) p.requires_grad_(false);  // inference only
   }
   int channels() const override { return net_->channels; }
+  AeVariant variant() const override { return net_->variant; }
   Status load(const Weights& w) override {
     return torch_call("autoencoder weights", [&] { return load_weights(net_, w); });
   }
@@ -172,10 +180,11 @@ class TorchNetwork final : public Network {
     });
   }
   Result<std::vector<float>> decode(std::span<const float> latent, int count, int height, int width) override {
-    MEDCRYPT_TRY(check_tiles(latent.size(), count, kLatentChannels, height, width));
+    const int latent_channels = nn::latent_channels(net_->variant);
+    MEDCRYPT_TRY(check_tiles(latent.size(), count, latent_channels, height, width));
     return torch_call("autoencoder decoder", [&] {
       torch::InferenceMode guard;
-      auto z = torch::from_blob(const_cast<float*>(latent.data()), {count, kLatentChannels, height, width},
+      auto z = torch::from_blob(const_cast<float*>(latent.data()), {count, latent_channels, height, width},
                                 torch::kFloat32);
       return to_vector(net_->decode(z));
     });
@@ -196,8 +205,8 @@ class TorchBackend final : public Backend {
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 128 << 20);
   }
-  Result<std::unique_ptr<Network>> create(int channels, std::uint64_t seed) const override {
-    MEDCRYPT_ASSIGN_OR_RETURN(AutoencoderNet net, make_net(channels, seed));
+  Result<std::unique_ptr<Network>> create(int channels, AeVariant variant, std::uint64_t seed) const override {
+    MEDCRYPT_ASSIGN_OR_RETURN(AutoencoderNet net, make_net(channels, variant, seed));
     return std::unique_ptr<Network>(std::make_unique<TorchNetwork>(std::move(net)));
   }
   Result<TrainReport> train(const std::vector<image::Image>& images, const TrainOptions& options,
@@ -211,6 +220,21 @@ class TorchBackend final : public Backend {
   Result<RoiTrainReport> train_roi(const std::vector<RoiSample>& samples, const RoiTrainOptions& options,
                                    const RoiProgressFn& progress) const override {
     return train_roi_net(samples, options, progress);
+  }
+  Result<std::vector<std::vector<float>>> adamax_trace(std::span<const float> start,
+                                                       const std::vector<std::vector<float>>& gradients,
+                                                       double lr) const override {
+    return torch_call("adamax", [&] {
+      torch::Tensor p = torch::tensor(std::vector<float>(start.begin(), start.end())).requires_grad_(false);
+      Adamax adamax({p}, AdamaxOptions(lr));
+      std::vector<std::vector<float>> trace;
+      for (const auto& g : gradients) {
+        p.mutable_grad() = torch::tensor(g);
+        adamax.step();
+        trace.push_back(to_vector(p));
+      }
+      return trace;
+    });
   }
   std::vector<std::uint16_t> to_float16(std::span<const float> values) const override {
     std::vector<std::uint16_t> out(values.size());

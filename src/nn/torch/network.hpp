@@ -24,21 +24,23 @@ TORCH_MODULE(TransposedConv2d);
 
 class AutoencoderNetImpl : public torch::nn::Module {
  public:
-  explicit AutoencoderNetImpl(int channels);
+  AutoencoderNetImpl(int channels, AeVariant variant);
   torch::Tensor encode(torch::Tensor x);
   torch::Tensor decode(torch::Tensor z);
   torch::Tensor forward(const torch::Tensor& x) { return decode(encode(x)); }
   int channels;
+  AeVariant variant;
   DecoderPath path = DecoderPath::kFlippedConv2d;  // training's; inference switches to kFast
 
  private:
-  torch::nn::Conv2d enc1_, enc2_, enc3_, enc_dense_, dec_dense_, out_;
-  TransposedConv2d dec1_, dec2_, dec3_;
+  torch::nn::Conv2d enc1_, enc2_, enc3_;
+  torch::nn::Conv2d enc_dense_{nullptr}, dec_dense_{nullptr}, out_{nullptr};  // by variant
+  TransposedConv2d dec1_{nullptr}, dec2_{nullptr}, dec3_{nullptr}, out_transposed_{nullptr};
 };
 TORCH_MODULE(AutoencoderNet);
 
 // Fresh weights from `seed`, or a copy of `weights` (names and shapes checked).
-Result<AutoencoderNet> make_net(int channels, std::uint64_t seed);
+Result<AutoencoderNet> make_net(int channels, AeVariant variant, std::uint64_t seed);
 Status load_weights(AutoencoderNet& net, const Weights& weights);
 Weights net_weights(AutoencoderNet& net);
 

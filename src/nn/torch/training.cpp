@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nn/torch/adamax.hpp"
 #include "nn/torch/network.hpp"
 
 namespace medcrypt::nn {
@@ -19,15 +20,16 @@ struct Sampler {
   std::vector<std::size_t> train;  // indices into images
   std::uint32_t patch;
   int channels;
+  bool flips;
   std::mt19937_64 rng;
 
-  // A random patch of a random training image, flipped left-right half the time.
+  // A random patch of a random training image, flipped left-right half the time (if `flips`).
   void fill(float* dst) {
     const image::Image& img = (*images)[train[rng() % train.size()]];
     const image::Geometry& g = img.geometry();
     const std::uint32_t x0 = static_cast<std::uint32_t>(rng() % (g.width - patch + 1));
     const std::uint32_t y0 = static_cast<std::uint32_t>(rng() % (g.height - patch + 1));
-    const bool flip = rng() & 1;
+    const bool flip = (rng() & 1) && flips;
     const float scale = 1.0f / static_cast<float>(g.max_value());
     for (int c = 0; c < channels; ++c) {
       for (std::uint32_t y = 0; y < patch; ++y) {
@@ -107,7 +109,9 @@ nlohmann::json record(const TrainOptions& o, const TrainReport& r, int epoch) {
                       {"seconds", e.seconds}});
   }
   return {{"command", o.command}, {"epoch", epoch}, {"seed", o.seed}, {"batch", o.batch}, {"patch", o.patch},
-          {"learning_rate", o.learning_rate}, {"train_images", r.train_images},
+          {"learning_rate", o.learning_rate}, {"optimizer", o.optimizer}, {"halve_on_plateau", o.halve_on_plateau},
+          {"flip", o.flip},
+          {"train_images", r.train_images},
           {"validation_images", r.validation_images}, {"ssim_weight", o.ssim_weight},
           {"loss", "MSE + ssim_weight * (1 - SSIM), on [0,1]"}, {"epochs", epochs}};
 }
@@ -116,6 +120,9 @@ nlohmann::json record(const TrainOptions& o, const TrainReport& r, int epoch) {
 
 Result<TrainReport> train_net(const std::vector<image::Image>& images, const TrainOptions& o, const Weights* initial,
                               const ProgressFn& progress, const CheckpointFn& checkpoint) {
+  if (o.optimizer != "adam" && o.optimizer != "adamax") {
+    return make_error(ErrorCode::kUsage, "train: the optimizer is adam or adamax");
+  }
   if (o.epochs <= 0 || o.batch <= 0 || o.patch < 8 || o.patch % 2 != 0 || o.learning_rate <= 0) {
     return make_error(ErrorCode::kUsage, "train: epochs and batch must be positive, the patch an even side >= 8");
   }
@@ -139,11 +146,16 @@ Result<TrainReport> train_net(const std::vector<image::Image>& images, const Tra
 
   return torch_call("train", [&]() -> Result<TrainReport> {
     if (o.threads > 0) torch::set_num_threads(o.threads);
-    MEDCRYPT_ASSIGN_OR_RETURN(AutoencoderNet net, make_net(o.channels, o.seed));
+    MEDCRYPT_ASSIGN_OR_RETURN(AutoencoderNet net, make_net(o.channels, o.variant, o.seed));
     if (initial != nullptr) MEDCRYPT_TRY(load_weights(net, *initial));
     torch::manual_seed(o.seed);
-    torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(o.learning_rate));
-    Sampler sampler{&images, train, o.patch, o.channels, std::mt19937_64(o.seed)};
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
+    if (o.optimizer == "adamax") {
+      optimizer = std::make_unique<Adamax>(net->parameters(), AdamaxOptions(o.learning_rate));
+    } else {
+      optimizer = std::make_unique<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(o.learning_rate));
+    }
+    Sampler sampler{&images, train, o.patch, o.channels, o.flip, std::mt19937_64(o.seed)};
     const torch::Tensor val_patches = centre_patches(images, val, o.patch, o.channels);
     const std::size_t steps = o.steps_per_epoch ? o.steps_per_epoch : (train.size() + o.batch - 1) / o.batch;
 
@@ -160,10 +172,10 @@ Result<TrainReport> train_net(const std::vector<image::Image>& images, const Tra
       for (std::size_t step = 1; step <= steps; ++step) {
         torch::Tensor x = torch::empty({o.batch, o.channels, o.patch, o.patch});
         for (int b = 0; b < o.batch; ++b) sampler.fill(x.data_ptr<float>() + std::size_t(b) * x[0].numel());
-        adam.zero_grad();
+        optimizer->zero_grad();
         torch::Tensor loss = loss_of(net->forward(x), x, o.ssim_weight);
         loss.backward();
-        adam.step();
+        optimizer->step();
         loss_sum += loss.item<double>();
         if (progress) {
           const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -182,9 +194,8 @@ Result<TrainReport> train_net(const std::vector<image::Image>& images, const Tra
         since_best = 0;
       } else {
         ++since_best;
-        for (auto& group : adam.param_groups()) {
-          auto& options = static_cast<torch::optim::AdamOptions&>(group.options());
-          options.lr(options.lr() / 2);
+        for (auto& group : optimizer->param_groups()) {
+          if (o.halve_on_plateau) group.options().set_lr(group.options().get_lr() / 2);
         }
       }
       if (better) report.best = net_weights(net);
