@@ -4,29 +4,11 @@
 #include <cstring>
 
 #include "chaos/internal/frame_moves.hpp"
+#include "chaos/internal/keystream.hpp"
 #include "chaos/permutation.hpp"
 
 namespace medcrypt::chaos {
 namespace {
-
-constexpr std::size_t kChunkWords = 2048;
-
-// Keystream values of type Word, in stream order, a chunk of Henon words at a time. Every chunk but the
-// last holds an even number of bytes, so an 8-bit frame sees the words' bytes in order (low, high).
-template <typename Word>
-class Keystream {
- public:
-  static constexpr std::size_t kChunk = kChunkWords * 2 / sizeof(Word);
-  explicit Keystream(HenonStream& stream) : stream_(stream) {}
-  const Word* next(std::size_t n) {  // n <= kChunk
-    stream_.fill(std::span<std::uint16_t>(buffer_, (n * sizeof(Word) + 1) / 2));
-    return reinterpret_cast<const Word*>(buffer_);  // little-endian bytes (asserted in core/bytes.hpp)
-  }
-
- private:
-  HenonStream& stream_;
-  std::uint16_t buffer_[kChunkWords];
-};
 
 // The chain function S of a word (see henon_cipher.hpp).
 template <typename Word>
@@ -60,7 +42,7 @@ struct History {
 // that the state stays in registers (through a reference it would be stored and reloaded every sample).
 template <typename Word, typename Fn>
 void sweep(HenonStream& stream, Word* s, std::size_t n, bool downwards, Fn fn) {
-  Keystream<Word> keystream(stream);
+  internal::Keystream<Word> keystream(stream);
   for (std::size_t done = 0; done < n; done += keystream.kChunk) {
     const std::size_t len = std::min(keystream.kChunk, n - done);
     const Word* k = keystream.next(len);

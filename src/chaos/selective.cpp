@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "chaos/internal/frame_moves.hpp"
+#include "chaos/internal/keystream.hpp"
 
 namespace medcrypt::chaos {
 namespace {
@@ -67,19 +68,17 @@ void xor_background(const Word* in, Word* out, FrameShape shape, std::uint32_t b
                     std::span<const std::uint8_t> roi, HenonStream& stream) {
   std::size_t remaining = 0;
   for_each_background_run(shape, block, roi, [&](std::size_t, std::size_t n) { remaining += n; });
-  // Keystream words as the stream yields them, a chunk at a time (a frame-sized buffer would cost a fresh
-  // mmap per call); an 8-bit frame takes each word's low byte, then its high byte.
-  constexpr std::size_t kChunkWords = 2048, kChunk = kChunkWords * 2 / sizeof(Word);
-  std::uint16_t buffer[kChunkWords];
+  // The chunks must be those the counted total gives, so that an 8-bit frame's last chunk takes its odd
+  // byte where the decrypting side does.
+  internal::Keystream<Word> keystream(stream);
   const Word* k = nullptr;
   std::size_t left = 0;  // keystream values in the buffer not yet used
   for_each_background_run(shape, block, roi, [&](std::size_t at, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
       if (left == 0) {
-        left = std::min(kChunk, remaining);
+        left = std::min(keystream.kChunk, remaining);
         remaining -= left;
-        stream.fill(std::span<std::uint16_t>(buffer, (left * sizeof(Word) + 1) / 2));
-        k = reinterpret_cast<const Word*>(buffer);  // little-endian (asserted in core/bytes.hpp)
+        k = keystream.next(left);
       }
       out[at + i] = static_cast<Word>(in[at + i] ^ *k++);
       --left;
