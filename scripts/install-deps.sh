@@ -9,6 +9,8 @@ packages=(
   # crypto, images, storage, networking
   openssl libssl-dev dcmtk libdcmtk-dev libpng-dev libjpeg-dev libtiff-dev libopenjp2-7-dev libcharls-dev
   sqlite3 libsqlite3-dev libboost-dev libpq-dev libzip-dev
+  # transforms (paper 001's ripplet)
+  libfftw3-dev
   # CLI, formats, logging
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   # tests and benchmarks

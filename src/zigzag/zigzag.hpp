@@ -1,0 +1,43 @@
+// Zigzag scans of a frame, paper 001's three scrambling patterns: vertical, horizontal and diagonal.
+//
+// A scan visits every sample of a rows x cols frame once:
+//  - horizontal: row by row, each row in the opposite direction of the one before (boustrophedon);
+//  - vertical: the same by columns;
+//  - diagonal: JPEG's zigzag, anti-diagonal by anti-diagonal, alternating direction, starting rightwards.
+// The start corner reflects the scan: the pattern from the top-left corner, mirrored left-right and/or
+// top-bottom. Scrambling by a scan writes the samples in visiting order: out[i] = in[order[i]].
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace medcrypt::zigzag {
+
+enum class Pattern : std::uint8_t { kHorizontal = 0, kVertical = 1, kDiagonal = 2 };
+enum class Corner : std::uint8_t { kTopLeft = 0, kTopRight = 1, kBottomLeft = 2, kBottomRight = 3 };
+
+struct Scan {
+  Pattern pattern = Pattern::kHorizontal;
+  Corner corner = Corner::kTopLeft;
+};
+
+std::string describe(const Scan& scan);  // "diagonal from the bottom-right corner"
+
+// order[i] is the row-major index of the i-th sample the scan visits. Fails (kUsage) on an empty frame or
+// one of more than 2^32 - 1 samples.
+Result<std::vector<std::uint32_t>> scan_order(std::uint32_t rows, std::uint32_t cols, const Scan& scan);
+
+// out[i] = in[order[i]] for every sample of `samples_per_pixel` words (an RGB pixel moves whole).
+template <typename Word>
+void scramble(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<Word> out,
+              std::uint32_t samples_per_pixel);
+// The inverse: out[order[i]] = in[i].
+template <typename Word>
+void unscramble(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<Word> out,
+                std::uint32_t samples_per_pixel);
+
+}  // namespace medcrypt::zigzag

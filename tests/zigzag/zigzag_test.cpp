@@ -1,0 +1,86 @@
+// Zigzag scans: hand-counted orders for a 3x4 frame, JPEG's published 8x8 zigzag table, every scan a
+// permutation on odd and degenerate geometries, and scrambling undone exactly with whole RGB pixels.
+#include "zigzag/zigzag.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+namespace medcrypt {
+namespace {
+
+using zigzag::Corner;
+using zigzag::Pattern;
+using zigzag::Scan;
+
+std::vector<std::uint32_t> order(std::uint32_t rows, std::uint32_t cols, Pattern p, Corner c) {
+  auto o = zigzag::scan_order(rows, cols, {p, c});
+  EXPECT_TRUE(o);
+  return *o;
+}
+
+// Counted by hand on the frame   0  1  2  3
+//                                4  5  6  7
+//                                8  9 10 11
+TEST(Zigzag, KnownOrdersOfASmallFrame) {
+  using V = std::vector<std::uint32_t>;
+  EXPECT_EQ(order(3, 4, Pattern::kHorizontal, Corner::kTopLeft), (V{0, 1, 2, 3, 7, 6, 5, 4, 8, 9, 10, 11}));
+  EXPECT_EQ(order(3, 4, Pattern::kVertical, Corner::kTopLeft), (V{0, 4, 8, 9, 5, 1, 2, 6, 10, 11, 7, 3}));
+  EXPECT_EQ(order(3, 4, Pattern::kDiagonal, Corner::kTopLeft), (V{0, 1, 4, 8, 5, 2, 3, 6, 9, 10, 7, 11}));
+  EXPECT_EQ(order(3, 4, Pattern::kHorizontal, Corner::kBottomRight), (V{11, 10, 9, 8, 4, 5, 6, 7, 3, 2, 1, 0}));
+  EXPECT_EQ(order(3, 4, Pattern::kVertical, Corner::kTopRight), (V{3, 7, 11, 10, 6, 2, 1, 5, 9, 8, 4, 0}));
+  EXPECT_EQ(order(3, 4, Pattern::kDiagonal, Corner::kBottomLeft), (V{8, 9, 4, 0, 5, 10, 11, 6, 1, 2, 7, 3}));
+  EXPECT_EQ(zigzag::describe({Pattern::kDiagonal, Corner::kBottomRight}), "diagonal from the bottom-right corner");
+}
+
+// The diagonal scan from the top-left corner is JPEG's zigzag (ITU-T T.81, Figure 5): the row-major index
+// of each of the 64 coefficients in zigzag order.
+TEST(Zigzag, DiagonalIsJpegsZigzag) {
+  const std::vector<std::uint32_t> jpeg = {
+      0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,  12, 19, 26, 33, 40, 48,
+      41, 34, 27, 20, 13, 6,  7,  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23,
+      30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
+  EXPECT_EQ(order(8, 8, Pattern::kDiagonal, Corner::kTopLeft), jpeg);
+}
+
+TEST(Zigzag, EveryScanIsAPermutation) {
+  for (auto [rows, cols] : {std::pair{1u, 1u}, {1u, 7u}, {7u, 1u}, {5u, 3u}, {3u, 5u}, {17u, 64u}, {64u, 17u}}) {
+    for (int p = 0; p < 3; ++p) {
+      for (int c = 0; c < 4; ++c) {
+        std::vector<std::uint32_t> o = order(rows, cols, Pattern(p), Corner(c));
+        std::sort(o.begin(), o.end());
+        std::vector<std::uint32_t> all(std::size_t{rows} * cols);
+        std::iota(all.begin(), all.end(), 0u);
+        EXPECT_EQ(o, all) << rows << "x" << cols << " " << zigzag::describe({Pattern(p), Corner(c)});
+      }
+    }
+  }
+}
+
+TEST(Zigzag, ScramblingIsUndoneExactlyAndMovesWholePixels) {
+  const std::uint32_t rows = 13, cols = 9, samples = 3;
+  std::mt19937 rng(5);
+  std::vector<std::uint16_t> plain(std::size_t{rows} * cols * samples);
+  for (auto& x : plain) x = static_cast<std::uint16_t>(rng());
+  for (int p = 0; p < 3; ++p) {
+    const std::vector<std::uint32_t> o = order(rows, cols, Pattern(p), Corner::kBottomRight);
+    std::vector<std::uint16_t> scrambled(plain.size()), back(plain.size());
+    zigzag::scramble<std::uint16_t>(o, plain, scrambled, samples);
+    EXPECT_NE(scrambled, plain);
+    for (std::size_t i = 0; i < o.size(); ++i) {
+      for (std::uint32_t s = 0; s < samples; ++s) EXPECT_EQ(scrambled[i * samples + s], plain[o[i] * samples + s]);
+    }
+    zigzag::unscramble<std::uint16_t>(o, scrambled, back, samples);
+    EXPECT_EQ(back, plain);
+  }
+}
+
+TEST(Zigzag, RefusesAnEmptyFrame) {
+  EXPECT_EQ(zigzag::scan_order(0, 5, {}).error().code, ErrorCode::kUsage);
+  EXPECT_EQ(zigzag::scan_order(5, 0, {}).error().code, ErrorCode::kUsage);
+}
+
+}  // namespace
+}  // namespace medcrypt
