@@ -1,7 +1,9 @@
 # medcrypt: the commands a user and CI run. Every target installs missing Debian packages first.
 #   make demo [DATA=DIR]   build and run the whole job end to end (generated images, or yours)
 #   make test              build and run every test
-#   make test-asan         the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-asan         the same under AddressSanitizer + UndefinedBehaviorSanitizer, less the shipped
+#                          models' quality checks (ShippedModels, RoiShipped: the code other tests cover, on whole
+#                          datasets, minutes under ASan)
 #   make fuzz              build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make bench             run the benchmarks (figures for docs/BENCHMARKS.md)
 # WERROR=ON turns warnings into errors (CI sets it).

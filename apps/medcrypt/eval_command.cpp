@@ -31,6 +31,7 @@ struct EvalArgs {
   std::uint64_t seed = 1;
   std::size_t limit = 0;
   std::uint32_t min_side = 48;
+  std::uint32_t side = 0;  // resample test images to side x side first (train's --side), as paper 002 measures
   bool f16 = false;
   bool json = false;
   bool calibrate = false;           // denoise: levels whose noisy SSIM matches paper 002's Table 6
@@ -75,6 +76,7 @@ Result<nn::Dataset> test_split(const EvalArgs& args) {
   for (const auto& d : args.data) data.sources.emplace_back(d);
   data.channels = args.channels;
   data.min_side = args.min_side;
+  data.side = args.side;
   data.test_fraction = args.test_fraction;
   data.seed = args.seed;
   data.limit = args.limit;
@@ -96,7 +98,7 @@ Status run_autoencoder(const EvalArgs& args) {
     }
     const double n = static_cast<double>(data.test.size());
     out["test_split"] = {{"images", data.test.size()}, {"seed", args.seed}, {"test_fraction", args.test_fraction},
-                         {"model", model.digest_hex()}, {"ssim", sum.ssim / n}, {"mse", sum.mse / n}};
+                         {"side", args.side}, {"model", model.digest_hex()}, {"ssim", sum.ssim / n}, {"mse", sum.mse / n}};
     if (!args.json) {
       fmt::print("test split: {} images, mean SSIM {:.4f}, mean MSE {:.6f} (on [0,1]), latent {}\n", data.test.size(),
                  sum.ssim / n, sum.mse / n, args.f16 ? "f16" : "f32");
@@ -227,6 +229,8 @@ void add_common(CLI::App* cmd, EvalArgs& args) {
   cmd->add_option("--test-fraction", args.test_fraction, "Share held out (as given to train)")->capture_default_str();
   cmd->add_option("--limit", args.limit, "At most this many images before the split (as given to train)")->capture_default_str();
   cmd->add_option("--min-side", args.min_side, "Enlarge smaller images to this side (train's --patch)")->capture_default_str();
+  cmd->add_option("--side", args.side, "Resample the --data images to side x side first (train's --side; 0: keep sizes)")
+      ->capture_default_str();
   cmd->add_flag("--f16", args.f16, "Send the latent as float16");
   cmd->add_flag("--json", args.json, "Print JSON");
 }

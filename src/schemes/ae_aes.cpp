@@ -25,7 +25,7 @@ Result<nn::Autoencoder> shared_model(int channels, nn::AeVariant variant) {
   return it->second;
 }
 
-// The grey and RGB models of one variant; the paper variant may lack one (not trained yet).
+// The grey and RGB models of one variant; the paper variant's may be missing (a copy without models/).
 struct Models {
   std::optional<nn::Autoencoder> gray, rgb;
 };
@@ -96,7 +96,7 @@ class AeAesScheme final : public Scheme {
 };
 
 // Both models of `variant`, checked against the digests a container's parameters name. `optional`: a
-// missing file leaves that model out (the paper variant's grey model may not be trained yet).
+// missing file leaves that model out (a copy of medcrypt installed without the paper models).
 Result<Models> load_models(const std::string& scheme, nn::AeVariant variant, const SchemeParams& params,
                            bool optional) {
   Models models;

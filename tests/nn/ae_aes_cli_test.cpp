@@ -111,6 +111,15 @@ TEST_F(AeAesCli, EvalReportsTheTestSplitFilesAndNoise) {
   EXPECT_GT(j["test_split"]["ssim"].get<double>(), 0.9);
   ASSERT_EQ(j["images"].size(), 1u);
   EXPECT_EQ(j["images"][0]["width"], 512);
+  // --side resamples the test images first (paper 002's way): the same 9 images, measured at 64x64.
+  r = run_medcrypt("eval autoencoder --data " + quote(shared_data() / "train" / "ct_tcga_luad_128") +
+                   " --channels 1 --side 64 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto small = nlohmann::json::parse(r.out);
+  EXPECT_EQ(small["test_split"]["images"], 9);
+  EXPECT_EQ(small["test_split"]["side"], 64);
+  EXPECT_EQ(j["test_split"]["side"], 0);
+  EXPECT_NE(small["test_split"]["ssim"].get<double>(), j["test_split"]["ssim"].get<double>());
   r = run_medcrypt("eval denoise --data " + quote(shared_data() / "train" / "ct_tcga_luad_128") + " --channels 1 --limit 20");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   for (const char* noise : {"salt-and-pepper", "speckle", "poisson", "gaussian"}) {

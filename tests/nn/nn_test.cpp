@@ -407,70 +407,129 @@ TEST(ShippedModels, RgbMeetsTheQualityFloorOnTheTestSplit) {
   expect_quality_floor({shared_data() / "train" / "isic2017_256"}, 3);
 }
 
-// ae-aes:paper's RGB model (paper 002's network and training on the first 200 IDRiD fundus photographs,
-// 80/20) on its own held-out 40: what it learned beats the tuned model, which never saw a fundus, by a
-// clear margin. Paper 002 reports SSIM 0.9528; the figures and the gap are in docs/SCHEMES.md.
-TEST(ShippedModels, PaperRgbModelLearnedFundusPhotographs) {
-  MEDCRYPT_REQUIRE_SHARED_DATA();
-  nn::DatasetOptions o;
-  o.sources = {shared_data() / "train" / "idrid_dr_grading"};
-  o.channels = 3;
-  o.min_side = 224;
-  o.test_fraction = 0.2;
-  o.limit = 200;
-  auto data = nn::load_dataset(o);
-  ASSERT_TRUE(data) << data.error().message;
-  ASSERT_EQ(data->test.size(), 40u);
-  auto paper = nn::Autoencoder::load(schemes::ae_aes_model_path(3, nn::AeVariant::kPaper));
-  auto tuned = nn::Autoencoder::load(schemes::ae_aes_model_path(3));
-  ASSERT_TRUE(paper && tuned);
-  EXPECT_EQ(paper->arch(), "ae-aes-paper-rgb");
-  EXPECT_EQ(paper->latent_channels(), 3);
-  double paper_ssim = 0, tuned_ssim = 0;
+// The mean SSIM of a model's round trip over every 4th image.
+double mean_ssim(const nn::Autoencoder& model, const std::vector<image::Image>& images) {
+  double sum = 0;
   int n = 0;
-  for (std::size_t i = 0; i < data->test.size(); i += 4, ++n) {
-    const image::Image& img = data->test[i];
-    for (auto [model, sum] : {std::pair{&*paper, &paper_ssim}, std::pair{&*tuned, &tuned_ssim}}) {
-      auto decoded = nn::decode_image(*model, nn::encode_image(*model, img).value(), img.geometry());
-      ASSERT_TRUE(decoded);
-      *sum += metrics::compare_images(img, *decoded).value().overall.ssim;
-    }
+  for (std::size_t i = 0; i < images.size(); i += 4, ++n) {
+    const image::Image& img = images[i];
+    auto decoded = nn::decode_image(model, nn::encode_image(model, img).value(), img.geometry());
+    EXPECT_TRUE(decoded);
+    if (!decoded) return 0;
+    sum += metrics::compare_images(img, *decoded).value().overall.ssim;
   }
-  EXPECT_GE(paper_ssim / n, 0.84);
-  EXPECT_GT(paper_ssim / n, tuned_ssim / n + 0.04);
+  return sum / n;
 }
 
-// The scheme ae-aes:paper: an RGB image round-trips with its geometry and the paper model's quality; a
-// grey image, for which no paper model is trained yet, and the feature-map latent without its model are
-// refused with one line; a container naming a model that is not installed is refused.
+// The held-out split of a paper model's training run (80/20, seed 1), resampled to `side` (0: as stored).
+std::vector<image::Image> paper_test_split(std::vector<std::filesystem::path> sources, int channels, std::size_t limit,
+                                           std::uint32_t side) {
+  nn::DatasetOptions o;
+  o.sources = std::move(sources);
+  o.channels = channels;
+  o.side = side;
+  o.test_fraction = 0.2;
+  o.limit = limit;
+  auto data = nn::load_dataset(o);
+  EXPECT_TRUE(data) << data.error().message;
+  return data ? data->test : std::vector<image::Image>{};
+}
+
+// ae-aes:paper's RGB models (paper 002's network and training on the first 200 IDRiD fundus photographs,
+// 80/20) on their own held-out 40. Measured as the paper does (images resampled to the network's 224x224):
+// the feature-map latent meets the floor of 0.93, the dense-3 latent does not (docs/MODELS.md has
+// the figures and why). Through the scheme's own path (224x224 tiles of the stored 256x256 photographs)
+// both do worse, and both beat the tuned model, which never saw a fundus, by a clear margin.
+TEST(ShippedModels, PaperRgbModelsLearnedFundusPhotographs) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  const std::vector<std::filesystem::path> idrid = {shared_data() / "train" / "idrid_dr_grading"};
+  const std::vector<image::Image> resampled = paper_test_split(idrid, 3, 200, 224);
+  const std::vector<image::Image> stored = paper_test_split(idrid, 3, 200, 0);
+  ASSERT_EQ(resampled.size(), 40u);
+  ASSERT_EQ(stored.size(), 40u);
+  auto dense3 = nn::Autoencoder::load(schemes::ae_aes_model_path(3, nn::AeVariant::kPaper));
+  auto features = nn::Autoencoder::load(schemes::ae_aes_model_path(3, nn::AeVariant::kPaperFeatures));
+  auto tuned = nn::Autoencoder::load(schemes::ae_aes_model_path(3));
+  ASSERT_TRUE(dense3 && features && tuned);
+  EXPECT_EQ(dense3->arch(), "ae-aes-paper-rgb");
+  EXPECT_EQ(dense3->latent_channels(), 3);
+  EXPECT_EQ(features->arch(), "ae-aes-paper32-rgb");
+  EXPECT_EQ(features->latent_channels(), 32);
+
+  EXPECT_GE(mean_ssim(*features, resampled), 0.93);
+  EXPECT_GE(mean_ssim(*dense3, resampled), 0.88);
+  const double tuned_ssim = mean_ssim(*tuned, stored);
+  EXPECT_GT(mean_ssim(*dense3, stored), tuned_ssim + 0.04);
+  EXPECT_GT(mean_ssim(*features, stored), tuned_ssim + 0.08);
+}
+
+// ae-aes:paper's grey models (trained on 90 CT slices and 160 brain MR slices, 80/20) on their own
+// held-out 50, resampled to 224x224 as the paper measures and as stored (128x128 CT, 512x512 MR, through
+// the scheme's tiles): the floor of 0.90 for both latents.
+TEST(ShippedModels, PaperGreyModelsLearnedCtAndMr) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  const std::vector<std::filesystem::path> sources = {shared_data() / "train" / "ct_tcga_luad_128",
+                                                      shared_data() / "train" / "brain_tumor_figshare" / "images"};
+  const std::vector<image::Image> resampled = paper_test_split(sources, 1, 250, 224);
+  const std::vector<image::Image> stored = paper_test_split(sources, 1, 250, 0);
+  ASSERT_EQ(resampled.size(), 50u);
+  for (nn::AeVariant variant : {nn::AeVariant::kPaper, nn::AeVariant::kPaperFeatures}) {
+    auto model = nn::Autoencoder::load(schemes::ae_aes_model_path(1, variant));
+    ASSERT_TRUE(model) << model.error().message;
+    SCOPED_TRACE(model->arch());
+    EXPECT_GE(mean_ssim(*model, resampled), 0.90);
+    EXPECT_GE(mean_ssim(*model, stored), 0.90);
+  }
+}
+
+// The scheme ae-aes:paper: grey and RGB images round-trip with their geometry and the paper models'
+// quality, in both latents (the payload sizes are the latents'); without the models a scheme can still be
+// named but refuses an image with one line, and a container naming a model that is not installed is
+// refused.
 TEST(AeAesPaperScheme, RoundTripAndMissingModelsAreClear) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
-  auto scheme = schemes::builtin_registry().create("ae-aes:paper");
-  ASSERT_TRUE(scheme) << scheme.error().message;
-  EXPECT_NE((*scheme)->params().find("gray=none;latent=dense3;rgb="), std::string::npos) << (*scheme)->params();
-  auto retina = image::read_image_file(shared_data() / "png" / "retina_512.png");
-  ASSERT_TRUE(retina);
   const schemes::SchemeKey key{SecretBytes(32), Bytes(16, 1)};
-  auto payload = (*scheme)->encode(retina->image, key);
-  ASSERT_TRUE(payload) << payload.error().message;
-  EXPECT_EQ(payload->bytes().size(), 9u * 3 * 112 * 112 * 4);  // 3x3 tiles of a 512x512 image, float32
-  auto back = (*scheme)->decode(PixelBytes(payload->bytes().begin(), payload->bytes().end()), retina->image.geometry(), key);
-  ASSERT_TRUE(back) << back.error().message;
-  EXPECT_GT(metrics::compare_images(retina->image, *back).value().overall.ssim, 0.8);
-
+  auto retina = image::read_image_file(shared_data() / "png" / "retina_512.png");
   auto grey = image::read_image_file(shared_data() / "png" / "CT1_chest_512.png");
-  ASSERT_TRUE(grey);
-  auto refused = (*scheme)->encode(grey->image, key);
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, ErrorCode::kUnsupported);
-  EXPECT_NE(refused.error().message.find("no grey model is installed"), std::string::npos) << refused.error().message;
-
-  auto features = schemes::builtin_registry().create("ae-aes:paper", {{"latent", "features"}});
-  ASSERT_TRUE(features) << features.error().message;
-  EXPECT_EQ((*features)->encode(retina->image, key).error().code, ErrorCode::kUnsupported);
+  ASSERT_TRUE(retina && grey);
+  struct Case {
+    const char* latent;
+    std::size_t channels;
+  };
+  for (const Case& c : {Case{"dense3", 3}, Case{"features", 32}}) {
+    SCOPED_TRACE(c.latent);
+    auto scheme = schemes::builtin_registry().create("ae-aes:paper", {{"latent", c.latent}});
+    ASSERT_TRUE(scheme) << scheme.error().message;
+    EXPECT_NE((*scheme)->params().find(std::string("latent=") + c.latent), std::string::npos) << (*scheme)->params();
+    EXPECT_EQ((*scheme)->params().find("none"), std::string::npos) << (*scheme)->params();
+    for (const image::Image* img : {&retina->image, &grey->image}) {
+      auto payload = (*scheme)->encode(*img, key);
+      ASSERT_TRUE(payload) << payload.error().message;
+      EXPECT_EQ(payload->bytes().size(), 9u * c.channels * 112 * 112 * 4);  // 3x3 tiles of 512x512, float32
+      auto back = (*scheme)->decode(PixelBytes(payload->bytes().begin(), payload->bytes().end()), img->geometry(), key);
+      ASSERT_TRUE(back) << back.error().message;
+      EXPECT_EQ(back->geometry(), img->geometry());
+      EXPECT_GT(metrics::compare_images(*img, *back).value().overall.ssim, 0.8);  // quality floors: ShippedModels above
+    }
+  }
   EXPECT_EQ(schemes::builtin_registry().create("ae-aes:paper", {{"latent", "f16"}}).error().code, ErrorCode::kUsage);
   EXPECT_EQ(schemes::builtin_registry().create("ae-aes:paper", {{"gray", std::string(64, 'a')}}).error().code,
             ErrorCode::kVersion);
+
+  ScratchDir empty;
+  ::setenv("MEDCRYPT_MODELS", empty.path().c_str(), 1);
+  auto bare = schemes::builtin_registry().create("ae-aes:paper");
+  auto refused = bare ? (*bare)->encode(grey->image, key) : Result<schemes::Payload>(bare.error());
+  auto container = schemes::builtin_registry().create("ae-aes:paper", {{"rgb", std::string(64, 'b')}});
+  ::unsetenv("MEDCRYPT_MODELS");
+  ASSERT_TRUE(bare) << bare.error().message;
+  EXPECT_NE((*bare)->params().find("gray=none;latent=dense3;rgb=none"), std::string::npos) << (*bare)->params();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(refused.error().message.find("no grey model is installed"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(refused.error().message.find('\n'), std::string::npos);
+  ASSERT_FALSE(container);
+  EXPECT_EQ(container.error().code, ErrorCode::kVersion);
 }
 
 TEST(ShippedModels, GreyMeetsTheQualityFloorOnTheTestSplit) {
