@@ -9,6 +9,8 @@
 #include <numbers>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "core/parallel.hpp"
 
 namespace medcrypt::transform {
@@ -40,6 +42,19 @@ int default_scales(std::uint32_t rows, std::uint32_t cols) {
 
 }  // namespace
 
+Status check_ripplet_params(const RippletParams& params) {
+  if (!(params.support >= 0.25 && params.support <= 4)) {
+    return make_error(ErrorCode::kUsage, fmt::format("ripplet: the support c must lie in [0.25, 4], got {}", params.support));
+  }
+  if (!(params.degree >= 1 && params.degree <= 4)) {
+    return make_error(ErrorCode::kUsage, fmt::format("ripplet: the degree d must lie in [1, 4], got {}", params.degree));
+  }
+  if (params.scales < 0 || params.scales > 8) {
+    return make_error(ErrorCode::kUsage, fmt::format("ripplet: scales must lie in 0..8, got {}", params.scales));
+  }
+  return {};
+}
+
 struct RippletTransform::Plan {
   struct Window {  // a band's nonzero window values over the half spectrum
     std::vector<std::uint32_t> at;
@@ -53,8 +68,62 @@ struct RippletTransform::Plan {
   std::vector<double> noise_gains;
   fftw_plan r2c = nullptr, c2r = nullptr;
 
+  Plan() = default;
+  Plan(const Plan&) = delete;  // owns the FFTW plans
+  Plan& operator=(const Plan&) = delete;
+
   std::size_t spectrum_size() const { return std::size_t{rows} * half_cols; }
   std::size_t frame_size() const { return std::size_t{rows} * cols; }
+
+  using Complex = std::complex<double>;  // layout-compatible with fftw_complex
+
+  // Band b of a frame whose spectrum (already divided by the sample count) is given, into `values`;
+  // `scratch` is a spectrum-sized buffer.
+  void band(const std::vector<Complex>& spectrum, std::size_t b, std::vector<Complex>& scratch, double* values) const {
+    std::fill(scratch.begin(), scratch.end(), Complex{});
+    const Window& w = windows[b];
+    for (std::size_t i = 0; i < w.at.size(); ++i) scratch[w.at[i]] = spectrum[w.at[i]] * w.weight[i];
+    fftw_execute_dft_c2r(c2r, reinterpret_cast<fftw_complex*>(scratch.data()), values);
+  }
+
+  // Band b's share of the inverse: its values' spectrum under its window (nonzeros only), into `part`.
+  // r2c out of place leaves `values` as it was.
+  void share(double* values, std::size_t b, std::vector<Complex>& scratch, std::vector<Complex>& part) const {
+    fftw_execute_dft_r2c(r2c, values, reinterpret_cast<fftw_complex*>(scratch.data()));
+    const Window& w = windows[b];
+    for (std::size_t i = 0; i < w.at.size(); ++i) part[i] = scratch[w.at[i]] * w.weight[i];
+  }
+
+  // The frame whose shares these are: summed in band order, so that the result does not depend on the
+  // thread count.
+  std::vector<double> sum_shares(const std::vector<std::vector<Complex>>& parts) const {
+    std::vector<Complex> sum(spectrum_size());
+    for (std::size_t b = 0; b < parts.size(); ++b) {
+      const Window& w = windows[b];
+      for (std::size_t i = 0; i < w.at.size(); ++i) sum[w.at[i]] += parts[b][i];
+    }
+    const double scale = 1.0 / double(frame_size());  // FFTW's round trip multiplies by the sample count
+    for (Complex& c : sum) c *= scale;
+    std::vector<double> frame(frame_size());
+    fftw_execute_dft_c2r(c2r, reinterpret_cast<fftw_complex*>(sum.data()), frame.data());
+    return frame;
+  }
+
+  // Every band's share, sized before any worker starts (workers must not allocate: they cannot throw).
+  std::vector<std::vector<Complex>> empty_shares() const {
+    std::vector<std::vector<Complex>> parts(windows.size());
+    for (std::size_t b = 0; b < parts.size(); ++b) parts[b].resize(windows[b].at.size());
+    return parts;
+  }
+
+  // The frame's spectrum divided by the sample count.
+  std::vector<Complex> spectrum_of(std::span<const double> frame) const {
+    std::vector<double> input(frame.begin(), frame.end());  // FFTW takes a non-const pointer
+    std::vector<Complex> spectrum(spectrum_size());
+    fftw_execute_dft_r2c(r2c, input.data(), reinterpret_cast<fftw_complex*>(spectrum.data()));
+    for (Complex& c : spectrum) c /= double(frame_size());
+    return spectrum;
+  }
 
   ~Plan() {
     std::lock_guard lock(planner_mutex());
@@ -66,15 +135,9 @@ struct RippletTransform::Plan {
 Result<RippletTransform> RippletTransform::create(std::uint32_t rows, std::uint32_t cols, const RippletParams& params) {
   if (rows == 0 || cols == 0) return make_error(ErrorCode::kUsage, "ripplet: the frame is empty");
   if (std::uint64_t{rows} * cols > (std::uint64_t{1} << 28)) {
-    return make_error(ErrorCode::kUsage, "ripplet: the frame is too large (more than 2^28 samples)");
+    return make_error(ErrorCode::kUsage, fmt::format("ripplet: expected at most 2^28 samples a frame, got {}x{}", cols, rows));
   }
-  if (!(params.support >= 0.25 && params.support <= 4)) {
-    return make_error(ErrorCode::kUsage, "ripplet: the support c must lie in [0.25, 4]");
-  }
-  if (!(params.degree >= 1 && params.degree <= 4)) {
-    return make_error(ErrorCode::kUsage, "ripplet: the degree d must lie in [1, 4]");
-  }
-  if (params.scales < 0 || params.scales > 8) return make_error(ErrorCode::kUsage, "ripplet: scales must lie in 0..8");
+  MEDCRYPT_TRY(check_ripplet_params(params));
 
   auto plan = std::make_shared<Plan>();
   plan->rows = rows;
@@ -83,7 +146,8 @@ Result<RippletTransform> RippletTransform::create(std::uint32_t rows, std::uint3
   plan->scales = params.scales != 0 ? params.scales : default_scales(rows, cols);
   const int J = plan->scales;
   for (int j = 1; j <= J; ++j) {
-    const double n = 4 / params.support * std::exp2(std::floor((j - 1) * (1 - 1 / params.degree)));
+    // + 1e-9: (j - 1)(1 - 1/d) can land a rounding error below an integer (d = 1.25, j = 6 gives 0.99999...).
+    const double n = 4 / params.support * std::exp2(std::floor((j - 1) * (1 - 1 / params.degree) + 1e-9));
     plan->wedges.push_back(std::max(1, static_cast<int>(std::lround(n))));
   }
 
@@ -107,17 +171,18 @@ Result<RippletTransform> RippletTransform::create(std::uint32_t rows, std::uint3
       const double outer = j == J ? 1.0 : v(r / radius(j + 1));
       const double radial = std::sqrt(std::max(0.0, outer * outer - inner * inner));
       const int n = plan->wedges[j - 1];
-      for (int l = 0; l < n; ++l, ++band) {
-        if (radial == 0) continue;
-        double angular = 1;
-        if (n > 1) {
+      if (radial > 0 && n == 1) out.emplace_back(band, radial);
+      if (radial > 0 && n > 1) {
+        // Only the two wedges whose centres bracket theta reach it.
+        const int below = static_cast<int>(std::floor(theta / (std::numbers::pi / n)));
+        for (int l : {below % n, (below + 1) % n}) {
           double t = std::fmod(theta / (std::numbers::pi / n) - l + n / 2.0, double(n));
           if (t < 0) t += n;
           t -= n / 2.0;
-          angular = std::abs(t) < 1 ? std::cos(std::numbers::pi / 2 * beta(std::abs(t))) : 0;
+          if (std::abs(t) < 1) out.emplace_back(band + l, radial * std::cos(std::numbers::pi / 2 * beta(std::abs(t))));
         }
-        out.emplace_back(band, radial * angular);
       }
+      band += n;
     }
   };
   std::vector<std::pair<std::size_t, double>> here, mirror;
@@ -185,26 +250,29 @@ const std::vector<double>& RippletTransform::noise_gains() const { return plan_-
 
 Result<RippletCoefficients> RippletTransform::forward(std::span<const double> frame) const {
   const Plan& p = *plan_;
-  if (frame.size() != p.frame_size()) return make_error(ErrorCode::kUsage, "ripplet: the frame does not match the plan");
-  using Complex = std::complex<double>;  // layout-compatible with fftw_complex
-  std::vector<double> input(frame.begin(), frame.end());
-  std::vector<Complex> spectrum(p.spectrum_size());
-  fftw_execute_dft_r2c(p.r2c, input.data(), reinterpret_cast<fftw_complex*>(spectrum.data()));
-
+  if (frame.size() != p.frame_size()) {
+    return make_error(ErrorCode::kUsage, fmt::format("ripplet: expected a frame of {} samples, got {}", p.frame_size(), frame.size()));
+  }
+  const std::uint64_t bytes = std::uint64_t{p.band_ids.size()} * p.frame_size() * sizeof(double);
+  if (bytes > kMaxCoefficientBytes) {
+    return make_error(ErrorCode::kUsage, fmt::format("ripplet: {} bands of {}x{} need {} MiB, more than the {} MiB a "
+                                                     "transform may hold (filter() streams them)",
+                                                     p.band_ids.size(), p.cols, p.rows, bytes >> 20, kMaxCoefficientBytes >> 20));
+  }
+  const std::vector<Plan::Complex> spectrum = p.spectrum_of(frame);
   RippletCoefficients out;
   out.rows = p.rows;
   out.cols = p.cols;
   out.bands.resize(p.band_ids.size());
-  const double scale = 1.0 / double(p.frame_size());  // FFTW's round trip multiplies by the sample count
-  parallel_for(out.bands.size(), default_threads(), [&](std::size_t b, unsigned) {
-    RippletBand& band = out.bands[b];
-    band.scale = p.band_ids[b].first;
-    band.angle = p.band_ids[b].second;
-    band.values.resize(p.frame_size());
-    std::vector<Complex> masked(p.spectrum_size());
-    const Plan::Window& w = p.windows[b];
-    for (std::size_t i = 0; i < w.at.size(); ++i) masked[w.at[i]] = spectrum[w.at[i]] * (w.weight[i] * scale);
-    fftw_execute_dft_c2r(p.c2r, reinterpret_cast<fftw_complex*>(masked.data()), band.values.data());
+  for (std::size_t b = 0; b < out.bands.size(); ++b) {
+    out.bands[b].scale = p.band_ids[b].first;
+    out.bands[b].angle = p.band_ids[b].second;
+    out.bands[b].values.resize(p.frame_size());
+  }
+  const unsigned threads = default_threads();
+  std::vector<std::vector<Plan::Complex>> scratch(threads, std::vector<Plan::Complex>(p.spectrum_size()));
+  parallel_for(out.bands.size(), threads, [&](std::size_t b, unsigned worker) {
+    p.band(spectrum, b, scratch[worker], out.bands[b].values.data());
   });
   return out;
 }
@@ -212,36 +280,44 @@ Result<RippletCoefficients> RippletTransform::forward(std::span<const double> fr
 Result<std::vector<double>> RippletTransform::inverse(const RippletCoefficients& coefficients) const {
   const Plan& p = *plan_;
   if (coefficients.rows != p.rows || coefficients.cols != p.cols || coefficients.bands.size() != p.band_ids.size()) {
-    return make_error(ErrorCode::kUsage, "ripplet: the coefficients do not match the plan");
+    return make_error(ErrorCode::kUsage,
+                      fmt::format("ripplet: expected {} bands of {}x{}, got {} of {}x{}", p.band_ids.size(), p.cols, p.rows,
+                                  coefficients.bands.size(), coefficients.cols, coefficients.rows));
   }
   for (std::size_t b = 0; b < p.band_ids.size(); ++b) {
     const RippletBand& band = coefficients.bands[b];
     if (band.scale != p.band_ids[b].first || band.angle != p.band_ids[b].second || band.values.size() != p.frame_size()) {
-      return make_error(ErrorCode::kUsage, "ripplet: band " + std::to_string(b) + " does not match the plan");
+      return make_error(ErrorCode::kUsage, fmt::format("ripplet: band {} is not the plan's (scale {}, wedge {}, {} samples)",
+                                                       b, p.band_ids[b].first, p.band_ids[b].second, p.frame_size()));
     }
   }
-  using Complex = std::complex<double>;
-  // Bands are summed in a fixed order (one partial sum per band, added serially), so the result does not
-  // depend on the thread count.
-  std::vector<std::vector<Complex>> parts(p.band_ids.size());
-  parallel_for(parts.size(), default_threads(), [&](std::size_t b, unsigned) {
-    std::vector<double> input(coefficients.bands[b].values);
-    std::vector<Complex> spectrum(p.spectrum_size());
-    fftw_execute_dft_r2c(p.r2c, input.data(), reinterpret_cast<fftw_complex*>(spectrum.data()));
-    const Plan::Window& w = p.windows[b];
-    parts[b].resize(w.at.size());
-    for (std::size_t i = 0; i < w.at.size(); ++i) parts[b][i] = spectrum[w.at[i]] * w.weight[i];
+  const unsigned threads = default_threads();
+  std::vector<std::vector<double>> input(threads, std::vector<double>(p.frame_size()));
+  std::vector<std::vector<Plan::Complex>> scratch(threads, std::vector<Plan::Complex>(p.spectrum_size()));
+  std::vector<std::vector<Plan::Complex>> parts = p.empty_shares();
+  parallel_for(parts.size(), threads, [&](std::size_t b, unsigned worker) {
+    std::copy(coefficients.bands[b].values.begin(), coefficients.bands[b].values.end(), input[worker].begin());
+    p.share(input[worker].data(), b, scratch[worker], parts[b]);
   });
-  std::vector<Complex> sum(p.spectrum_size());
-  for (std::size_t b = 0; b < parts.size(); ++b) {
-    const Plan::Window& w = p.windows[b];
-    for (std::size_t i = 0; i < w.at.size(); ++i) sum[w.at[i]] += parts[b][i];
+  return p.sum_shares(parts);
+}
+
+Result<std::vector<double>> RippletTransform::filter(std::span<const double> frame, const BandEdit& edit) const {
+  const Plan& p = *plan_;
+  if (frame.size() != p.frame_size()) {
+    return make_error(ErrorCode::kUsage, fmt::format("ripplet: expected a frame of {} samples, got {}", p.frame_size(), frame.size()));
   }
-  const double scale = 1.0 / double(p.frame_size());
-  for (Complex& c : sum) c *= scale;
-  std::vector<double> frame(p.frame_size());
-  fftw_execute_dft_c2r(p.c2r, reinterpret_cast<fftw_complex*>(sum.data()), frame.data());
-  return frame;
+  const std::vector<Plan::Complex> spectrum = p.spectrum_of(frame);
+  const unsigned threads = default_threads();
+  std::vector<std::vector<double>> values(threads, std::vector<double>(p.frame_size()));
+  std::vector<std::vector<Plan::Complex>> scratch(threads, std::vector<Plan::Complex>(p.spectrum_size()));
+  std::vector<std::vector<Plan::Complex>> parts = p.empty_shares();
+  parallel_for(parts.size(), threads, [&](std::size_t b, unsigned worker) {
+    p.band(spectrum, b, scratch[worker], values[worker].data());
+    edit(b, p.band_ids[b].first, values[worker]);
+    p.share(values[worker].data(), b, scratch[worker], parts[b]);
+  });
+  return p.sum_shares(parts);
 }
 
 }  // namespace medcrypt::transform

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -39,6 +40,9 @@ struct RippletParams {
   double degree = 2;   // d: width ~ length^d, in [1, 4]
   int scales = 0;      // J detail scales, 1..8; 0: floor(log2(shorter side)) - 3, clamped to 1..6
 };
+
+// Fails (kUsage, one line) on a parameter out of range.
+Status check_ripplet_params(const RippletParams& params);
 
 struct RippletBand {
   int scale = 0;  // 0: the low-pass band; 1..J detail scales, coarsest first
@@ -65,11 +69,20 @@ class RippletTransform {
   // sqrt(sum over the whole spectrum of the window squared / sample count). Thresholds scale with it.
   const std::vector<double>& noise_gains() const;
 
+  // forward() holds every band at once: it refuses (kUsage) more than this many bytes of coefficients.
+  static constexpr std::uint64_t kMaxCoefficientBytes = std::uint64_t{1} << 30;
+
   // frame: rows x cols samples, row-major.
   Result<RippletCoefficients> forward(std::span<const double> frame) const;
   // The frame whose transform the coefficients are (exactly, for unaltered coefficients); any real
   // coefficients of the right layout are accepted (the frame's adjoint reconstruction).
   Result<std::vector<double>> inverse(const RippletCoefficients& coefficients) const;
+
+  // inverse(forward(frame)) with each band passed through edit(band index, scale, values) on the way,
+  // one band at a time per thread: memory stays a few frames whatever the band count. edit runs on
+  // several threads at once (on different bands) and must not throw.
+  using BandEdit = std::function<void(std::size_t band, int scale, std::span<double> values)>;
+  Result<std::vector<double>> filter(std::span<const double> frame, const BandEdit& edit) const;
 
  private:
   struct Plan;

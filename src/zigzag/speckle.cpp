@@ -13,6 +13,11 @@ Status check_image(const image::Geometry& g) {
   if (g.floating_point() || g.bits_stored > 16 || g.bits_allocated > 16) {
     return make_error(ErrorCode::kUnsupported, "speckle: only integer samples of 1 to 16 bits are supported");
   }
+  if (g.is_signed) {
+    // A multiplicative noise scales with the value; a signed sample's value (CT numbers) is not an
+    // intensity from zero, and its offset-binary level would be speckled around the middle of the range.
+    return make_error(ErrorCode::kUnsupported, "speckle: signed samples have no multiplicative noise model");
+  }
   return {};
 }
 
@@ -34,8 +39,7 @@ Status check_speckle_params(const SpeckleParams& p) {
   if (!(p.threshold > 0 && p.threshold <= 10)) {
     return make_error(ErrorCode::kUsage, "speckle: the threshold must lie in (0, 10] noise deviations");
   }
-  MEDCRYPT_TRY(transform::RippletTransform::create(1, 1, p.ripplet));  // checks c, d and the scale count
-  return {};
+  return transform::check_ripplet_params(p.ripplet);
 }
 
 Result<image::Image> add_speckle(const image::Image& image, const SpeckleParams& params, std::uint64_t seed) {
@@ -64,24 +68,18 @@ Result<image::Image> remove_speckle(const image::Image& noisy, const SpecklePara
   const double s = log_sigma(params.variance), max = g.max_value();
   image::Image out = noisy;
   Status status;
+  const std::vector<double>& gains = ripplet.noise_gains();
   for_each_plane(g, [&](std::size_t first, std::size_t stride) {
     if (!status) return;
     std::vector<double> log_image(g.pixels_per_frame());
     for (std::size_t p = 0; p < log_image.size(); ++p) {
       log_image[p] = std::log(double(metrics::sample_value(noisy.word(first + p * stride), g)) + 1);
     }
-    auto coefficients = ripplet.forward(log_image);
-    if (!coefficients) {
-      status = coefficients.error();
-      return;
-    }
-    for (std::size_t b = 0; b < coefficients->bands.size(); ++b) {
-      transform::RippletBand& band = coefficients->bands[b];
-      if (band.scale == 0) continue;  // the low-pass band holds the image's mean and slow shading
-      const double cut = params.threshold * s * ripplet.noise_gains()[b];
-      for (double& c : band.values) c = std::abs(c) < cut ? 0 : c;
-    }
-    auto estimate = ripplet.inverse(*coefficients);
+    auto estimate = ripplet.filter(log_image, [&](std::size_t band, int scale, std::span<double> values) {
+      if (scale == 0) return;  // the low-pass band holds the image's mean and slow shading
+      const double cut = params.threshold * s * gains[band];
+      for (double& c : values) c = std::abs(c) < cut ? 0 : c;
+    });
     if (!estimate) {
       status = estimate.error();
       return;

@@ -13,9 +13,9 @@
 // band kept, the inverse, the log-noise mean restored, exp - 1. Lossy: the result is not the original,
 // and the scheme that uses it says so.
 //
-// Samples are taken as levels in [0, 2^bits - 1] (signed samples offset, as the metrics take them) and
-// written back rounded and clipped; each channel of each frame is filtered on its own. Integer samples of
-// 1 to 16 bits; floating-point and 32-bit samples are refused.
+// Samples are levels in [0, 2^bits - 1], written back rounded and clipped; each channel of each frame is
+// filtered on its own, one ripplet band at a time. Unsigned integer samples of 1 to 16 bits; signed
+// samples (no intensity scale for a multiplicative noise), floating-point and 32-bit samples are refused.
 #pragma once
 
 #include <cstdint>

@@ -27,17 +27,19 @@ struct Scan {
 
 std::string describe(const Scan& scan);  // "diagonal from the bottom-right corner"
 
-// order[i] is the row-major index of the i-th sample the scan visits. Fails (kUsage) on an empty frame or
-// one of more than 2^32 - 1 samples.
+// order[i] is the row-major index of the i-th sample the scan visits. Fails (kUsage) on an empty frame, one
+// of more than 2^32 - 1 samples, or a pattern or corner outside the enums (read from a header).
 Result<std::vector<std::uint32_t>> scan_order(std::uint32_t rows, std::uint32_t cols, const Scan& scan);
 
-// out[i] = in[order[i]] for every sample of `samples_per_pixel` words (an RGB pixel moves whole).
+// out[i] = in[order[i]] for every sample of `samples_per_pixel` words (an RGB pixel moves whole). Fails
+// (kInternal) unless in and out hold order.size() pixels each, do not overlap, and order's entries are
+// pixel indices.
 template <typename Word>
-void scramble(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<Word> out,
-              std::uint32_t samples_per_pixel);
+Status scramble(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<Word> out,
+                std::uint32_t samples_per_pixel);
 // The inverse: out[order[i]] = in[i].
 template <typename Word>
-void unscramble(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<Word> out,
-                std::uint32_t samples_per_pixel);
+Status unscramble(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<Word> out,
+                  std::uint32_t samples_per_pixel);
 
 }  // namespace medcrypt::zigzag

@@ -35,7 +35,8 @@ def windows(rows, cols, support, degree, scales):
         fx[:, cols // 2] = 0.5
     if rows % 2 == 0:
         fy[rows // 2, :] = 0.5
-    wedges = [max(1, int(round(4 / support * 2 ** np.floor((j - 1) * (1 - 1 / degree))))) for j in range(1, scales + 1)]
+    # + 1e-9 as the C++ (a rounding error must not drop (j - 1)(1 - 1/d) below an integer it equals).
+    wedges = [max(1, int(round(4 / support * 2 ** np.floor((j - 1) * (1 - 1 / degree) + 1e-9)))) for j in range(1, scales + 1)]
 
     def bank(fx, fy):
         r = np.hypot(fx, fy)

@@ -57,12 +57,12 @@ TEST(Speckle, DrawsFollowTheSeed) {
   EXPECT_FALSE(std::equal(a->u8().begin(), a->u8().end(), c->u8().begin()));
 }
 
-// On real images of three modalities (8-bit CT and MR, 16-bit signed CT, RGB fundus): the despeckled
+// On real images of four kinds (8-bit CT and MR, RGB fundus, 12-bit CT in 16-bit words): the despeckled
 // image is closer to the original than the noisy one, by PSNR and by SSIM.
 TEST(Speckle, RemovalBringsRealImagesBackTowardsTheOriginal) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
   for (const char* name : {"png/CT1_chest_512.png", "png/MR1_brain_512.png", "png/retina_512.png",
-                           "dicom/CT1_UNC.explicit_little_endian.dcm"}) {
+                           "dicom/ID_0000_AGE_0060_CONTRAST_1_CT.dcm"}) {
     SCOPED_TRACE(name);
     auto loaded = image::read_image_file(test::shared_data() / name);
     ASSERT_TRUE(loaded);
@@ -80,16 +80,15 @@ TEST(Speckle, RemovalBringsRealImagesBackTowardsTheOriginal) {
   }
 }
 
-// Signed 12-bit samples in a 16-bit word and a multi-frame image keep their geometry, every word stays a
-// valid sign-extended 12-bit value, and frames are filtered apart (a black frame stays nearly black).
-TEST(Speckle, SignedAndMultiFrameImagesKeepTheirForm) {
+// A multi-frame image of 12-bit samples in 16-bit words keeps its geometry, every word stays within 12
+// bits, and frames are filtered apart (a black frame stays nearly black).
+TEST(Speckle, MultiFrameTwelveBitImagesKeepTheirForm) {
   image::Geometry g;
   g.width = 40;
   g.height = 30;
   g.frames = 2;
   g.bits_allocated = 16;
   g.bits_stored = 12;
-  g.is_signed = true;
   image::Image img = image::Image::create(g).value();
   for (std::size_t i = 0; i < g.pixels_per_frame(); ++i) img.set_word(i, metrics::stored_word(1500 + i % 700, g));
   for (std::size_t i = g.pixels_per_frame(); i < g.sample_count(); ++i) img.set_word(i, metrics::stored_word(0, g));
@@ -101,9 +100,9 @@ TEST(Speckle, SignedAndMultiFrameImagesKeepTheirForm) {
   EXPECT_EQ(clean->geometry(), g);
   for (std::size_t i = 0; i < g.sample_count(); ++i) {
     const std::uint32_t w = clean->word(i);
-    EXPECT_EQ(metrics::stored_word(metrics::sample_value(w, g), g), w) << i;
+    EXPECT_LE(w, 4095u) << i;
     if (i >= g.pixels_per_frame()) {
-      EXPECT_LE(metrics::sample_value(w, g), 3) << i;
+      EXPECT_LE(w, 3u) << i;
     }
   }
 }
@@ -162,6 +161,14 @@ TEST(Speckle, RefusesWhatItCannotFilter) {
   const image::Image floats = image::Image::create(g).value();
   EXPECT_EQ(zigzag::add_speckle(floats, {}, 1).error().code, ErrorCode::kUnsupported);
   EXPECT_EQ(zigzag::remove_speckle(floats, {}).error().code, ErrorCode::kUnsupported);
+  // Signed samples (CT numbers) have no intensity scale for a multiplicative noise.
+  image::Geometry s;
+  s.width = s.height = 8;
+  s.bits_allocated = s.bits_stored = 16;
+  s.is_signed = true;
+  const image::Image signed_image = image::Image::create(s).value();
+  EXPECT_EQ(zigzag::add_speckle(signed_image, {}, 1).error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(zigzag::remove_speckle(signed_image, {}).error().code, ErrorCode::kUnsupported);
   const image::Image plain = flat(8, 10);
   zigzag::SpeckleParams bad;
   bad.variance = 0;

@@ -16,9 +16,7 @@ using zigzag::Pattern;
 using zigzag::Scan;
 
 std::vector<std::uint32_t> order(std::uint32_t rows, std::uint32_t cols, Pattern p, Corner c) {
-  auto o = zigzag::scan_order(rows, cols, {p, c});
-  EXPECT_TRUE(o);
-  return *o;
+  return zigzag::scan_order(rows, cols, {p, c}).value();
 }
 
 // Counted by hand on the frame   0  1  2  3
@@ -67,19 +65,34 @@ TEST(Zigzag, ScramblingIsUndoneExactlyAndMovesWholePixels) {
   for (int p = 0; p < 3; ++p) {
     const std::vector<std::uint32_t> o = order(rows, cols, Pattern(p), Corner::kBottomRight);
     std::vector<std::uint16_t> scrambled(plain.size()), back(plain.size());
-    zigzag::scramble<std::uint16_t>(o, plain, scrambled, samples);
+    ASSERT_TRUE(zigzag::scramble<std::uint16_t>(o, plain, scrambled, samples));
     EXPECT_NE(scrambled, plain);
     for (std::size_t i = 0; i < o.size(); ++i) {
       for (std::uint32_t s = 0; s < samples; ++s) EXPECT_EQ(scrambled[i * samples + s], plain[o[i] * samples + s]);
     }
-    zigzag::unscramble<std::uint16_t>(o, scrambled, back, samples);
+    ASSERT_TRUE(zigzag::unscramble<std::uint16_t>(o, scrambled, back, samples));
     EXPECT_EQ(back, plain);
   }
 }
 
-TEST(Zigzag, RefusesAnEmptyFrame) {
+// An empty frame, a pattern or corner outside the enums (as a corrupt header would give), and buffers that
+// do not fit the order or overlap are errors, never an empty order or a write out of bounds.
+TEST(Zigzag, RefusesWhatIsNotAScan) {
   EXPECT_EQ(zigzag::scan_order(0, 5, {}).error().code, ErrorCode::kUsage);
   EXPECT_EQ(zigzag::scan_order(5, 0, {}).error().code, ErrorCode::kUsage);
+  EXPECT_EQ(zigzag::scan_order(4, 4, {Pattern(3), Corner::kTopLeft}).error().code, ErrorCode::kUsage);
+  EXPECT_EQ(zigzag::scan_order(4, 4, {Pattern::kDiagonal, Corner(4)}).error().code, ErrorCode::kUsage);
+  EXPECT_EQ(zigzag::describe({Pattern(9), Corner::kTopLeft}), "an unknown scan");
+
+  const std::vector<std::uint32_t> o = order(2, 3, Pattern::kVertical, Corner::kTopLeft);
+  std::vector<std::uint8_t> in(6, 1), out(6), short_out(5);
+  EXPECT_TRUE(zigzag::scramble<std::uint8_t>(o, in, out, 1));
+  EXPECT_EQ(zigzag::scramble<std::uint8_t>(o, in, short_out, 1).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(zigzag::unscramble<std::uint8_t>(o, in, out, 3).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(zigzag::scramble<std::uint8_t>(o, in, std::span<std::uint8_t>(in), 1).error().code, ErrorCode::kInternal);
+  std::vector<std::uint32_t> bad = o;
+  bad[0] = 6;
+  EXPECT_EQ(zigzag::unscramble<std::uint8_t>(bad, in, out, 1).error().code, ErrorCode::kInternal);
 }
 
 }  // namespace
