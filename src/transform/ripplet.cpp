@@ -86,10 +86,15 @@ struct RippletTransform::Plan {
     fftw_execute_dft_c2r(c2r, reinterpret_cast<fftw_complex*>(scratch.data()), values);
   }
 
+  // r2c of `values` into `spectrum`. The plan preserves its input (FFTW_PRESERVE_INPUT), so the const_cast
+  // only meets FFTW's non-const signature.
+  void r2c_of(std::span<const double> values, Complex* spectrum) const {
+    fftw_execute_dft_r2c(r2c, const_cast<double*>(values.data()), reinterpret_cast<fftw_complex*>(spectrum));
+  }
+
   // Band b's share of the inverse: its values' spectrum under its window (nonzeros only), into `part`.
-  // r2c out of place leaves `values` as it was.
-  void share(double* values, std::size_t b, std::vector<Complex>& scratch, std::vector<Complex>& part) const {
-    fftw_execute_dft_r2c(r2c, values, reinterpret_cast<fftw_complex*>(scratch.data()));
+  void share(std::span<const double> values, std::size_t b, std::vector<Complex>& scratch, std::vector<Complex>& part) const {
+    r2c_of(values, scratch.data());
     const Window& w = windows[b];
     for (std::size_t i = 0; i < w.at.size(); ++i) part[i] = scratch[w.at[i]] * w.weight[i];
   }
@@ -116,11 +121,15 @@ struct RippletTransform::Plan {
     return parts;
   }
 
+  Status check_frame(std::span<const double> frame) const {
+    if (frame.size() == frame_size()) return {};
+    return make_error(ErrorCode::kUsage, fmt::format("ripplet: expected a frame of {} samples, got {}", frame_size(), frame.size()));
+  }
+
   // The frame's spectrum divided by the sample count.
   std::vector<Complex> spectrum_of(std::span<const double> frame) const {
-    std::vector<double> input(frame.begin(), frame.end());  // FFTW takes a non-const pointer
     std::vector<Complex> spectrum(spectrum_size());
-    fftw_execute_dft_r2c(r2c, input.data(), reinterpret_cast<fftw_complex*>(spectrum.data()));
+    r2c_of(frame, spectrum.data());
     for (Complex& c : spectrum) c /= double(frame_size());
     return spectrum;
   }
@@ -232,7 +241,7 @@ Result<RippletTransform> RippletTransform::create(std::uint32_t rows, std::uint3
     double* real = fftw_alloc_real(plan->frame_size());
     fftw_complex* spectrum = fftw_alloc_complex(plan->spectrum_size());
     // Unaligned: every call brings its own vectors.
-    plan->r2c = fftw_plan_dft_r2c_2d(int(rows), int(cols), real, spectrum, FFTW_ESTIMATE | FFTW_UNALIGNED);
+    plan->r2c = fftw_plan_dft_r2c_2d(int(rows), int(cols), real, spectrum, FFTW_ESTIMATE | FFTW_UNALIGNED | FFTW_PRESERVE_INPUT);
     plan->c2r = fftw_plan_dft_c2r_2d(int(rows), int(cols), spectrum, real, FFTW_ESTIMATE | FFTW_UNALIGNED);
     fftw_free(real);
     fftw_free(spectrum);
@@ -250,9 +259,7 @@ const std::vector<double>& RippletTransform::noise_gains() const { return plan_-
 
 Result<RippletCoefficients> RippletTransform::forward(std::span<const double> frame) const {
   const Plan& p = *plan_;
-  if (frame.size() != p.frame_size()) {
-    return make_error(ErrorCode::kUsage, fmt::format("ripplet: expected a frame of {} samples, got {}", p.frame_size(), frame.size()));
-  }
+  MEDCRYPT_TRY(p.check_frame(frame));
   const std::uint64_t bytes = std::uint64_t{p.band_ids.size()} * p.frame_size() * sizeof(double);
   if (bytes > kMaxCoefficientBytes) {
     return make_error(ErrorCode::kUsage, fmt::format("ripplet: {} bands of {}x{} need {} MiB, more than the {} MiB a "
@@ -292,21 +299,17 @@ Result<std::vector<double>> RippletTransform::inverse(const RippletCoefficients&
     }
   }
   const unsigned threads = default_threads();
-  std::vector<std::vector<double>> input(threads, std::vector<double>(p.frame_size()));
   std::vector<std::vector<Plan::Complex>> scratch(threads, std::vector<Plan::Complex>(p.spectrum_size()));
   std::vector<std::vector<Plan::Complex>> parts = p.empty_shares();
   parallel_for(parts.size(), threads, [&](std::size_t b, unsigned worker) {
-    std::copy(coefficients.bands[b].values.begin(), coefficients.bands[b].values.end(), input[worker].begin());
-    p.share(input[worker].data(), b, scratch[worker], parts[b]);
+    p.share(coefficients.bands[b].values, b, scratch[worker], parts[b]);
   });
   return p.sum_shares(parts);
 }
 
 Result<std::vector<double>> RippletTransform::filter(std::span<const double> frame, const BandEdit& edit) const {
   const Plan& p = *plan_;
-  if (frame.size() != p.frame_size()) {
-    return make_error(ErrorCode::kUsage, fmt::format("ripplet: expected a frame of {} samples, got {}", p.frame_size(), frame.size()));
-  }
+  MEDCRYPT_TRY(p.check_frame(frame));
   const std::vector<Plan::Complex> spectrum = p.spectrum_of(frame);
   const unsigned threads = default_threads();
   std::vector<std::vector<double>> values(threads, std::vector<double>(p.frame_size()));
@@ -315,7 +318,7 @@ Result<std::vector<double>> RippletTransform::filter(std::span<const double> fra
   parallel_for(parts.size(), threads, [&](std::size_t b, unsigned worker) {
     p.band(spectrum, b, scratch[worker], values[worker].data());
     edit(b, p.band_ids[b].first, values[worker]);
-    p.share(values[worker].data(), b, scratch[worker], parts[b]);
+    p.share(values[worker], b, scratch[worker], parts[b]);
   });
   return p.sum_shares(parts);
 }

@@ -106,12 +106,12 @@ Status unscramble(std::span<const std::uint32_t> order, std::span<const Word> in
 }
 
 template Status scramble<std::uint8_t>(std::span<const std::uint32_t>, std::span<const std::uint8_t>,
-                                     std::span<std::uint8_t>, std::uint32_t);
-template Status scramble<std::uint16_t>(std::span<const std::uint32_t>, std::span<const std::uint16_t>,
-                                      std::span<std::uint16_t>, std::uint32_t);
-template Status unscramble<std::uint8_t>(std::span<const std::uint32_t>, std::span<const std::uint8_t>,
                                        std::span<std::uint8_t>, std::uint32_t);
-template Status unscramble<std::uint16_t>(std::span<const std::uint32_t>, std::span<const std::uint16_t>,
+template Status scramble<std::uint16_t>(std::span<const std::uint32_t>, std::span<const std::uint16_t>,
                                         std::span<std::uint16_t>, std::uint32_t);
+template Status unscramble<std::uint8_t>(std::span<const std::uint32_t>, std::span<const std::uint8_t>,
+                                         std::span<std::uint8_t>, std::uint32_t);
+template Status unscramble<std::uint16_t>(std::span<const std::uint32_t>, std::span<const std::uint16_t>,
+                                          std::span<std::uint16_t>, std::uint32_t);
 
 }  // namespace medcrypt::zigzag

@@ -338,6 +338,33 @@ TEST(Noise, ParametersHoldOnAFlatImage) {
 // The shipped models on the held-out test split they were trained beside (docs/MODELS.md has the
 // commands): SSIM >= 0.95 and MSE <= 0.002 on [0, 1], the figures paper 002 reports. Every 4th test
 // image, to keep the test under a minute; `medcrypt eval autoencoder` measures them all.
+// The mean SSIM and MSE (on [0, 1]) of a model's round trip over every 4th image.
+struct RoundTripQuality {
+  double ssim = 0, mse = 0;
+  int images = 0;
+};
+RoundTripQuality round_trip_quality(const nn::Autoencoder& model, const std::vector<image::Image>& images) {
+  RoundTripQuality q;
+  for (std::size_t i = 0; i < images.size(); i += 4, ++q.images) {
+    const image::Image& img = images[i];
+    auto decoded = nn::decode_image(model, nn::encode_image(model, img).value(), img.geometry());
+    EXPECT_TRUE(decoded);
+    if (!decoded) return {};
+    const auto c = metrics::compare_images(img, *decoded).value();
+    q.ssim += c.overall.ssim;
+    q.mse += c.overall.error.mse / (double(c.max_value) * c.max_value);
+  }
+  if (q.images > 0) {
+    q.ssim /= q.images;
+    q.mse /= q.images;
+  }
+  return q;
+}
+
+double mean_ssim(const nn::Autoencoder& model, const std::vector<image::Image>& images) {
+  return round_trip_quality(model, images).ssim;
+}
+
 void expect_quality_floor(const std::vector<std::filesystem::path>& sources, int channels) {
   nn::DatasetOptions o;
   o.sources = sources;
@@ -347,21 +374,10 @@ void expect_quality_floor(const std::vector<std::filesystem::path>& sources, int
   ASSERT_TRUE(data) << data.error().message;
   auto model = nn::Autoencoder::load(schemes::ae_aes_model_path(channels));
   ASSERT_TRUE(model) << model.error().message;
-  double ssim = 0, mse = 0;
-  int n = 0;
-  for (std::size_t i = 0; i < data->test.size(); i += 4, ++n) {
-    const image::Image& img = data->test[i];
-    auto latent = nn::encode_image(*model, img);
-    ASSERT_TRUE(latent);
-    auto decoded = nn::decode_image(*model, *latent, img.geometry());
-    ASSERT_TRUE(decoded);
-    auto c = metrics::compare_images(img, *decoded).value();
-    ssim += c.overall.ssim;
-    mse += c.overall.error.mse / (255.0 * 255.0);
-  }
-  ASSERT_GT(n, 20);
-  EXPECT_GE(ssim / n, 0.95);
-  EXPECT_LE(mse / n, 0.002);
+  const RoundTripQuality q = round_trip_quality(*model, data->test);
+  ASSERT_GT(q.images, 20);
+  EXPECT_GE(q.ssim, 0.95);
+  EXPECT_LE(q.mse, 0.002);
 }
 
 // Poisson at a chosen photon count: the variance of Poisson(x L) / L is x / L.
@@ -405,20 +421,6 @@ TEST(Noise, CalibrationHitsTheTargetSsim) {
 TEST(ShippedModels, RgbMeetsTheQualityFloorOnTheTestSplit) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
   expect_quality_floor({shared_data() / "train" / "isic2017_256"}, 3);
-}
-
-// The mean SSIM of a model's round trip over every 4th image.
-double mean_ssim(const nn::Autoencoder& model, const std::vector<image::Image>& images) {
-  double sum = 0;
-  int n = 0;
-  for (std::size_t i = 0; i < images.size(); i += 4, ++n) {
-    const image::Image& img = images[i];
-    auto decoded = nn::decode_image(model, nn::encode_image(model, img).value(), img.geometry());
-    EXPECT_TRUE(decoded);
-    if (!decoded) return 0;
-    sum += metrics::compare_images(img, *decoded).value().overall.ssim;
-  }
-  return sum / n;
 }
 
 // The held-out split of a paper model's training run (80/20, seed 1), resampled to `side` (0: as stored).
