@@ -3,7 +3,8 @@
 #   make test              build and run every test
 #   make test-asan         the same under AddressSanitizer + UndefinedBehaviorSanitizer, less the shipped
 #                          models' quality checks (ShippedModels, RoiShipped: the code other tests cover, on whole
-#                          datasets, minutes under ASan)
+#                          datasets, minutes under ASan) and zigzag-gan's round trip of every shared image (its
+#                          odd-geometry round trips run)
 #   make fuzz              build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make bench             run the benchmarks (figures for docs/BENCHMARKS.md)
 # WERROR=ON turns warnings into errors (CI sets it).

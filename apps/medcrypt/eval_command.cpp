@@ -3,9 +3,12 @@
 // Images go through the scheme's own path (tiling, latent precision, rounding to the original bit depth).
 // medcrypt eval roi: Dice and IoU of the ROI network on its held-out test split, beside the classical
 // baseline (nn/roi_data.hpp) on the same images.
+// medcrypt eval keygen: paper 001's key figures (Tables 2 and 3) for the ZZ-GAN generator.
+#include <cmath>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,6 +18,7 @@
 #include "metrics/image_compare.hpp"
 #include "nn/dataset.hpp"
 #include "nn/image_codec.hpp"
+#include "nn/keygen.hpp"
 #include "nn/noise.hpp"
 #include "nn/roi_data.hpp"
 #include "schemes/ae_aes.hpp"
@@ -293,6 +297,90 @@ Status run_roi(const EvalRoiArgs& args) {
 
 }  // namespace
 
+// Paper 001's Tables 2 and 3 for the ZZ-GAN generator: each image's key (the generator on the image,
+// as the paper makes its keys) with its entropy and adjacent correlation, and the NPCR and UACI between
+// that key and the key of the same image with its centre pixel changed by one level; the same for the
+// scheme's own input, a uniform seed image of the same size.
+struct EvalKeygenArgs {
+  std::vector<std::string> images;
+  std::string model;
+  bool json = false;
+};
+
+struct KeyFigures {
+  double entropy = 0, correlation = 0, npcr = 0, uaci = 0;
+};
+
+Result<KeyFigures> key_figures(const nn::KeyGenerator& g, std::vector<float> input, std::uint32_t h, std::uint32_t w) {
+  MEDCRYPT_ASSIGN_OR_RETURN(std::vector<double> a, g.generate(input, h, w));
+  float& centre = input[std::size_t{h / 2} * w + w / 2];
+  centre = centre + 2.0f / 255 <= 1.0f ? centre + 2.0f / 255 : centre - 2.0f / 255;  // one 8-bit level
+  MEDCRYPT_ASSIGN_OR_RETURN(std::vector<double> b, g.generate(input, h, w));
+  KeyFigures f;
+  std::vector<double> counts(256, 0);
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, pairs = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::uint32_t ka = nn::key_word(a[i], 8), kb = nn::key_word(b[i], 8);
+    counts[ka] += 1;
+    f.npcr += ka != kb;
+    f.uaci += std::abs(double(ka) - double(kb)) / 255;
+    if ((i + 1) % w != 0) {
+      const double x = ka, y = nn::key_word(a[i + 1], 8);
+      sa += x, sb += y, saa += x * x, sbb += y * y, sab += x * y, pairs += 1;
+    }
+  }
+  const double n = static_cast<double>(a.size());
+  for (double c : counts) f.entropy -= c > 0 ? c / n * std::log2(c / n) : 0;
+  f.npcr = 100 * f.npcr / n;
+  f.uaci = 100 * f.uaci / n;
+  const double var = (saa / pairs - sa * sa / pairs / pairs) * (sbb / pairs - sb * sb / pairs / pairs);
+  f.correlation = var > 0 ? (sab / pairs - sa * sb / pairs / pairs) / std::sqrt(var) : 1;
+  return f;
+}
+
+Status run_keygen(const EvalKeygenArgs& args) {
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::KeyGenerator g, args.model.empty() ? nn::KeyGenerator::shipped() : nn::KeyGenerator::load(args.model));
+  nlohmann::json rows = nlohmann::json::array();
+  if (!args.json) {
+    fmt::print("{:<44} {:>9} | {:>8} {:>7} {:>7} {:>7} | {:>8} {:>7} {:>7} {:>7}\n", "image (key from the image | from a seed)",
+               "size", "entropy", "corr", "NPCR%", "UACI%", "entropy", "corr", "NPCR%", "UACI%");
+  }
+  std::mt19937 rng(1);
+  for (const auto& path : args.images) {
+    MEDCRYPT_ASSIGN_OR_RETURN(image::LoadedImage loaded, image::read_image_file(path));
+    image::Image img = std::move(loaded.image);
+    if (img.geometry().is_signed) {  // offset to unsigned, as the training data loader does
+      image::Geometry u = img.geometry();
+      u.is_signed = false;
+      MEDCRYPT_ASSIGN_OR_RETURN(image::Image shifted, image::Image::create(u));
+      const std::uint32_t half = 1u << (u.bits_stored - 1);
+      for (std::size_t i = 0; i < u.sample_count(); ++i) {
+        shifted.set_word(i, (img.word(i) + half) & u.max_value());
+      }
+      img = std::move(shifted);
+    }
+    auto plane = nn::keygen_plane(img);
+    if (!plane) return make_error(plane.error().code, path + ": " + plane.error().message);
+    MEDCRYPT_ASSIGN_OR_RETURN(KeyFigures from_image, key_figures(g, plane->values, plane->height, plane->width));
+    std::vector<float> seed(plane->values.size());
+    for (auto& v : seed) v = static_cast<float>((rng() & 255) / 127.5 - 1.0);
+    MEDCRYPT_ASSIGN_OR_RETURN(KeyFigures from_seed, key_figures(g, seed, plane->height, plane->width));
+    const auto figures = [](const KeyFigures& f) {
+      return nlohmann::json{{"entropy", f.entropy}, {"correlation", f.correlation}, {"npcr", f.npcr}, {"uaci", f.uaci}};
+    };
+    rows.push_back({{"image", path}, {"width", plane->width}, {"height", plane->height},
+                    {"key_from_image", figures(from_image)}, {"key_from_seed", figures(from_seed)}});
+    if (!args.json) {
+      fmt::print("{:<44} {:>9} | {:>8.4f} {:>7.4f} {:>7.3f} {:>7.3f} | {:>8.4f} {:>7.4f} {:>7.3f} {:>7.3f}\n",
+                 std::filesystem::path(path).filename().string().substr(0, 44),
+                 fmt::format("{}x{}", plane->width, plane->height), from_image.entropy, from_image.correlation,
+                 from_image.npcr, from_image.uaci, from_seed.entropy, from_seed.correlation, from_seed.npcr, from_seed.uaci);
+    }
+  }
+  if (args.json) fmt::print("{}\n", nlohmann::json{{"model", g.digest_hex()}, {"images", rows}}.dump(2));
+  return {};
+}
+
 void add_eval_command(CLI::App& app, Outcome& outcome) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* eval = app.add_subcommand("eval", "Evaluate medcrypt's neural networks");
@@ -328,6 +416,16 @@ void add_eval_command(CLI::App& app, Outcome& outcome) {
   roi->add_flag("--json", roi_args->json, "Print JSON");
   roi->callback([roi_args, &outcome] {
     Status s = run_roi(*roi_args);
+    if (!s) outcome.fail(s.error());
+  });
+  auto keygen_args = std::make_shared<EvalKeygenArgs>();
+  CLI::App* keygen = eval->add_subcommand("keygen", "Paper 001 Tables 2-3: the ZZ-GAN keys' entropy, and NPCR/UACI "
+                                                    "between keys of inputs one pixel apart");
+  keygen->add_option("images", keygen_args->images, "Grey images (DICOM, PNG, ...)")->required();
+  keygen->add_option("--model", keygen_args->model, "Generator weights (default: the shipped one)");
+  keygen->add_flag("--json", keygen_args->json, "Print JSON");
+  keygen->callback([keygen_args, &outcome] {
+    Status s = run_keygen(*keygen_args);
     if (!s) outcome.fail(s.error());
   });
 }

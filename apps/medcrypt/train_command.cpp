@@ -3,12 +3,16 @@
 // weights (with a SHA-256 and the training record) to FILE.
 // medcrypt train roi --data DIR --kind KIND --epochs N --out FILE: trains paper 000's ROI network on a
 // labelled set (images/ + masks/), holding out its patient-disjoint test split (nn/roi_data.hpp).
+// medcrypt train keygen --data DIR --epochs N --out FILE: trains paper 001's ZZ-GAN key generator on grey
+// images (nn/keygen.hpp), measuring its keys on a held-out share after each epoch.
 #include <memory>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "nn/dataset.hpp"
+#include "nn/keygen.hpp"
 #include "nn/roi_data.hpp"
 #include "nn/training.hpp"
 
@@ -151,6 +155,89 @@ void add_train_roi(CLI::App* train, Outcome& outcome, const std::string& command
   });
 }
 
+struct TrainKeygenArgs {
+  std::vector<std::string> data;
+  std::string out;
+  double test_fraction = 0.1;
+  std::size_t limit = 0;
+  double max_minutes = 0;
+  nn::KeygenTrainOptions options;
+};
+
+Status run_keygen(TrainKeygenArgs& args) {
+  nn::KeygenTrainOptions& o = args.options;
+  MEDCRYPT_TRY(nn::check_keygen_options(o));
+  nn::DatasetOptions data;
+  for (const auto& d : args.data) data.sources.emplace_back(d);
+  data.channels = 1;
+  data.min_side = static_cast<std::uint32_t>(std::max(0, o.crop));
+  data.test_fraction = args.test_fraction;
+  data.seed = o.seed;
+  data.limit = args.limit;
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::Dataset dataset, nn::load_dataset(data));
+  fmt::print("data: {} training images, {} held out (seed {}, test fraction {})\n", dataset.train.size(),
+             dataset.test.size(), data.seed, data.test_fraction);
+  std::vector<nn::GreyPlane> train, held_out;
+  for (const auto& img : dataset.train) {
+    MEDCRYPT_ASSIGN_OR_RETURN(nn::GreyPlane p, nn::keygen_plane(img));
+    train.push_back(std::move(p));
+  }
+  for (const auto& img : dataset.test) {
+    MEDCRYPT_ASSIGN_OR_RETURN(nn::GreyPlane p, nn::keygen_plane(img));
+    held_out.push_back(std::move(p));
+  }
+  nlohmann::json sources = nlohmann::json::array();
+  for (const auto& d : args.data) sources.push_back(std::filesystem::path(d).filename().string());
+  o.data_json = nlohmann::json{{"sources", sources}, {"limit", args.limit}, {"test_fraction", args.test_fraction}}.dump();
+  o.max_seconds = args.max_minutes * 60;
+  std::unique_ptr<ProgressBar> bar;
+  int bar_epoch = 0;
+  auto progress = [&](const nn::KeygenProgress& p) {
+    if (p.epoch != bar_epoch) {
+      bar = std::make_unique<ProgressBar>(fmt::format("epoch {}/{}", p.epoch, p.epochs), p.steps);
+      bar_epoch = p.epoch;
+    }
+    bar->update(p.step, fmt::format("G {:.3f}, D {:.3f}", p.generator_loss, p.discriminator_loss));
+    if (p.step == p.steps) bar->finish();
+  };
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::KeygenTrainReport report, nn::train_keygen(train, held_out, o, progress));
+  for (const auto& e : report.epochs) {
+    fmt::print("epoch {:>3}: G loss {:.4f}, D loss {:.4f}, held-out key entropy {:.4f} bits, |correlation| {:.4f}, "
+               "{:.1f} s\n",
+               e.epoch, e.generator_loss, e.discriminator_loss, e.key_entropy, e.key_correlation, e.seconds);
+  }
+  MEDCRYPT_TRY(nn::write_weights_file(args.out, report.last));
+  fmt::print("{} epochs{}; {:.1f} s in all\n", report.epochs.size(),
+             report.stopped_by_time ? ", stopped by the time limit" : "", report.seconds);
+  fmt::print("wrote {} (SHA-256 {})\n", args.out, report.last.digest_hex);
+  return {};
+}
+
+void add_train_keygen(CLI::App* train, Outcome& outcome, const std::string& command) {
+  auto args = std::make_shared<TrainKeygenArgs>();
+  args->options.command = command;
+  CLI::App* cmd = train->add_subcommand("keygen", "Train paper 001's ZZ-GAN key generator");
+  cmd->add_option("--data", args->data, "Image folder or .npz archive (repeatable); converted to grey")->required();
+  cmd->add_option("--epochs", args->options.epochs, "Epochs")->required();
+  cmd->add_option("--out", args->out, "Weights file to write")->required();
+  cmd->add_option("--base", args->options.config.base_channels, "Generator channels of the first layer")->capture_default_str();
+  cmd->add_option("--blocks", args->options.config.res_blocks, "Residual blocks")->capture_default_str();
+  cmd->add_option("--crop", args->options.crop, "Side of the training crops (multiple of 4)")->capture_default_str();
+  cmd->add_option("--batch", args->options.batch, "Crops per step")->capture_default_str();
+  cmd->add_option("--steps", args->options.steps_per_epoch, "Steps per epoch")->capture_default_str();
+  cmd->add_option("--lr", args->options.learning_rate, "Adam learning rate of both networks")->capture_default_str();
+  cmd->add_option("--noise-share", args->options.noise_share, "Share of each batch that is uniform seed noise")->capture_default_str();
+  cmd->add_option("--seed", args->options.seed, "Seed of the split, initialisation and sampling")->capture_default_str();
+  cmd->add_option("--threads", args->options.threads, "Threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--test-fraction", args->test_fraction, "Share of images held out")->capture_default_str();
+  cmd->add_option("--limit", args->limit, "Use at most this many images (0: all)")->capture_default_str();
+  cmd->add_option("--max-minutes", args->max_minutes, "Stop before an epoch that would end past this (0: none)")->capture_default_str();
+  cmd->callback([args, &outcome] {
+    Status s = run_keygen(*args);
+    if (!s) outcome.fail(s.error());
+  });
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv) {
@@ -192,6 +279,7 @@ void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv) {
     if (!s) outcome.fail(s.error());
   });
   add_train_roi(train, outcome, args->options.command);
+  add_train_keygen(train, outcome, args->options.command);
 }
 
 }  // namespace medcrypt::cli

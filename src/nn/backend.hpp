@@ -10,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "nn/autoencoder.hpp"
+#include "nn/keygen.hpp"
 #include "nn/roi.hpp"
 #include "nn/training.hpp"
 
@@ -39,6 +40,16 @@ class RoiNetwork {
   virtual Result<std::vector<float>> predict(std::span<const float> inputs, int count, int side) = 0;
 };
 
+// One ZZ-GAN key generator's weights inside torch (nn/keygen.hpp).
+class KeygenNetwork {
+ public:
+  virtual ~KeygenNetwork() = default;
+  virtual Status load(const Weights& weights) = 0;  // refuses unknown names and wrong shapes
+  virtual Weights weights() const = 0;              // tensors only
+  // One input of height x width (multiples of 4) in float64; `threads` > 0 for this call only.
+  virtual Result<std::vector<double>> generate(std::span<const float> input, int height, int width, int threads) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -52,6 +63,10 @@ class Backend {
   virtual Result<std::unique_ptr<RoiNetwork>> create_roi(const RoiConfig& config, std::uint64_t seed) const = 0;
   virtual Result<RoiTrainReport> train_roi(const std::vector<RoiSample>& samples, const RoiTrainOptions& options,
                                            const RoiProgressFn& progress) const = 0;
+  virtual Result<std::unique_ptr<KeygenNetwork>> create_keygen(const KeygenConfig& config, std::uint64_t seed) const = 0;
+  virtual Result<KeygenTrainReport> train_keygen(const std::vector<GreyPlane>& train, const std::vector<GreyPlane>& held_out,
+                                                 const KeygenTrainOptions& options,
+                                                 const KeygenProgressFn& progress) const = 0;
   // The Adamax optimizer training uses (nn/torch/adamax.hpp) on one parameter vector: starting from
   // `start`, one step per gradient vector with learning rate `lr`; the parameters after each step. For
   // checking it against the update formula computed elsewhere.

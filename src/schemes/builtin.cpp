@@ -2,6 +2,7 @@
 #include "schemes/aead_scheme.hpp"
 #include "schemes/chaos_henon.hpp"
 #include "schemes/scheme.hpp"
+#include "schemes/zigzag_gan.hpp"
 
 namespace medcrypt::schemes {
 
@@ -12,6 +13,8 @@ void register_builtin_schemes(SchemeRegistry& registry) {
   registry.add(chaos_henon_info(), make_chaos_henon);
   registry.add(chaos_henon_paper_info(1), make_chaos_henon_paper_v1);
   registry.add(chaos_henon_paper_info(), make_chaos_henon_paper);
+  registry.add(zigzag_gan_info(), make_zigzag_gan);
+  registry.add(zigzag_gan_paper_info(), make_zigzag_gan_paper);
 }
 
 }  // namespace medcrypt::schemes

@@ -221,6 +221,14 @@ class TorchBackend final : public Backend {
                                    const RoiProgressFn& progress) const override {
     return train_roi_net(samples, options, progress);
   }
+  Result<std::unique_ptr<KeygenNetwork>> create_keygen(const KeygenConfig& config, std::uint64_t seed) const override {
+    return make_keygen_network(config, seed);
+  }
+  Result<KeygenTrainReport> train_keygen(const std::vector<GreyPlane>& train, const std::vector<GreyPlane>& held_out,
+                                         const KeygenTrainOptions& options,
+                                         const KeygenProgressFn& progress) const override {
+    return train_keygen_net(train, held_out, options, progress);
+  }
   Result<std::vector<std::vector<float>>> adamax_trace(std::span<const float> start,
                                                        const std::vector<std::vector<float>>& gradients,
                                                        double lr) const override {

@@ -52,6 +52,11 @@ Result<std::unique_ptr<RoiNetwork>> make_roi_network(const RoiConfig& config, st
 Result<RoiTrainReport> train_roi_net(const std::vector<RoiSample>& samples, const RoiTrainOptions& options,
                                      const RoiProgressFn& progress);
 
+// The ZZ-GAN key generator (keygen_net.cpp).
+Result<std::unique_ptr<KeygenNetwork>> make_keygen_network(const KeygenConfig& config, std::uint64_t seed);
+Result<KeygenTrainReport> train_keygen_net(const std::vector<GreyPlane>& train, const std::vector<GreyPlane>& held_out,
+                                           const KeygenTrainOptions& options, const KeygenProgressFn& progress);
+
 template <typename T>
 struct AsResult {
   using type = Result<T>;

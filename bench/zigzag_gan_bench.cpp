@@ -1,0 +1,121 @@
+// zigzag-gan (paper 001) decrypt at 256x256 and 512x512 8-bit, split into its two shares: the ZZ-GAN
+// generator making the key image (float64, at most 128x128 whatever the frame) and the zigzag + XOR path;
+// beside AES-256-GCM opening the same bytes (aead's cipher) and a plain memory pass (copy) in the same run.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+
+#include "crypto/aead.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/keystream.hpp"
+#include "nn/keygen.hpp"
+#include "schemes/zigzag_gan.hpp"
+#include "zigzag/cipher.hpp"
+
+namespace medcrypt {
+namespace {
+
+std::uint32_t side(const benchmark::State& state) { return static_cast<std::uint32_t>(state.range(0)); }
+
+image::Image make_image(std::uint32_t n) {
+  auto img = image::Image::create({n, n, 1, 1, 8, 8, false, "MONOCHROME2"}).value();
+  std::mt19937 rng(7);
+  for (auto& b : img.bytes()) b = static_cast<std::uint8_t>(rng());
+  return img;
+}
+
+schemes::SchemeKey bench_key() {
+  auto k = crypto::sha256(as_bytes("zigzag-gan bench key"));
+  return {SecretBytes(k), Bytes(16, 7)};
+}
+
+// The whole scheme's decrypt: key material (generator included), keystream, zigzag and XOR.
+void run_decrypt(benchmark::State& state, bool paper) {
+  auto img = make_image(side(state));
+  auto scheme = (paper ? schemes::make_zigzag_gan_paper({}) : schemes::make_zigzag_gan({})).value();
+  auto cipher = scheme->encode(img, bench_key()).value();
+  const PixelBytes stored(cipher.bytes().begin(), cipher.bytes().end());
+  for (auto _ : state) {
+    auto back = scheme->decode(stored, img.geometry(), bench_key());
+    benchmark::DoNotOptimize(back->bytes().data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * img.bytes().size()));
+}
+void BM_SoundDecrypt(benchmark::State& s) { run_decrypt(s, false); }
+void BM_PaperDecrypt(benchmark::State& s) { run_decrypt(s, true); }
+BENCHMARK(BM_SoundDecrypt)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PaperDecrypt)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond);
+
+// The GAN's share: the generator on a 128x128 seed (what every frame of 128x128 or more costs).
+void BM_KeyGenerator(benchmark::State& state) {
+  auto generator = nn::KeyGenerator::shipped().value();
+  std::vector<float> seed(128 * 128);
+  std::mt19937 rng(3);
+  for (auto& v : seed) v = static_cast<float>((rng() & 255) / 127.5 - 1.0);
+  for (auto _ : state) {
+    auto key = generator.generate(seed, 128, 128);
+    benchmark::DoNotOptimize(key->data());
+  }
+}
+BENCHMARK(BM_KeyGenerator)->Unit(benchmark::kMillisecond);
+
+// The zigzag and XOR path alone, as the sound variant runs it once it has the key image and the scan
+// plan's order: the AES-256-CTR keystream XORed onto the key image, and the inverse scatter with XOR.
+void BM_ZigzagXorDecrypt(benchmark::State& state) {
+  const std::uint32_t n = side(state);
+  auto img = make_image(n);
+  const Bytes key_image(img.bytes().begin(), img.bytes().end());
+  const SecretBytes stream_key(crypto::sha256(as_bytes("stream")));
+  const auto order = zigzag::plan_order(n, n, zigzag::scan_plan(77)).value();
+  Bytes words(key_image.size()), out(key_image.size());
+  for (auto _ : state) {
+    (void)crypto::aes256_ctr_keystream(stream_key, Bytes(16, 0), words);
+    for (std::size_t i = 0; i < words.size(); ++i) words[i] ^= key_image[i];
+    (void)zigzag::decrypt_frame<std::uint8_t>(order, img.bytes(), words, out, 1);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * img.bytes().size()));
+}
+BENCHMARK(BM_ZigzagXorDecrypt)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+// The scan plan's composed order, made once per message (three scans, two gathers).
+void BM_PlanOrder(benchmark::State& state) {
+  const std::uint32_t n = side(state);
+  for (auto _ : state) {
+    auto order = zigzag::plan_order(n, n, zigzag::scan_plan(77));
+    benchmark::DoNotOptimize(order->data());
+  }
+}
+BENCHMARK(BM_PlanOrder)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+// References in the same run: AES-256-GCM opening the same bytes in one call, and one memcpy of them.
+void BM_AesGcmOpen(benchmark::State& state) {
+  auto img = make_image(side(state));
+  auto aead = crypto::Aead::create(crypto::AeadAlgorithm::kAes256Gcm, bench_key().key).value();
+  const Bytes nonce(12, 1);
+  Bytes sealed(img.bytes().size()), out(img.bytes().size());
+  std::uint8_t tag[16];
+  (void)aead.seal(nonce, ByteView{}, img.bytes(), sealed, tag);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(aead.open(nonce, ByteView{}, sealed, tag, out).has_value());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * img.bytes().size()));
+}
+BENCHMARK(BM_AesGcmOpen)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+void BM_Memcpy(benchmark::State& state) {
+  auto img = make_image(side(state));
+  Bytes out(img.bytes().size());
+  for (auto _ : state) {
+    std::memcpy(out.data(), img.bytes().data(), out.size());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * img.bytes().size()));
+}
+BENCHMARK(BM_Memcpy)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace medcrypt
+
+BENCHMARK_MAIN();

@@ -1,0 +1,33 @@
+#include "crypto/keystream.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <memory>
+
+namespace medcrypt::crypto {
+
+Status aes256_ctr_keystream(const SecretBytes& key, ByteView counter_block, std::span<std::uint8_t> out) {
+  if (key.size() != 32 || counter_block.size() != kCounterBlockBytes) {
+    return make_error(ErrorCode::kInternal, "AES-256-CTR needs a 32-byte key and a 16-byte counter block");
+  }
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key.data(), counter_block.data()) != 1) {
+    return make_error(ErrorCode::kInternal, "AES-256-CTR setup failed");
+  }
+  // The keystream is the encryption of zeros; OpenSSL encrypts in place.
+  std::memset(out.data(), 0, out.size());
+  while (!out.empty()) {
+    const int n = static_cast<int>(std::min<std::size_t>(out.size(), INT_MAX / 2));
+    int written = 0;
+    if (EVP_EncryptUpdate(ctx.get(), out.data(), &written, out.data(), n) != 1 || written != n) {
+      return make_error(ErrorCode::kInternal, "AES-256-CTR failed");
+    }
+    out = out.subspan(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+}  // namespace medcrypt::crypto
