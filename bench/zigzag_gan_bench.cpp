@@ -1,6 +1,7 @@
-// zigzag-gan (paper 001) decrypt at 256x256 and 512x512 8-bit, split into its two shares: the ZZ-GAN
-// generator making the key image (float64, at most 128x128 whatever the frame) and the zigzag + XOR path;
-// beside AES-256-GCM opening the same bytes (aead's cipher) and a plain memory pass (copy) in the same run.
+// zigzag-gan (paper 001) encrypt and decrypt at 256x256 and 512x512 8-bit, and their shares: the ZZ-GAN
+// generator making the key image (float64, at most 128x128 whatever the frame; encrypting only), the scan
+// plan's order and the zigzag + XOR path; beside AES-256-GCM opening the same bytes (aead's cipher) and a
+// plain memory pass (copy) in the same run.
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -30,21 +31,31 @@ schemes::SchemeKey bench_key() {
   return {SecretBytes(k), Bytes(16, 7)};
 }
 
-// The whole scheme's decrypt: key material (generator included), keystream, zigzag and XOR.
-void run_decrypt(benchmark::State& state, bool paper) {
+// The whole scheme. Encrypting runs the generator (the key image) and seals the key image; decrypting
+// opens it: no network.
+void run(benchmark::State& state, bool paper, bool encrypt) {
   auto img = make_image(side(state));
   auto scheme = (paper ? schemes::make_zigzag_gan_paper({}) : schemes::make_zigzag_gan({})).value();
   auto cipher = scheme->encode(img, bench_key()).value();
   const PixelBytes stored(cipher.bytes().begin(), cipher.bytes().end());
   for (auto _ : state) {
-    auto back = scheme->decode(stored, img.geometry(), bench_key());
-    benchmark::DoNotOptimize(back->bytes().data());
+    if (encrypt) {
+      auto p = scheme->encode(img, bench_key());
+      benchmark::DoNotOptimize(p->bytes().data());
+    } else {
+      auto back = scheme->decode(stored, img.geometry(), bench_key());
+      benchmark::DoNotOptimize(back->bytes().data());
+    }
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * img.bytes().size()));
 }
-void BM_SoundDecrypt(benchmark::State& s) { run_decrypt(s, false); }
-void BM_PaperDecrypt(benchmark::State& s) { run_decrypt(s, true); }
+void BM_SoundEncrypt(benchmark::State& s) { run(s, false, true); }
+void BM_SoundDecrypt(benchmark::State& s) { run(s, false, false); }
+void BM_PaperEncrypt(benchmark::State& s) { run(s, true, true); }
+void BM_PaperDecrypt(benchmark::State& s) { run(s, true, false); }
+BENCHMARK(BM_SoundEncrypt)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SoundDecrypt)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PaperEncrypt)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PaperDecrypt)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond);
 
 // The GAN's share: the generator on a 128x128 seed (what every frame of 128x128 or more costs).

@@ -295,8 +295,6 @@ Status run_roi(const EvalRoiArgs& args) {
   return {};
 }
 
-}  // namespace
-
 // Paper 001's Tables 2 and 3 for the ZZ-GAN generator: each image's key (the generator on the image,
 // as the paper makes its keys) with its entropy and adjacent correlation, and the NPCR and UACI between
 // that key and the key of the same image with its centre pixel changed by one level; the same for the
@@ -349,15 +347,8 @@ Status run_keygen(const EvalKeygenArgs& args) {
   for (const auto& path : args.images) {
     MEDCRYPT_ASSIGN_OR_RETURN(image::LoadedImage loaded, image::read_image_file(path));
     image::Image img = std::move(loaded.image);
-    if (img.geometry().is_signed) {  // offset to unsigned, as the training data loader does
-      image::Geometry u = img.geometry();
-      u.is_signed = false;
-      MEDCRYPT_ASSIGN_OR_RETURN(image::Image shifted, image::Image::create(u));
-      const std::uint32_t half = 1u << (u.bits_stored - 1);
-      for (std::size_t i = 0; i < u.sample_count(); ++i) {
-        shifted.set_word(i, (img.word(i) + half) & u.max_value());
-      }
-      img = std::move(shifted);
+    if (img.geometry().width < 8 || img.geometry().height < 8) {
+      return make_error(ErrorCode::kUnsupported, path + ": eval keygen takes images of at least 8x8");
     }
     auto plane = nn::keygen_plane(img);
     if (!plane) return make_error(plane.error().code, path + ": " + plane.error().message);
@@ -380,6 +371,8 @@ Status run_keygen(const EvalKeygenArgs& args) {
   if (args.json) fmt::print("{}\n", nlohmann::json{{"model", g.digest_hex()}, {"images", rows}}.dump(2));
   return {};
 }
+
+}  // namespace
 
 void add_eval_command(CLI::App& app, Outcome& outcome) {
   auto args = std::make_shared<EvalArgs>();

@@ -178,14 +178,15 @@ Status run_keygen(TrainKeygenArgs& args) {
   fmt::print("data: {} training images, {} held out (seed {}, test fraction {})\n", dataset.train.size(),
              dataset.test.size(), data.seed, data.test_fraction);
   std::vector<nn::GreyPlane> train, held_out;
-  for (const auto& img : dataset.train) {
-    MEDCRYPT_ASSIGN_OR_RETURN(nn::GreyPlane p, nn::keygen_plane(img));
-    train.push_back(std::move(p));
+  std::size_t skipped = 0;
+  for (auto [images, planes] : {std::pair{&dataset.train, &train}, {&dataset.test, &held_out}}) {
+    for (const auto& img : *images) {
+      auto p = nn::keygen_plane(img);
+      if (p) planes->push_back(std::move(*p));
+      skipped += !p;
+    }
   }
-  for (const auto& img : dataset.test) {
-    MEDCRYPT_ASSIGN_OR_RETURN(nn::GreyPlane p, nn::keygen_plane(img));
-    held_out.push_back(std::move(p));
-  }
+  if (skipped > 0) fmt::print("  skipped {} images the generator cannot take (32-bit or floating point)\n", skipped);
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& d : args.data) sources.push_back(std::filesystem::path(d).filename().string());
   o.data_json = nlohmann::json{{"sources", sources}, {"limit", args.limit}, {"test_fraction", args.test_fraction}}.dump();

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstring>
 #include <memory>
 
@@ -17,10 +16,11 @@ Status aes256_ctr_keystream(const SecretBytes& key, ByteView counter_block, std:
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key.data(), counter_block.data()) != 1) {
     return make_error(ErrorCode::kInternal, "AES-256-CTR setup failed");
   }
-  // The keystream is the encryption of zeros; OpenSSL encrypts in place.
+  if (out.empty()) return {};
+  // The keystream is the encryption of zeros; OpenSSL encrypts in place. Chunks of whole blocks.
   std::memset(out.data(), 0, out.size());
   while (!out.empty()) {
-    const int n = static_cast<int>(std::min<std::size_t>(out.size(), INT_MAX / 2));
+    const int n = static_cast<int>(std::min<std::size_t>(out.size(), std::size_t{1} << 30));
     int written = 0;
     if (EVP_EncryptUpdate(ctx.get(), out.data(), &written, out.data(), n) != 1 || written != n) {
       return make_error(ErrorCode::kInternal, "AES-256-CTR failed");

@@ -33,9 +33,9 @@ Status check_keygen_options(const KeygenTrainOptions& o) {
   MEDCRYPT_TRY(check_keygen_config(o.config));
   if (o.crop < 16 || o.crop % 4 != 0) return make_error(ErrorCode::kUsage, "train keygen: the crop must be a multiple of 4, at least 16");
   if (o.epochs <= 0 || o.batch <= 0 || o.steps_per_epoch == 0 || !(o.learning_rate > 0) || !(o.noise_share >= 0) ||
-      o.noise_share > 1) {
-    return make_error(ErrorCode::kUsage,
-                      "train keygen: epochs, batch, steps and learning rate must be positive, the noise share in [0, 1]");
+      o.noise_share > 1 || o.threads < 0 || !(o.max_seconds >= 0)) {
+    return make_error(ErrorCode::kUsage, "train keygen: epochs, batch, steps and learning rate must be positive, the "
+                                         "noise share in [0, 1], threads and minutes not negative");
   }
   return {};
 }
@@ -147,7 +147,7 @@ std::uint32_t key_word(double value, unsigned bits) {
 Result<GreyPlane> keygen_plane(const image::Image& img) {
   const image::Geometry& g = img.geometry();
   if (g.samples != 1 || g.frames != 1 || g.floating_point() || g.bits_allocated == 32) {
-    return make_error(ErrorCode::kUnsupported, "keygen: training takes grey single-frame 8- or 16-bit images");
+    return make_error(ErrorCode::kUnsupported, "the key generator takes grey single-frame 8- or 16-bit images");
   }
   GreyPlane plane{g.height, g.width, std::vector<float>(g.pixels_per_frame())};
   const double scale = 2.0 / std::max<std::uint32_t>(1, g.max_value());

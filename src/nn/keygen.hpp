@@ -50,7 +50,7 @@ struct KeygenTrainOptions {
   std::size_t steps_per_epoch = 200;
   double learning_rate = 2e-4;      // Adam, betas (0.5, 0.999) for both networks (CycleGAN's)
   double noise_share = 0.5;         // share of each batch that is uniform seed noise, not a medical crop
-  double max_seconds = 0;           // stop after the epoch that passes this (0: no limit)
+  double max_seconds = 0;           // stop before an epoch that would end past this (0: no limit)
   std::uint64_t seed = 1;
   int threads = 0;                  // 0: torch's default
   std::string command;              // recorded in the training record

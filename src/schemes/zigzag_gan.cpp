@@ -1,12 +1,14 @@
 #include "schemes/zigzag_gan.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <optional>
 
 #include <fmt/format.h>
 
+#include "crypto/aead.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/keystream.hpp"
 #include "metrics/image_compare.hpp"
@@ -17,9 +19,11 @@
 namespace medcrypt::schemes {
 namespace {
 
-constexpr std::size_t kCheckBytes = crypto::kSha256Bytes;  // the key image's keyed digest, after the cipher image
-constexpr std::array<std::uint8_t, crypto::kCounterBlockBytes> kZeroCounter{};
 constexpr std::uint32_t kKeySide = 128;  // the generator's key image, at most this many words a side
+static_assert(kKeySide <= nn::kKeygenTile, "a key image is one generator tile: its cost is one run");
+constexpr std::array<std::uint8_t, crypto::kCounterBlockBytes> kZeroCounter{};
+constexpr std::array<std::uint8_t, crypto::kAeadNonceBytes> kSealNonce{};  // the seal key is per message
+constexpr std::string_view kSealLabel = "zigzag-gan key image v1";
 
 Status check_words(const image::Geometry& g, std::string_view scheme) {
   if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
@@ -30,20 +34,33 @@ Status check_words(const image::Geometry& g, std::string_view scheme) {
   return {};
 }
 
-// What encrypting or decrypting one message needs: the key words of one frame (the generator's key image,
-// repeated over the frame; the same for every frame), the composed scan order, the key image's keyed digest, and (sound variant)
-// the keystream key.
-struct KeyMaterial {
-  Bytes key_image;                   // frame_bytes(): one key word per sample, little-endian
-  std::vector<std::uint32_t> order;  // zigzag/cipher.hpp
-  Bytes check;                       // SHA-256(check key || key image)
-  std::optional<SecretBytes> stream_key;
+// The key image: at most kKeySide x kKeySide words; a frame (an RGB frame counts as a grey image three
+// times as wide) repeats it in both directions.
+struct KeyShape {
+  std::uint32_t rows, cols, word_bytes;
+  std::size_t bytes() const { return std::size_t{rows} * cols * word_bytes; }
 };
+KeyShape key_shape(const image::Geometry& g) {
+  return {std::min(g.height, kKeySide), std::min(g.width * g.samples, kKeySide), g.bits_allocated / 8u};
+}
+
+// One frame's key words (little-endian), the key image repeated over it.
+Bytes frame_key(const image::Geometry& g, ByteView key_image) {
+  const KeyShape k = key_shape(g);
+  const std::size_t row_bytes = std::size_t{g.width} * g.samples * k.word_bytes, key_row = std::size_t{k.cols} * k.word_bytes;
+  Bytes out(g.frame_bytes());
+  for (std::uint32_t r = 0; r < g.height; ++r) {
+    const std::uint8_t* from = key_image.data() + (r % k.rows) * key_row;
+    std::uint8_t* to = out.data() + r * row_bytes;
+    for (std::size_t c = 0; c < row_bytes; c += key_row) std::memcpy(to + c, from, std::min(key_row, row_bytes - c));
+  }
+  return out;
+}
 
 class ZigzagGan final : public Scheme {
  public:
-  ZigzagGan(bool paper, nn::KeyGenerator generator, double speckle)
-      : paper_(paper), generator_(std::move(generator)), speckle_(speckle),
+  ZigzagGan(bool paper, std::optional<nn::KeyGenerator> generator, std::string keygen_digest, double speckle)
+      : paper_(paper), generator_(std::move(generator)), keygen_digest_(std::move(keygen_digest)), speckle_(speckle),
         info_(paper ? zigzag_gan_paper_info() : zigzag_gan_info()) {
     if (speckle_ > 0) {
       info_.lossless = false;
@@ -53,15 +70,24 @@ class ZigzagGan final : public Scheme {
 
   const SchemeInfo& info() const override { return info_; }
   std::string params() const override {
-    SchemeParams p{{"keygen", generator_.digest_hex()}};
+    SchemeParams p{{"keygen", keygen_digest_}};
     if (speckle_ > 0) p["speckle"] = fmt::format("{}", speckle_);
     return format_params(p);
   }
-  std::uint64_t payload_size(const image::Geometry& g) const override { return g.byte_size() + kCheckBytes; }
+  // The cipher image, then the key image sealed with AES-256-GCM.
+  std::uint64_t payload_size(const image::Geometry& g) const override {
+    return g.byte_size() + key_shape(g).bytes() + crypto::kAeadTagBytes;
+  }
 
   Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const override {
     const image::Geometry& g = plain.geometry();
     MEDCRYPT_TRY(check_words(g, info_.name));
+    if (!generator_ || generator_->digest_hex() != keygen_digest_) {
+      return make_error(ErrorCode::kVersion, fmt::format("{}: encrypting needs the key generator {}..., and {} {}",
+                                                         info_.name, keygen_digest_.substr(0, 16),
+                                                         nn::keygen_model_path().string(),
+                                                         generator_ ? "is another one" : "is missing"));
+    }
     std::vector<std::string> notes;
     std::optional<image::Image> noisy;
     if (speckle_ > 0) {
@@ -77,10 +103,12 @@ class ZigzagGan final : public Scheme {
                                   info_.name, speckle_, c.overall.error.psnr, c.overall.ssim, c.overall.error.mse));
     }
     const image::Image& source = noisy ? *noisy : plain;
-    MEDCRYPT_ASSIGN_OR_RETURN(KeyMaterial k, key_material(g, key));
+    MEDCRYPT_ASSIGN_OR_RETURN(Bytes key_image, make_key_image(g, key));
     Bytes out(payload_size(g));
-    MEDCRYPT_TRY(run(g, k, source.bytes(), std::span(out).first(g.byte_size()), true));
-    std::copy(k.check.begin(), k.check.end(), out.end() - kCheckBytes);
+    MEDCRYPT_TRY(run(g, key, key_image, source.bytes(), std::span(out).first(g.byte_size()), true));
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead seal, seal_cipher(key));
+    MEDCRYPT_TRY(seal.seal(kSealNonce, as_bytes(kSealLabel), key_image, std::span(out).subspan(g.byte_size(), key_image.size()),
+                           std::span(out).last(crypto::kAeadTagBytes)));
     Payload payload = Payload::owned(std::move(out));
     payload.notes = std::move(notes);
     return payload;
@@ -89,16 +117,15 @@ class ZigzagGan final : public Scheme {
   Result<image::Image> decode(PixelBytes payload, const image::Geometry& g, const SchemeKey& key) const override {
     MEDCRYPT_TRY(check_words(g, info_.name));
     if (payload.size() != payload_size(g)) return make_error(ErrorCode::kMalformed, info_.name + " payload size mismatch");
-    MEDCRYPT_ASSIGN_OR_RETURN(KeyMaterial k, key_material(g, key));
-    std::uint8_t differ = 0;
-    for (std::size_t i = 0; i < kCheckBytes; ++i) differ |= k.check[i] ^ payload[g.byte_size() + i];
-    if (differ != 0) {
-      return make_error(ErrorCode::kInternal,
-                        info_.name + ": this machine's key generator made another key image than the sender's "
-                                     "(a floating-point difference between machines); nothing was decrypted");
+    Bytes key_image(key_shape(g).bytes());
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead seal, seal_cipher(key));
+    const ByteView sealed = ByteView(payload).subspan(g.byte_size());
+    if (!seal.open(kSealNonce, as_bytes(kSealLabel), sealed.first(key_image.size()), sealed.last(crypto::kAeadTagBytes),
+                   key_image)) {
+      return make_error(ErrorCode::kAuthentication, info_.name + ": the sealed key image failed authentication");
     }
     PixelBytes plain(g.byte_size());
-    MEDCRYPT_TRY(run(g, k, ByteView(payload).first(g.byte_size()), plain, false));
+    MEDCRYPT_TRY(run(g, key, key_image, ByteView(payload).first(g.byte_size()), plain, false));
     MEDCRYPT_ASSIGN_OR_RETURN(image::Image image, image::Image::from_bytes(g, std::move(plain)));
     if (speckle_ > 0) return zigzag::remove_speckle(image, speckle_params());
     return image;
@@ -111,74 +138,67 @@ class ZigzagGan final : public Scheme {
     return p;
   }
 
-  // The paper variant keys everything by the key alone (as the paper reuses its key image); the sound one
-  // by the key and the message nonce.
+  // The paper variant keys seed and scans by the key alone (as the paper reuses its key image); the sound
+  // one by the key and the message nonce.
   Result<SecretBytes> derive(const SchemeKey& key, std::string_view what, std::size_t length) const {
     const ByteView salt = paper_ ? ByteView{} : ByteView(key.message_id);
     return crypto::hkdf_sha256(key.key.span(), salt, fmt::format("zigzag-gan v1 {}", what), length);
   }
 
-  Result<KeyMaterial> key_material(const image::Geometry& g, const SchemeKey& key) const {
-    // The generator makes a key image of at most kKeySide x kKeySide words from a seed, a uniform 8-bit
-    // image from AES-256-CTR scaled to [-1, 1] like its training seeds; a frame (an RGB frame counts as a
-    // grey image three times as wide) repeats it in both directions. The generator's cost grows with the
-    // area it makes, so a fixed-size key image keeps it constant (docs/SCHEMES.md, zigzag-gan reading 8).
-    const std::uint32_t rows = g.height, cols = g.width * g.samples;
-    const std::uint32_t key_rows = std::min(rows, kKeySide), key_cols = std::min(cols, kKeySide);
+  // The key image travels sealed under a key of its own, per message in both variants: how the paper's key
+  // reaches the recipient is not its cipher (docs/SCHEMES.md, zigzag-gan reading 14). Used once per
+  // message, so one zero nonce is safe.
+  static Result<crypto::Aead> seal_cipher(const SchemeKey& key) {
+    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes seal_key,
+                              crypto::hkdf_sha256(key.key.span(), key.message_id, "zigzag-gan v1 key image seal", 32));
+    return crypto::Aead::create(crypto::AeadAlgorithm::kAes256Gcm, seal_key);
+  }
+
+  // The generator on a seed, a uniform 8-bit image from AES-256-CTR scaled to [-1, 1] like its training
+  // seeds; its output in [-1, 1] as 8- or 16-bit words, little-endian.
+  Result<Bytes> make_key_image(const image::Geometry& g, const SchemeKey& key) const {
+    const KeyShape k = key_shape(g);
     MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes seed_key, derive(key, "seed", 32));
-    Bytes seed_bytes(std::size_t{key_rows} * key_cols);
+    Bytes seed_bytes(std::size_t{k.rows} * k.cols);
     MEDCRYPT_TRY(crypto::aes256_ctr_keystream(seed_key, kZeroCounter, seed_bytes));
     std::vector<float> seed(seed_bytes.size());
     for (std::size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<float>(seed_bytes[i] / 127.5 - 1.0);
-    MEDCRYPT_ASSIGN_OR_RETURN(std::vector<double> values, generator_.generate(seed, key_rows, key_cols));
-
-    KeyMaterial k;
-    k.key_image.resize(g.frame_bytes());
-    std::size_t i = 0;
-    for (std::uint32_t r = 0; r < rows; ++r) {
-      const double* row = values.data() + std::size_t{r % key_rows} * key_cols;
-      for (std::uint32_t c = 0; c < cols; ++c, ++i) {
-        const std::uint32_t w = nn::key_word(row[c % key_cols], g.bits_allocated);
-        if (g.bits_allocated == 8) {
-          k.key_image[i] = static_cast<std::uint8_t>(w);
-        } else {
-          k.key_image[2 * i] = static_cast<std::uint8_t>(w);
-          k.key_image[2 * i + 1] = static_cast<std::uint8_t>(w >> 8);
-        }
-      }
+    MEDCRYPT_ASSIGN_OR_RETURN(std::vector<double> values, generator_->generate(seed, k.rows, k.cols));
+    Bytes key_image(k.bytes());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const std::uint32_t w = nn::key_word(values[i], g.bits_allocated);
+      for (std::uint32_t b = 0; b < k.word_bytes; ++b) key_image[i * k.word_bytes + b] = static_cast<std::uint8_t>(w >> (8 * b));
     }
+    return key_image;
+  }
+
+  // Encrypts `in` into `out` or decrypts it, frame by frame: the scan plan's order, the key image over the
+  // frame and (sound variant) the AES-256-CTR keystream from counter block (frame, 0), so frames never
+  // share keystream.
+  Status run(const image::Geometry& g, const SchemeKey& key, ByteView key_image, ByteView in,
+             std::span<std::uint8_t> out, bool encrypt) const {
     MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes choice, derive(key, "scans", 4));
     std::uint32_t c = 0;
     std::memcpy(&c, choice.data(), 4);
-    MEDCRYPT_ASSIGN_OR_RETURN(k.order, zigzag::plan_order(g.height, g.width, zigzag::scan_plan(c)));
-    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes check_key, derive(key, "key image check", 32));
-    crypto::Hasher hasher(crypto::HashAlgorithm::kSha256);
-    hasher.update(check_key.span());
-    hasher.update(k.key_image);
-    k.check = hasher.finish();
+    MEDCRYPT_ASSIGN_OR_RETURN(const std::vector<std::uint32_t> order, zigzag::plan_order(g.height, g.width, zigzag::scan_plan(c)));
+    std::optional<SecretBytes> stream_key;
     if (!paper_) {
-      MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes stream_key, derive(key, "keystream", 32));
-      k.stream_key = std::move(stream_key);
+      MEDCRYPT_ASSIGN_OR_RETURN(stream_key, derive(key, "keystream", 32));
     }
-    return k;
-  }
-
-  // Encrypts `in` into `out` or decrypts it, frame by frame; the sound variant's keystream for frame f
-  // starts at counter block (f, 0), so frames never share keystream.
-  Status run(const image::Geometry& g, const KeyMaterial& k, ByteView in, std::span<std::uint8_t> out, bool encrypt) const {
+    const Bytes tiled = frame_key(g, key_image);
+    Bytes words = tiled;
     const std::uint64_t frame_bytes = g.frame_bytes();
-    Bytes words = k.key_image;
     for (std::uint32_t f = 0; f < g.frames; ++f) {
-      if (k.stream_key) {
+      if (stream_key) {
         std::array<std::uint8_t, crypto::kCounterBlockBytes> counter{};
         for (int b = 0; b < 8; ++b) counter[b] = static_cast<std::uint8_t>(std::uint64_t{f} >> (56 - 8 * b));
-        MEDCRYPT_TRY(crypto::aes256_ctr_keystream(*k.stream_key, counter, words));
-        for (std::size_t i = 0; i < words.size(); ++i) words[i] ^= k.key_image[i];
+        MEDCRYPT_TRY(crypto::aes256_ctr_keystream(*stream_key, counter, words));
+        for (std::size_t i = 0; i < words.size(); ++i) words[i] ^= tiled[i];
       }
       const ByteView frame_in = in.subspan(f * frame_bytes, frame_bytes);
       const std::span<std::uint8_t> frame_out = out.subspan(f * frame_bytes, frame_bytes);
-      MEDCRYPT_TRY(g.bits_allocated == 8 ? cipher<std::uint8_t>(k.order, frame_in, words, frame_out, g.samples, encrypt)
-                                         : cipher<std::uint16_t>(k.order, frame_in, words, frame_out, g.samples, encrypt));
+      MEDCRYPT_TRY(g.bits_allocated == 8 ? cipher<std::uint8_t>(order, frame_in, words, frame_out, g.samples, encrypt)
+                                         : cipher<std::uint16_t>(order, frame_in, words, frame_out, g.samples, encrypt));
     }
     return {};
   }
@@ -194,7 +214,8 @@ class ZigzagGan final : public Scheme {
   }
 
   bool paper_;
-  nn::KeyGenerator generator_;
+  std::optional<nn::KeyGenerator> generator_;  // only encrypting needs it: the key image travels sealed
+  std::string keygen_digest_;                  // the generator that made (or will make) the key image
   double speckle_;
   SchemeInfo info_;
 };
@@ -202,24 +223,31 @@ class ZigzagGan final : public Scheme {
 Result<std::unique_ptr<Scheme>> make(const SchemeParams& params, bool paper) {
   const std::string name = paper ? "zigzag-gan:paper" : "zigzag-gan";
   double speckle = 0;
+  std::string keygen;
   for (const auto& [k, v] : params) {
     if (k == "speckle") {
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), speckle);
       if (ec != std::errc() || ptr != v.data() + v.size() || !(speckle >= 0 && speckle <= 4)) {
         return make_error(ErrorCode::kUsage, name + ": speckle must be a variance from 0 (off) to 4");
       }
-    } else if (k != "keygen") {
+    } else if (k == "keygen") {
+      if (v.size() != 64 || v.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        return make_error(ErrorCode::kUsage, name + ": keygen must be the generator's SHA-256 in hex");
+      }
+      keygen = v;
+    } else {
       return make_error(ErrorCode::kUsage, name + ": unknown parameter '" + k + "' (speckle=VARIANCE)");
     }
   }
+  // Decrypting (keygen named, as a container's header does) needs no generator; encrypting needs one.
   auto generator = nn::KeyGenerator::shipped();
-  if (!generator) return make_error(generator.error().code, name + ": " + generator.error().message);
-  if (auto it = params.find("keygen"); it != params.end() && it->second != generator->digest_hex()) {
-    return make_error(ErrorCode::kVersion, name + ": this container was made with the key generator " +
-                                               it->second.substr(0, 16) + "..., but " + nn::keygen_model_path().string() +
-                                               " is " + generator->digest_hex().substr(0, 16) + "...");
+  if (keygen.empty()) {
+    if (!generator) return make_error(generator.error().code, name + ": " + generator.error().message);
+    keygen = generator->digest_hex();
   }
-  return std::unique_ptr<Scheme>(std::make_unique<ZigzagGan>(paper, std::move(*generator), speckle));
+  std::optional<nn::KeyGenerator> loaded;
+  if (generator) loaded = std::move(*generator);
+  return std::unique_ptr<Scheme>(std::make_unique<ZigzagGan>(paper, std::move(loaded), std::move(keygen), speckle));
 }
 
 }  // namespace

@@ -6,11 +6,12 @@
 //                     image gives the key image: a two-time pad).
 //   zigzag-gan        sound: seed, scans and an AES-256-CTR keystream XORed on top of the key image are
 //                     derived with HKDF from the key and the message nonce, so no keystream repeats.
-// Parameters: keygen=HEX, the SHA-256 of the generator used, filled in when encrypting and checked when
-// decrypting; speckle=V (0, off, by default): paper 001's speckle stage (zigzag/speckle.hpp) with
-// variance V, which makes the scheme LOSSY. The recipient runs the same generator on the same seed
-// (float64: nn/keygen.hpp); a digest of the key image travels in the payload, so a machine whose
-// generator would differ says so instead of producing a wrong image.
+// The payload is the cipher image followed by the key image (at most 128x128 words) sealed with
+// AES-256-GCM under a per-message key: the recipient needs neither the generator nor float arithmetic
+// that matches the sender's (docs/SCHEMES.md says why).
+// Parameters: keygen=HEX, the SHA-256 of the generator that made the key image, filled in when encrypting
+// (encrypting needs that generator; decrypting does not); speckle=V (0, off, by default): paper 001's
+// speckle stage (zigzag/speckle.hpp) with variance V, which makes the scheme LOSSY.
 #pragma once
 
 #include "schemes/scheme.hpp"
