@@ -59,9 +59,14 @@ Bytes frame_key(const image::Geometry& g, ByteView key_image) {
 
 class ZigzagGan final : public Scheme {
  public:
-  ZigzagGan(bool paper, std::optional<nn::KeyGenerator> generator, std::string keygen_digest, double speckle)
-      : paper_(paper), generator_(std::move(generator)), keygen_digest_(std::move(keygen_digest)), speckle_(speckle),
+  ZigzagGan(bool paper, Result<nn::KeyGenerator> generator, std::string keygen_digest, double speckle)
+      : paper_(paper), keygen_digest_(std::move(keygen_digest)), speckle_(speckle),
         info_(paper ? zigzag_gan_paper_info() : zigzag_gan_info()) {
+    if (generator) {
+      generator_ = std::move(*generator);
+    } else {
+      generator_error_ = std::move(generator).error();
+    }
     if (speckle_ > 0) {
       info_.lossless = false;
       info_.summary += fmt::format("; speckle stage on (variance {}): LOSSY", speckle_);
@@ -82,11 +87,12 @@ class ZigzagGan final : public Scheme {
   Result<Payload> encode(const image::Image& plain, const SchemeKey& key) const override {
     const image::Geometry& g = plain.geometry();
     MEDCRYPT_TRY(check_words(g, info_.name));
-    if (!generator_ || generator_->digest_hex() != keygen_digest_) {
-      return make_error(ErrorCode::kVersion, fmt::format("{}: encrypting needs the key generator {}..., and {} {}",
+    if (!generator_) return make_error(generator_error_.code, info_.name + ": " + generator_error_.message);
+    if (generator_->digest_hex() != keygen_digest_) {
+      return make_error(ErrorCode::kVersion, fmt::format("{}: encrypting needs the key generator {}..., and {} is "
+                                                         "another one",
                                                          info_.name, keygen_digest_.substr(0, 16),
-                                                         nn::keygen_model_path().string(),
-                                                         generator_ ? "is another one" : "is missing"));
+                                                         nn::keygen_model_path().string()));
     }
     std::vector<std::string> notes;
     std::optional<image::Image> noisy;
@@ -106,7 +112,7 @@ class ZigzagGan final : public Scheme {
     MEDCRYPT_ASSIGN_OR_RETURN(Bytes key_image, make_key_image(g, key));
     Bytes out(payload_size(g));
     MEDCRYPT_TRY(run(g, key, key_image, source.bytes(), std::span(out).first(g.byte_size()), true));
-    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead seal, seal_cipher(key));
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead seal, seal_cipher(g, key));
     MEDCRYPT_TRY(seal.seal(kSealNonce, as_bytes(kSealLabel), key_image, std::span(out).subspan(g.byte_size(), key_image.size()),
                            std::span(out).last(crypto::kAeadTagBytes)));
     Payload payload = Payload::owned(std::move(out));
@@ -118,7 +124,7 @@ class ZigzagGan final : public Scheme {
     MEDCRYPT_TRY(check_words(g, info_.name));
     if (payload.size() != payload_size(g)) return make_error(ErrorCode::kMalformed, info_.name + " payload size mismatch");
     Bytes key_image(key_shape(g).bytes());
-    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead seal, seal_cipher(key));
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead seal, seal_cipher(g, key));
     const ByteView sealed = ByteView(payload).subspan(g.byte_size());
     if (!seal.open(kSealNonce, as_bytes(kSealLabel), sealed.first(key_image.size()), sealed.last(crypto::kAeadTagBytes),
                    key_image)) {
@@ -146,11 +152,15 @@ class ZigzagGan final : public Scheme {
   }
 
   // The key image travels sealed under a key of its own, per message in both variants: how the paper's key
-  // reaches the recipient is not its cipher (docs/SCHEMES.md, zigzag-gan reading 14). Used once per
-  // message, so one zero nonce is safe.
-  static Result<crypto::Aead> seal_cipher(const SchemeKey& key) {
-    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes seal_key,
-                              crypto::hkdf_sha256(key.key.span(), key.message_id, "zigzag-gan v1 key image seal", 32));
+  // reaches the recipient is not its cipher (docs/SCHEMES.md, zigzag-gan reading 14). The seal key also
+  // binds everything the key image depends on besides the key (variant, shape, word size, generator), so
+  // one seal key only ever seals one key image and the zero nonce is safe even where a caller reuses a
+  // SchemeKey (analyze's test mode).
+  Result<crypto::Aead> seal_cipher(const image::Geometry& g, const SchemeKey& key) const {
+    const KeyShape k = key_shape(g);
+    const std::string info = fmt::format("zigzag-gan v1 key image seal {} {}x{}x{} {}", info_.name, k.rows, k.cols,
+                                         k.word_bytes, keygen_digest_);
+    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes seal_key, crypto::hkdf_sha256(key.key.span(), key.message_id, info, 32));
     return crypto::Aead::create(crypto::AeadAlgorithm::kAes256Gcm, seal_key);
   }
 
@@ -215,6 +225,7 @@ class ZigzagGan final : public Scheme {
 
   bool paper_;
   std::optional<nn::KeyGenerator> generator_;  // only encrypting needs it: the key image travels sealed
+  Error generator_error_;                      // why there is none
   std::string keygen_digest_;                  // the generator that made (or will make) the key image
   double speckle_;
   SchemeInfo info_;
@@ -245,9 +256,7 @@ Result<std::unique_ptr<Scheme>> make(const SchemeParams& params, bool paper) {
     if (!generator) return make_error(generator.error().code, name + ": " + generator.error().message);
     keygen = generator->digest_hex();
   }
-  std::optional<nn::KeyGenerator> loaded;
-  if (generator) loaded = std::move(*generator);
-  return std::unique_ptr<Scheme>(std::make_unique<ZigzagGan>(paper, std::move(loaded), std::move(keygen), speckle));
+  return std::unique_ptr<Scheme>(std::make_unique<ZigzagGan>(paper, std::move(generator), std::move(keygen), speckle));
 }
 
 }  // namespace

@@ -402,6 +402,10 @@ TEST(ZigzagGan, DecryptingNeedsNoGeneratorEncryptingDoes) {
   EXPECT_EQ(missing.error().code, ErrorCode::kUnsupported);
   EXPECT_NE(missing.error().message.find("docs/MODELS.md"), std::string::npos);
   ASSERT_TRUE(reader) << reader.error().message;
+  auto cannot = (*reader)->encode(img, key_for("no model"));  // made without a generator: says why
+  ASSERT_FALSE(cannot);
+  EXPECT_EQ(cannot.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(cannot.error().message.find("is missing"), std::string::npos) << cannot.error().message;
   auto back = (*reader)->decode(PixelBytes(payload.bytes().begin(), payload.bytes().end()), img.geometry(), key_for("no model"));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, img);
