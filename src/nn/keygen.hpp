@@ -10,9 +10,9 @@
 //   discriminator (PatchGAN): Conv 4x4 stride 2 (b), LeakyReLU 0.2; Conv 4x4 stride 2 (2b), IN, LReLU;
 //   Conv 4x4 (4b), IN, LReLU; Conv 4x4 to one score per patch. Least-squares GAN losses.
 //
-// Inference runs in float64 so that the key words (the output quantised to 8 or 16 bits) are the same
-// on every machine and thread count: a float32 rounding difference could flip a word, float64's cannot
-// in practice, and the scheme checks the key image against the sender's anyway (schemes/zigzag_gan).
+// Inference runs in float64, so that the key words (the output quantised to 8 or 16 bits) come out the
+// same on every machine and thread count in practice: a float32 rounding difference would flip words.
+// The scheme does not rely on it: the key image travels sealed in the payload (schemes/zigzag_gan.hpp).
 #pragma once
 
 #include <cstdint>
