@@ -15,6 +15,8 @@
 
 #include "commands.hpp"
 #include "image/image_file.hpp"
+#include "metrics/correlation.hpp"
+#include "metrics/entropy.hpp"
 #include "metrics/image_compare.hpp"
 #include "nn/dataset.hpp"
 #include "nn/image_codec.hpp"
@@ -314,25 +316,21 @@ Result<KeyFigures> key_figures(const nn::KeyGenerator& g, std::vector<float> inp
   float& centre = input[std::size_t{h / 2} * w + w / 2];
   centre = centre + 2.0f / 255 <= 1.0f ? centre + 2.0f / 255 : centre - 2.0f / 255;  // one 8-bit level
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<double> b, g.generate(input, h, w));
+  // The 8-bit keys as channels, measured by metrics/ as `stats` and `compare` measure images.
+  const auto channel = [&](const std::vector<double>& key) {
+    metrics::Channel c{w, h, 1, 8, std::vector<std::uint16_t>(key.size())};
+    for (std::size_t i = 0; i < key.size(); ++i) c.values[i] = static_cast<std::uint16_t>(nn::key_word(key[i], 8));
+    return c;
+  };
+  const metrics::Channel ka = channel(a), kb = channel(b);
+  std::vector<std::uint64_t> histogram(256, 0);
+  for (std::uint16_t v : ka.values) ++histogram[v];
+  const metrics::DifferentialTest d = metrics::differential_test(metrics::difference_sums(ka, kb), 255);
   KeyFigures f;
-  std::vector<double> counts(256, 0);
-  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, pairs = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const std::uint32_t ka = nn::key_word(a[i], 8), kb = nn::key_word(b[i], 8);
-    counts[ka] += 1;
-    f.npcr += ka != kb;
-    f.uaci += std::abs(double(ka) - double(kb)) / 255;
-    if ((i + 1) % w != 0) {
-      const double x = ka, y = nn::key_word(a[i + 1], 8);
-      sa += x, sb += y, saa += x * x, sbb += y * y, sab += x * y, pairs += 1;
-    }
-  }
-  const double n = static_cast<double>(a.size());
-  for (double c : counts) f.entropy -= c > 0 ? c / n * std::log2(c / n) : 0;
-  f.npcr = 100 * f.npcr / n;
-  f.uaci = 100 * f.uaci / n;
-  const double var = (saa / pairs - sa * sa / pairs / pairs) * (sbb / pairs - sb * sb / pairs / pairs);
-  f.correlation = var > 0 ? (sab / pairs - sa * sb / pairs / pairs) / std::sqrt(var) : 1;
+  f.entropy = metrics::shannon_entropy(histogram);
+  f.correlation = metrics::adjacent_correlation(ka)[metrics::Direction::kHorizontal];
+  f.npcr = d.npcr;
+  f.uaci = d.uaci;
   return f;
 }
 

@@ -8,8 +8,6 @@
 
 namespace medcrypt::attacks {
 
-std::vector<std::string> attack_names() { return {"known-plaintext"}; }
-
 Result<AttackReport> run_attack(std::string_view name, const schemes::Scheme& scheme, const image::Image& target) {
   if (name != "known-plaintext") {
     return make_error(ErrorCode::kUsage, "unknown attack '" + std::string(name) + "' (known-plaintext)");

@@ -24,8 +24,6 @@ struct AttackReport {
   std::vector<std::string> notes;
 };
 
-std::vector<std::string> attack_names();  // "known-plaintext"
-
 // kUsage for an unknown attack, kUnsupported for a scheme or image the attack does not take.
 Result<AttackReport> run_attack(std::string_view name, const schemes::Scheme& scheme, const image::Image& target);
 

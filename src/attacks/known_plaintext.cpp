@@ -10,9 +10,8 @@
 
 namespace medcrypt::attacks {
 
-Result<image::Image> known_plaintext(Oracle& oracle, const image::Image& target_cipher, const image::Geometry& plain,
+Result<image::Image> known_plaintext(Oracle& oracle, const image::Image& target_cipher, const image::Geometry& g,
                                      std::vector<std::string>& notes) {
-  const image::Geometry& g = plain;
   if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
     return make_error(ErrorCode::kUnsupported, "known-plaintext attacks 8- or 16-bit integer images");
   }
