@@ -20,6 +20,8 @@ packages=(
   postgresql orthanc nginx libnginx-mod-stream
   # security analysis: reference metrics (scipy, mpmath) and the HTML report rendered headless
   python3-scipy python3-mpmath chromium
+  # randomness batteries for schemes' keystreams (medcrypt keystream | dieharder -g 200)
+  dieharder
   # deep learning (CPU libtorch)
   libtorch-dev
 )

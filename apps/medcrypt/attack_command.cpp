@@ -20,28 +20,30 @@ struct AttackArgs {
   std::string image;
   std::string out;
   bool json = false;
+  bool no_integrity = false;
 };
 
 Status run(const AttackArgs& args) {
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeParams params, schemes::parse_params(args.scheme_params));
   MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, schemes::builtin_registry().create(args.scheme, params));
-  auto loaded = image::read_image_file(args.image);
-  if (!loaded) return make_error(loaded.error().code, args.image + ": " + loaded.error().message);
-  MEDCRYPT_ASSIGN_OR_RETURN(attacks::AttackReport r, attacks::run_attack(args.name, *scheme, loaded->image));
+  MEDCRYPT_ASSIGN_OR_RETURN(image::LoadedImage loaded, image::read_image_file(args.image));
+  MEDCRYPT_ASSIGN_OR_RETURN(attacks::AttackReport r, attacks::run_attack(args.name, *scheme, loaded.image,
+                                                                            {.integrity = !args.no_integrity}));
   if (!args.out.empty()) {
     // As the file came: DICOM with its attributes, PNG and TIFF as they are, JPEG as lossless PNG.
-    const image::FileFormat format = loaded->format == image::FileFormat::kJpeg ? image::FileFormat::kPng : loaded->format;
-    MEDCRYPT_TRY(image::write_image_file(args.out, r.recovered, format, loaded->dicom_attributes));
+    const image::FileFormat format = loaded.format == image::FileFormat::kJpeg ? image::FileFormat::kPng : loaded.format;
+    MEDCRYPT_TRY(image::write_image_file(args.out, r.recovered, format, loaded.dicom_attributes));
   }
   if (args.json) {
     nlohmann::json j = {{"attack", r.attack}, {"scheme", r.scheme}, {"image", args.image}, {"queries", r.queries},
-                        {"seconds", r.seconds}, {"exact", r.exact}, {"npcr", r.npcr},
+                        {"seconds", r.seconds}, {"integrity", !args.no_integrity}, {"exact", r.exact}, {"npcr", r.npcr},
                         {"psnr", std::isfinite(r.psnr) ? nlohmann::json(r.psnr) : nlohmann::json(nullptr)},
                         {"notes", r.notes}, {"output", args.out.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.out)}};
     fmt::print("{}\n", j.dump(2));
     return {};
   }
-  fmt::print("attack:    {} on {}, the victim's key unknown to it\n", r.attack, r.scheme);
+  fmt::print("attack:    {} on {}, the victim's key unknown to it{}\n", r.attack, r.scheme,
+             args.no_integrity ? ", no integrity check" : "");
   fmt::print("target:    {}\n", args.image);
   fmt::print("queries:   {} (besides the victim's encryption of the target)\n", r.queries);
   fmt::print("time:      {:.2f} s\n", r.seconds);
@@ -62,12 +64,14 @@ void add_attack_command(CLI::App& app, Outcome& outcome) {
   auto args = std::make_shared<AttackArgs>();
   CLI::App* cmd = app.add_subcommand("attack", "Run an attack on a scheme's cipher: the scheme only as an oracle under "
                                                "a key the attack never sees");
-  cmd->add_option("name", args->name, "known-plaintext")->required();
+  cmd->add_option("name", args->name, "known-plaintext, chosen-plaintext, key-search or chosen-ciphertext")->required();
   cmd->add_option("--scheme", args->scheme, "Scheme attacked")->capture_default_str();
   cmd->add_option("--scheme-params", args->scheme_params, "Scheme parameters, key=value;key=value");
   cmd->add_option("--image", args->image, "The target a victim encrypts")->required();
   cmd->add_option("-o,--output", args->out, "Write the attacker's reconstruction here, in the target's format");
   cmd->add_flag("--json", args->json, "Print JSON");
+  cmd->add_flag("--no-integrity", args->no_integrity,
+                "Decrypt forged cipher images as the papers' systems do (no container integrity check)");
   cmd->callback([args, &outcome] {
     Status s = run(*args);
     if (!s) outcome.fail(s.error());

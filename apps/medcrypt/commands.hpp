@@ -26,5 +26,6 @@ void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv);
 void add_eval_command(CLI::App& app, Outcome& outcome);
 void add_roi_command(CLI::App& app, Outcome& outcome);
 void add_attack_command(CLI::App& app, Outcome& outcome);
+void add_keystream_command(CLI::App& app, Outcome& outcome);
 
 }  // namespace medcrypt::cli

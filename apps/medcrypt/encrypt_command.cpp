@@ -31,7 +31,7 @@ Status run(const EncryptArgs& args, Outcome& outcome) {
   MEDCRYPT_ASSIGN_OR_RETURN(opt.scheme_params, schemes::parse_params(args.scheme_params));
   MEDCRYPT_TRY(apply_roi_options(args.roi, opt.scheme_params));
   // Fail on a bad scheme or parameters before reading any image.
-  MEDCRYPT_TRY(schemes::builtin_registry().create(opt.scheme, opt.scheme_params));
+  MEDCRYPT_TRY(pipeline::scheme_for_sending(opt.scheme, opt.scheme_params));
   auto aead = crypto::parse_aead_name(args.aead);
   if (!aead) return make_error(ErrorCode::kUsage, fmt::format("unknown AEAD '{}'", args.aead));
   opt.seal.aead = *aead;

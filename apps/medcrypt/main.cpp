@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_eval_command(app, outcome);
   add_roi_command(app, outcome);
   add_attack_command(app, outcome);
+  add_keystream_command(app, outcome);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

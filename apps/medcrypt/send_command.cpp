@@ -50,7 +50,7 @@ class TempDir {
 Status run(const SendArgs& args, Outcome& outcome) {
   pipeline::EncryptOptions opt;
   opt.scheme = args.scheme;
-  MEDCRYPT_TRY(schemes::builtin_registry().create(opt.scheme, opt.scheme_params));
+  MEDCRYPT_TRY(pipeline::scheme_for_sending(opt.scheme, opt.scheme_params));
   opt.seal.threads = threads_from_jobs(args.jobs);
   for (const auto& pub : args.to) {
     MEDCRYPT_ASSIGN_OR_RETURN(crypto::PublicIdentity id, crypto::load_public_identity(pub));

@@ -24,7 +24,14 @@ struct AttackReport {
   std::vector<std::string> notes;
 };
 
+struct AttackOptions {
+  // Decryption queries go through the container's integrity check (a .mct); false: the scheme's own cipher
+  // decrypts anything, as in the papers' systems (chosen-ciphertext only).
+  bool integrity = true;
+};
+
 // kUsage for an unknown attack, kUnsupported for a scheme or image the attack does not take.
-Result<AttackReport> run_attack(std::string_view name, const schemes::Scheme& scheme, const image::Image& target);
+Result<AttackReport> run_attack(std::string_view name, const schemes::Scheme& scheme, const image::Image& target,
+                                const AttackOptions& options = {});
 
 }  // namespace medcrypt::attacks

@@ -10,8 +10,9 @@
 
 namespace medcrypt::attacks {
 
-Result<image::Image> known_plaintext(Oracle& oracle, const image::Image& target_cipher, const image::Geometry& g,
-                                     std::vector<std::string>& notes) {
+Result<image::Image> known_plaintext(Oracle& oracle, const VictimMessage& victim, std::vector<std::string>& notes) {
+  const image::Geometry& g = victim.geometry;
+  const image::Image& target_cipher = victim.cipher;
   if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
     return make_error(ErrorCode::kUnsupported, "known-plaintext attacks 8- or 16-bit integer images");
   }

@@ -12,8 +12,7 @@
 
 namespace medcrypt::attacks {
 
-// `target_cipher`: the victim's cipher image of an image of `plain` geometry (8- or 16-bit words).
-Result<image::Image> known_plaintext(Oracle& oracle, const image::Image& target_cipher, const image::Geometry& plain,
-                                     std::vector<std::string>& notes);
+// The victim's image of 8- or 16-bit words, as the attacker reconstructs it.
+Result<image::Image> known_plaintext(Oracle& oracle, const VictimMessage& victim, std::vector<std::string>& notes);
 
 }  // namespace medcrypt::attacks

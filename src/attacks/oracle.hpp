@@ -1,16 +1,30 @@
 // What an attacker has: a scheme under a key it does not know (../shared/DESIGN.md: attacks reach schemes
-// only so). Every encryption is a new message (a fresh nonce) under the one key, as a sender with a
-// long-term key sends them; the victim's target is encrypted the same way.
+// only so). The key is long-term, as the papers use theirs: every encryption is a new message (a fresh
+// message id, public in the container's header) under the one key; the victim's target is encrypted the
+// same way. The cipher image is what a container stores: for a scheme whose chunks the container encrypts
+// (Sealing::kEncrypt, `aead`), the payload under AES-256 keyed per message, as the container's chunks are.
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
+#include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/secret_bytes.hpp"
+#include "crypto/hash.hpp"
 #include "image/image.hpp"
 #include "schemes/scheme.hpp"
 
 namespace medcrypt::attacks {
+
+// What the attacker sees of the victim's message: its cipher image and, from the container's header, the
+// message id and the plain image's geometry.
+struct VictimMessage {
+  image::Image cipher;
+  Bytes message_id;
+  image::Geometry geometry;
+};
 
 class Oracle {
  public:
@@ -19,12 +33,25 @@ class Oracle {
 
   // The cipher image of `plain`: the plain image's geometry, every bit of each word used.
   Result<image::Image> encrypt(const image::Image& plain);
+  // The same encryption under a key of the attacker's choice (Kerckhoffs: the algorithm is public).
+  static Result<image::Image> encrypt_under(const schemes::Scheme& scheme, const SecretBytes& key,
+                                            const Bytes& message_id, const image::Image& plain);
+  // The image a cipher image of message `message_id` decrypts to. With `integrity` (a real .mct) only a
+  // cipher image this oracle made decrypts and anything else is refused (kAuthentication), as the
+  // container's AEAD tag refuses every modified byte; without it, the scheme's own cipher decrypts
+  // anything, as the papers' systems (which carry no integrity check) do.
+  Result<image::Image> decrypt(const image::Image& cipher, const Bytes& message_id, const image::Geometry& plain,
+                               bool integrity);
+  // The message id of the last encryption (public: every container's header carries its own).
+  const Bytes& last_message_id() const { return message_id_; }
   std::uint64_t queries() const { return queries_; }
 
  private:
   Oracle(const schemes::Scheme& scheme, SecretBytes key) : scheme_(&scheme), key_(std::move(key)) {}
   const schemes::Scheme* scheme_;
   SecretBytes key_;
+  Bytes message_id_;
+  std::vector<std::pair<Bytes, crypto::Sha256Digest>> sealed_;  // (message id, SHA-256 of the cipher image) of each encryption
   std::uint64_t queries_ = 0;
 };
 

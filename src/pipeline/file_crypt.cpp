@@ -82,6 +82,16 @@ std::filesystem::path restored_folder(const container::Metadata& metadata) {
   return folder;
 }
 
+Result<std::unique_ptr<schemes::Scheme>> scheme_for_sending(const std::string& name,
+                                                            const schemes::SchemeParams& params) {
+  MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, schemes::builtin_registry().create(name, params));
+  if (scheme->info().control_only) {
+    return make_error(ErrorCode::kUsage, fmt::format("scheme '{}' is a deliberately broken control cipher: only "
+                                                     "`medcrypt attack` and `medcrypt analyze` run it", name));
+  }
+  return scheme;
+}
+
 Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std::filesystem::path& output,
                                    const EncryptOptions& options, const std::filesystem::path& folder) {
   EncryptReport report;
@@ -93,7 +103,7 @@ Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std
   report.modality = loaded.modality;
   report.notes = loaded.notes;
 
-  MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, schemes::builtin_registry().create(options.scheme, options.scheme_params));
+  MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, scheme_for_sending(options.scheme, options.scheme_params));
   container::Metadata metadata{input.filename().string(), std::string(image::format_name(loaded.format)),
                                std::move(loaded.dicom_attributes), loaded.notes, folder.generic_string()};
 

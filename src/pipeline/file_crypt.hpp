@@ -30,6 +30,11 @@ struct EncryptReport {
   std::vector<std::string> notes;
 };
 
+// The scheme a sender encrypts with: kUsage for a control cipher (`demo-weak`), which only `attack` and
+// `analyze` run.
+Result<std::unique_ptr<schemes::Scheme>> scheme_for_sending(const std::string& name,
+                                                            const schemes::SchemeParams& params);
+
 // Reads `input`, seals it and writes `output` atomically (no file appears on any failure). `folder`, the
 // input's folder below an encrypted folder, travels sealed so that the recipient can rebuild the tree.
 Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std::filesystem::path& output,

@@ -33,6 +33,7 @@ struct SchemeInfo {
   Sealing sealing = Sealing::kEncrypt;
   std::string summary;          // one line for --help and `info`
   std::string security_note;    // one honest line: what the mathematics gives, and what it does not
+  bool control_only = false;    // a deliberately broken control: `attack` and `analyze` only, never sent
 };
 
 // Key material a scheme works under: derived by the container from the message's content key.

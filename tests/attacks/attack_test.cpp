@@ -1,6 +1,7 @@
-// Attacks (src/attacks/): the known-plaintext attack recovers its target bit-exact from zigzag-gan:paper
-// on grey, 16-bit signed, multi-frame and RGB images of ../shared/data, and recovers nothing from
-// zigzag-gan, chaos-henon or aead; bad input; `medcrypt attack` end to end.
+// Attacks (src/attacks/): known-plaintext recovers its target bit-exact from zigzag-gan:paper,
+// chosen-plaintext from the demo-weak control cipher, key-search from chaos-henon:paper, on grey, 16-bit
+// signed, multi-frame and RGB images of ../shared/data; each recovers nothing from the sound schemes;
+// demo-weak passes analyze's tests, checked against numpy, and cannot be sent; bad input; the CLI.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include "attacks/attack.hpp"
 #include "image/image_file.hpp"
+#include "schemes/demo_weak.hpp"
 #include "schemes/scheme.hpp"
 #include "support/test_support.hpp"
 
@@ -52,6 +54,174 @@ TEST(KnownPlaintext, RecoversNothingFromTheSoundSchemes) {
   }
 }
 
+const char* const kTargets[] = {kCtSlice, "dicom/MR_small.dcm", "dicom/emri_small.dcm", "png/VisibleWomanHeadSlice.png"};
+
+void expect_recovered(const char* attack, const char* scheme_name, std::uint64_t max_queries) {
+  auto scheme = schemes::builtin_registry().create(scheme_name).value();
+  for (const char* f : kTargets) {
+    SCOPED_TRACE(f);
+    const image::Image target = shared_image(f);
+    auto r = attacks::run_attack(attack, *scheme, target);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(r->exact);
+    EXPECT_EQ(r->recovered, target);
+    EXPECT_LE(r->queries, max_queries);
+    EXPECT_FALSE(std::isfinite(r->psnr));
+  }
+}
+
+void expect_nothing(const char* attack, std::initializer_list<const char*> scheme_names) {
+  const image::Image target = shared_image(kCtSlice);
+  for (const char* name : scheme_names) {
+    SCOPED_TRACE(name);
+    auto scheme = schemes::builtin_registry().create(name).value();
+    auto r = attacks::run_attack(attack, *scheme, target);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_FALSE(r->exact);
+    EXPECT_GT(r->npcr, 99.0);
+    EXPECT_LT(r->psnr, 12.0);
+  }
+}
+
+// Positions of 128x128 grey (14 bits) in two 8-bit digits, of 16-bit MR in one or two: at most 3 chosen
+// images with the all-zero one.
+TEST(ChosenPlaintext, RecoversTheTargetFromTheControlCipherWithFewImages) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  expect_recovered("chosen-plaintext", "demo-weak", 4);
+}
+
+TEST(ChosenPlaintext, RecoversNothingFromTheOtherSchemes) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  expect_nothing("chosen-plaintext", {"chaos-henon:paper", "chaos-henon", "zigzag-gan", "aead"});
+}
+
+TEST(KeySearch, RecoversTheTargetFromThePaperChaosVariant) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  expect_recovered("key-search", "chaos-henon:paper", 1);
+}
+
+TEST(KeySearch, RecoversNothingFromTheOtherSchemes) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  expect_nothing("key-search", {"chaos-henon", "demo-weak", "aead"});
+  auto zigzag = schemes::builtin_registry().create("zigzag-gan").value();
+  EXPECT_EQ(attacks::run_attack("key-search", *zigzag, shared_image(kCtSlice)).error().code, ErrorCode::kUnsupported);
+}
+
+// demo-weak's public diffusion against numpy: prefix sums then suffix sums mod 2^w, twice.
+TEST(DemoWeak, DiffusionMatchesNumpyAndInverts) {
+  std::vector<std::uint16_t> words(1000);
+  std::uint32_t x = 12345;
+  for (auto& w : words) w = static_cast<std::uint16_t>((x = x * 1103515245u + 12345u) >> 16);
+  std::string list;
+  for (auto w : words) list += std::to_string(w) + ",";
+  const std::string script =
+      "import numpy as np\n"
+      "x = np.array([" + list + "], dtype=np.uint16)\n"
+      "for _ in range(2):\n"
+      "    x = np.cumsum(x, dtype=np.uint16)\n"
+      "    x = np.cumsum(x[::-1], dtype=np.uint16)[::-1]\n"
+      "print(' '.join(map(str, x)))\n";
+  ScratchDir dir;
+  const auto path = dir / "diffuse.py";
+  std::ofstream(path) << script;
+  auto r = run_command(system_python() + " " + quote(path));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<std::uint16_t> diffused = words;
+  schemes::demo_weak_diffuse<std::uint16_t>(diffused);
+  std::string ours;
+  for (std::size_t i = 0; i < diffused.size(); ++i) ours += (i ? " " : "") + std::to_string(diffused[i]);
+  EXPECT_EQ(ours + "\n", r.out);
+  schemes::demo_weak_undiffuse<std::uint16_t>(diffused);
+  EXPECT_EQ(diffused, words);
+}
+
+// The Preishuber point: the control cipher passes every test `analyze` makes of cipher images.
+TEST(DemoWeak, PassesAnalyzeAndCannotBeSent) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  ScratchDir dir;
+  const auto json_path = dir / "analysis.json";
+  auto r = run_medcrypt("analyze --scheme demo-weak " + quote(shared_data() / "png/00000001_000.png") + " --json " +
+                        quote(json_path));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::ifstream in(json_path);
+  const auto j = nlohmann::json::parse(in)["images"][0];
+  const auto& cipher = j["cipher"]["channels"][0];
+  EXPECT_TRUE(cipher["chi_square_pass"]["0.05"].get<bool>());
+  EXPECT_TRUE(cipher["local_entropy_pass"]["0.05"].get<bool>());
+  for (const char* part : {"plaintext_sensitivity", "key_sensitivity"}) {
+    SCOPED_TRACE(part);
+    const auto& c = std::string(part) == "key_sensitivity" ? j[part]["cipher"] : j[part];
+    EXPECT_TRUE(c["npcr_pass"]["0.05"].get<bool>());
+    EXPECT_TRUE(c["uaci_pass"]["0.05"].get<bool>());
+  }
+  EXPECT_LT(std::abs(cipher["correlation"]["horizontal"].get<double>()), 0.01);
+
+  const auto out = dir / "sent.mct";
+  auto key = run_medcrypt("keygen --symmetric " + quote(dir / "k.key"));
+  ASSERT_EQ(key.exit_code, 0) << key.out;
+  auto refused = run_medcrypt("encrypt --scheme demo-weak --key " + quote(dir / "k.key") + " " +
+                              quote(shared_data() / kCtSlice) + " -o " + quote(out));
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("deliberately broken"), std::string::npos) << refused.out;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// A 32x32 crop of the CT slice: the bit-atom attack queries once per set bit.
+image::Image ct_crop() {
+  const image::Image slice = shared_image(kCtSlice);
+  image::Image crop = image::Image::create({32, 32, 1, 1, 8, 8, false, "MONOCHROME2"}).value();
+  for (std::uint32_t y = 0; y < 32; ++y) {
+    for (std::uint32_t x = 0; x < 32; ++x) crop.set_word(y * 32 + x, slice.word((y + 48) * slice.geometry().width + x + 48));
+  }
+  return crop;
+}
+
+// The papers' systems decrypt anything: the bit-atom attack recovers the target from every cipher whose
+// decryption is affine over GF(2) (paper 000's rounds, CTR without its tag), not from the sound
+// chaos-henon's or demo-weak's additive diffusion; a .mct refuses the first forged cipher image.
+TEST(ChosenCiphertext, BitAtomsRecoverAffineCiphersWithoutIntegrityOnly) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  const image::Image target = ct_crop();
+  for (const char* name : {"chaos-henon:paper", "aead", "chaos-henon", "demo-weak"}) {
+    SCOPED_TRACE(name);
+    const bool affine = std::string(name) == "chaos-henon:paper" || std::string(name) == "aead";
+    auto scheme = schemes::builtin_registry().create(name).value();
+    auto open = attacks::run_attack("chosen-ciphertext", *scheme, target, {.integrity = false});
+    ASSERT_TRUE(open) << open.error().message;
+    EXPECT_EQ(open->exact, affine);
+    EXPECT_GT(open->queries, 3000u);  // about half the 8192 bits, plus the all-zero image
+    EXPECT_LE(open->queries, 8193u);
+    if (!affine) EXPECT_GT(open->npcr, 98.0);
+    auto sealed = attacks::run_attack("chosen-ciphertext", *scheme, target);
+    ASSERT_TRUE(sealed) << sealed.error().message;
+    EXPECT_FALSE(sealed->exact);
+    EXPECT_EQ(sealed->queries, 1u);
+    ASSERT_EQ(sealed->notes.size(), 1u);
+    EXPECT_NE(sealed->notes[0].find("authentication"), std::string::npos) << sealed->notes[0];
+  }
+  auto paper = schemes::builtin_registry().create("chaos-henon:paper").value();
+  EXPECT_EQ(attacks::run_attack("chosen-ciphertext", *paper, shared_image(kCtSlice)).error().code, ErrorCode::kLimits);
+}
+
+// A bounded dieharder battery (Debian's, not ours) on the sound schemes' keystreams: 10 p-samples each of
+// the STS monobit and runs tests and the 32x32 binary rank test; WEAK (p < 0.005 or > 0.995, expected once
+// in a hundred) is allowed, FAILED (p < 1e-6) is not.
+TEST(Keystream, PassesABoundedDieharderBattery) {
+  for (const char* scheme : {"aead", "chaos-henon"}) {
+    for (const char* test : {"100", "101", "2"}) {
+      SCOPED_TRACE(std::string(scheme) + " -d " + test);
+      auto r = run_medcrypt(std::string("keystream --scheme ") + scheme +
+                            " --bytes 400000000 2>/dev/null | dieharder -g 200 -p 10 -d " + test);
+      EXPECT_EQ(r.exit_code, 0) << r.out;
+      EXPECT_TRUE(r.out.find("PASSED") != std::string::npos || r.out.find("WEAK") != std::string::npos) << r.out;
+      EXPECT_EQ(r.out.find("FAILED"), std::string::npos) << r.out;
+    }
+  }
+  auto bad = run_medcrypt("keystream --scheme ae-aes --bytes 16");
+  EXPECT_EQ(bad.exit_code, 5) << bad.out;
+  EXPECT_EQ(std::count(bad.out.begin(), bad.out.end(), '\n'), 1) << bad.out;
+}
+
 TEST(Attacks, BadInputGetsOneClearError) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
   const image::Image target = shared_image(kCtSlice);
@@ -76,7 +246,7 @@ TEST(AttackCli, WritesTheRecoveredTargetAndReportsJson) {
                         " -o " + quote(out) + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(json_keys(j), (std::set<std::string>{"attack", "scheme", "image", "queries", "seconds", "exact", "npcr",
+  EXPECT_EQ(json_keys(j), (std::set<std::string>{"attack", "scheme", "image", "queries", "seconds", "integrity", "exact", "npcr",
                                                   "psnr", "notes", "output"}));
   EXPECT_TRUE(j["exact"].get<bool>());
   EXPECT_EQ(j["queries"].get<int>(), 1);

@@ -1,0 +1,23 @@
+// A scheme's keystream, for randomness batteries (Debian's dieharder reads it from stdin): the cipher
+// images of all-zero 8-bit 1024x1024 images, each a new message under one random key (attacks::Oracle),
+// as a sender with a long-term key encrypts blank images. For a cipher that XORs a keystream into the
+// image, E(0) is that keystream; permuting zeros changes nothing, so for a permutation-diffusion cipher
+// E(0) is what its diffusion adds. A scheme that reuses its key across messages repeats every 1 MiB, and
+// a battery sees it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "schemes/scheme.hpp"
+
+namespace medcrypt::attacks {
+
+inline constexpr std::uint32_t kKeystreamImageSide = 1024;
+
+// Hands `bytes` bytes of keystream to `sink`, one image's worth at a time (the last one cut).
+Status write_keystream(const schemes::Scheme& scheme, std::uint64_t bytes, const std::function<Status(ByteView)>& sink);
+
+}  // namespace medcrypt::attacks
