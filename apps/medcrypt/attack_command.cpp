@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attacks/attack.hpp"
+#include "attacks/distinguisher.hpp"
 #include "commands.hpp"
 #include "image/image_file.hpp"
 
@@ -21,11 +22,39 @@ struct AttackArgs {
   std::string out;
   bool json = false;
   bool no_integrity = false;
+  attacks::DistinguisherSetup distinguisher;
+  std::vector<std::string> data;
+  bool biased_control = false;
 };
+
+Status run_distinguisher(const AttackArgs& args, const schemes::Scheme* scheme) {
+  attacks::DistinguisherSetup setup = args.distinguisher;
+  setup.data.assign(args.data.begin(), args.data.end());
+  MEDCRYPT_ASSIGN_OR_RETURN(const attacks::DistinguisherReport r, attacks::run_distinguisher(scheme, setup));
+  if (args.json) {
+    const nlohmann::json j = {{"attack", "distinguisher"}, {"scheme", r.scheme}, {"mode", r.mode},
+                              {"train", r.train}, {"held_out", r.held_out}, {"correct", r.correct},
+                              {"accuracy", r.accuracy}, {"interval", {r.low, r.high}}, {"p_value", r.p_value},
+                              {"side", setup.side}, {"epochs", setup.epochs}, {"epoch_loss", r.epoch_loss},
+                              {"seconds", r.seconds}};
+    fmt::print("{}\n", j.dump(2));
+    return {};
+  }
+  fmt::print("distinguisher: {} ({} mode), {}x{} images\n", r.scheme, r.mode, setup.side, setup.side);
+  fmt::print("trained on:    {} samples, tested on {} held-out samples\n", r.train, r.held_out);
+  fmt::print("accuracy:      {:.4f} (95 % interval {:.4f}-{:.4f}), p = {:.3g} against guessing\n", r.accuracy, r.low,
+             r.high, r.p_value);
+  fmt::print("verdict:       {}\n", r.p_value < 0.001 ? "DETECTED: the network tells them apart"
+                                                     : "not detected at this size (p >= 0.001)");
+  fmt::print("time:          {:.1f} s\n", r.seconds);
+  return {};
+}
 
 Status run(const AttackArgs& args) {
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeParams params, schemes::parse_params(args.scheme_params));
   MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, schemes::builtin_registry().create(args.scheme, params));
+  if (args.name == "distinguisher") return run_distinguisher(args, args.biased_control ? nullptr : scheme.get());
+  if (args.image.empty()) return make_error(ErrorCode::kUsage, "attack " + args.name + " needs --image");
   MEDCRYPT_ASSIGN_OR_RETURN(image::LoadedImage loaded, image::read_image_file(args.image));
   MEDCRYPT_ASSIGN_OR_RETURN(attacks::AttackReport r, attacks::run_attack(args.name, *scheme, loaded.image,
                                                                             {.integrity = !args.no_integrity}));
@@ -64,12 +93,19 @@ void add_attack_command(CLI::App& app, Outcome& outcome) {
   auto args = std::make_shared<AttackArgs>();
   CLI::App* cmd = app.add_subcommand("attack", "Run an attack on a scheme's cipher: the scheme only as an oracle under "
                                                "a key the attack never sees");
-  cmd->add_option("name", args->name, "known-plaintext, chosen-plaintext, key-search or chosen-ciphertext")->required();
+  cmd->add_option("name", args->name, "known-plaintext, chosen-plaintext, key-search, chosen-ciphertext or distinguisher")->required();
   cmd->add_option("--scheme", args->scheme, "Scheme attacked")->capture_default_str();
   cmd->add_option("--scheme-params", args->scheme_params, "Scheme parameters, key=value;key=value");
-  cmd->add_option("--image", args->image, "The target a victim encrypts")->required();
+  cmd->add_option("--image", args->image, "The target a victim encrypts (every attack but distinguisher)");
   cmd->add_option("-o,--output", args->out, "Write the attacker's reconstruction here, in the target's format");
   cmd->add_flag("--json", args->json, "Print JSON");
+  cmd->add_option("--mode", args->distinguisher.mode, "distinguisher: cipher, plain or key")->capture_default_str();
+  cmd->add_option("--data", args->data, "distinguisher: folders of plain images (repeatable)");
+  cmd->add_option("--images", args->distinguisher.images, "distinguisher: samples of each label")->capture_default_str();
+  cmd->add_option("--side", args->distinguisher.side, "distinguisher: image side")->capture_default_str();
+  cmd->add_option("--epochs", args->distinguisher.epochs, "distinguisher: training epochs")->capture_default_str();
+  cmd->add_flag("--biased-control", args->biased_control,
+                "distinguisher: judge a biased random source (top bit set with probability 0.6) instead of a scheme");
   cmd->add_flag("--no-integrity", args->no_integrity,
                 "Decrypt forged cipher images as the papers' systems do (no container integrity check)");
   cmd->callback([args, &outcome] {

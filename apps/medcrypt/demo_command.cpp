@@ -82,6 +82,7 @@ Status run(const DemoArgs& args, Outcome& outcome) {
     if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", (work / sub).string(), ec.message()));
   }
 
+  MEDCRYPT_TRY(pipeline::scheme_for_sending(args.scheme, {}));  // before any relay starts
   std::vector<InputFile> inputs;
   if (args.data.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(auto samples, pipeline::write_sample_images(work / "samples"));

@@ -50,6 +50,7 @@ Result<TestModeCipher> encrypt_test_mode(const image::Image& plain, const scheme
   container::SealOptions options;
   options.fixed = &fixed;
   options.cipher_image = &out.cipher;
+  options.allow_control = true;
   container::MemorySink sink;
   MEDCRYPT_TRY(container::seal(plain, container::Metadata{}, scheme, container::Recipients{{}, &key}, options, sink));
   out.container = std::move(sink).take();

@@ -31,6 +31,7 @@ Result<Timing> time_encryption(const image::Image& plain, const container::Metad
   MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes key, crypto::random_secret(container::kContentKeyBytes));
   container::SealOptions seal_options;
   seal_options.threads = threads;
+  seal_options.allow_control = true;
   container::OpenOptions open_options;
   open_options.threads = threads;
   open_options.registry = &registry;

@@ -22,6 +22,7 @@ Result<AttackReport> run_attack(std::string_view name, const schemes::Scheme& sc
   victim.geometry = target.geometry();
   MEDCRYPT_ASSIGN_OR_RETURN(victim.cipher, oracle.encrypt(target));
   victim.message_id = oracle.last_message_id();
+  oracle.mark_challenge();
   const std::uint64_t victim_queries = oracle.queries();
   AttackReport report;
   report.attack = std::string(name);

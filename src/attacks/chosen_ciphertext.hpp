@@ -3,7 +3,7 @@
 // A's column j from the cipher image with bit j alone set; the target is d xor the columns of its set
 // bits. Every permutation, rotation and XOR chain of paper 000, and the zigzag scans and XORs of paper
 // 001, are such maps however many rounds they take: 1 + (set bits of the target) queries, at most
-// 8MN + 1. It needs what the papers' systems give and a .mct does not: decryption of a cipher image
+// wMN + 1 for w-bit words. It needs what the papers' systems give and a .mct does not: decryption of a cipher image
 // nobody sealed. Through the container (`integrity`) every query but the victim's own is refused.
 #pragma once
 

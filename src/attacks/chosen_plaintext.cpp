@@ -68,6 +68,7 @@ Result<image::Image> chosen_plaintext(Oracle& oracle, const schemes::Scheme& sch
   }
   const std::string& name = scheme.info().name;
   const std::size_t n = g.sample_count();
+  if (n > 0xffffffffu) return make_error(ErrorCode::kLimits, "chosen-plaintext takes images of fewer than 2^32 samples");
   // Digits of b bits: every chosen word stays a valid sample (non-negative where the image is signed).
   const unsigned b = g.bits_stored - (g.is_signed ? 1u : 0u);
   if (b == 0) return make_error(ErrorCode::kUnsupported, "chosen-plaintext needs samples of at least one value bit");

@@ -35,6 +35,10 @@ Result<image::Image> key_search(Oracle& oracle, const schemes::Scheme& scheme, c
   if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
     return make_error(ErrorCode::kUnsupported, "key-search attacks 8- or 16-bit integer images");
   }
+  if (scheme.payload_size(g) != g.byte_size()) {
+    return make_error(ErrorCode::kUnsupported, "key-search decrypts a cipher image alone, not a payload that seals "
+                                               "more beside it (roi=)");
+  }
   image::Geometry small{kKnownSide, kKnownSide, 1, 1, g.bits_allocated, g.bits_allocated, false, "MONOCHROME2"};
   MEDCRYPT_ASSIGN_OR_RETURN(image::Image known, image::Image::create(small));
   std::mt19937_64 rng(1);

@@ -1,5 +1,5 @@
 // A scheme's keystream, for randomness batteries (Debian's dieharder reads it from stdin): the cipher
-// images of all-zero 8-bit 1024x1024 images, each a new message under one random key (attacks::Oracle),
+// images of all-zero 8-bit 1024x1024 images, each a new message under one random key (as attacks::Oracle encrypts),
 // as a sender with a long-term key encrypts blank images. For a cipher that XORs a keystream into the
 // image, E(0) is that keystream; permuting zeros changes nothing, so for a permutation-diffusion cipher
 // E(0) is what its diffusion adds. A scheme that reuses its key across messages repeats every 1 MiB, and

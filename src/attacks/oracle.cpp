@@ -42,8 +42,9 @@ Result<image::Image> Oracle::decrypt(const image::Image& cipher, const Bytes& me
                                      bool integrity) {
   ++queries_;
   if (cipher.bytes().size() != plain.byte_size()) return make_error(ErrorCode::kUsage, "the cipher image's size");
-  if (integrity && std::find(sealed_.begin(), sealed_.end(), std::pair(message_id, crypto::sha256(cipher.bytes()))) ==
-                       sealed_.end()) {
+  const std::pair asked(message_id, crypto::sha256(cipher.bytes()));
+  if (asked == challenge_) return make_error(ErrorCode::kUsage, "the challenge itself is not a query");
+  if (integrity && std::find(sealed_.begin(), sealed_.end(), asked) == sealed_.end()) {
     return make_error(ErrorCode::kAuthentication, "the container failed authentication (a modified cipher image)");
   }
   PixelBytes words(cipher.bytes().begin(), cipher.bytes().end());

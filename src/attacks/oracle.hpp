@@ -42,6 +42,8 @@ class Oracle {
   // anything, as the papers' systems (which carry no integrity check) do.
   Result<image::Image> decrypt(const image::Image& cipher, const Bytes& message_id, const image::Geometry& plain,
                                bool integrity);
+  // The last encryption becomes the challenge: decrypt() refuses it (the attack must earn the target).
+  void mark_challenge() { challenge_ = sealed_.back(); }
   // The message id of the last encryption (public: every container's header carries its own).
   const Bytes& last_message_id() const { return message_id_; }
   std::uint64_t queries() const { return queries_; }
@@ -52,6 +54,7 @@ class Oracle {
   SecretBytes key_;
   Bytes message_id_;
   std::vector<std::pair<Bytes, crypto::Sha256Digest>> sealed_;  // (message id, SHA-256 of the cipher image) of each encryption
+  std::pair<Bytes, crypto::Sha256Digest> challenge_;
   std::uint64_t queries_ = 0;
 };
 

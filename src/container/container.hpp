@@ -45,6 +45,8 @@ struct SealOptions {
   image::Image* cipher_image = nullptr;
   // If set, receives the scheme's notes (schemes::Payload::notes).
   std::vector<std::string>* notes = nullptr;
+  // `analyze` measures control ciphers (SchemeInfo::control_only, `demo-weak`); every other caller is refused.
+  bool allow_control = false;
 };
 
 Status seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,

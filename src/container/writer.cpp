@@ -86,6 +86,10 @@ Result<SecretBytes> set_up_keys(Header& h, const Recipients& to, const SealOptio
 Status seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
             const Recipients& recipients, const SealOptions& opt, Sink& sink) {
   const schemes::SchemeInfo& info = scheme.info();
+  if (info.control_only && !opt.allow_control) {
+    return make_error(ErrorCode::kUsage, "scheme '" + info.name + "' is a deliberately broken control cipher: only "
+                                         "`medcrypt attack` and `medcrypt analyze` run it");
+  }
   Header h;
   h.aead = opt.aead;
   h.chunk_log2 = opt.chunk_log2;

@@ -10,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "nn/autoencoder.hpp"
+#include "nn/distinguisher.hpp"
 #include "nn/keygen.hpp"
 #include "nn/roi.hpp"
 #include "nn/training.hpp"
@@ -67,6 +68,9 @@ class Backend {
   virtual Result<KeygenTrainReport> train_keygen(const std::vector<GreyPlane>& train, const std::vector<GreyPlane>& held_out,
                                                  const KeygenTrainOptions& options,
                                                  const KeygenProgressFn& progress) const = 0;
+  virtual Result<DistinguisherResult> train_distinguisher(const std::vector<DistinguisherSample>& train,
+                                                          const std::vector<DistinguisherSample>& held_out,
+                                                          const DistinguisherOptions& options) const = 0;
   // The Adamax optimizer training uses (nn/torch/adamax.hpp) on one parameter vector: starting from
   // `start`, one step per gradient vector with learning rate `lr`; the parameters after each step. For
   // checking it against the update formula computed elsewhere.

@@ -17,6 +17,7 @@ Status check_words(const image::Geometry& g) {
   if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
     return make_error(ErrorCode::kUnsupported, "demo-weak encrypts 8- or 16-bit integer samples");
   }
+  if (g.sample_count() > 0xffffffffu) return make_error(ErrorCode::kLimits, "demo-weak takes fewer than 2^32 samples");
   return {};
 }
 
@@ -101,6 +102,7 @@ class DemoWeak final : public Scheme {
 template <typename Word>
 void demo_weak_diffuse(std::span<Word> x) {
   const std::size_t n = x.size();
+  if (n < 2) return;
   for (int pass = 0; pass < 2; ++pass) {
     for (std::size_t i = 1; i < n; ++i) x[i] = static_cast<Word>(x[i] + x[i - 1]);  // prefix sums
     for (std::size_t i = n - 1; i-- > 0;) x[i] = static_cast<Word>(x[i] + x[i + 1]);  // suffix sums
@@ -110,6 +112,7 @@ void demo_weak_diffuse(std::span<Word> x) {
 template <typename Word>
 void demo_weak_undiffuse(std::span<Word> x) {
   const std::size_t n = x.size();
+  if (n < 2) return;
   for (int pass = 0; pass < 2; ++pass) {
     for (std::size_t i = 0; i + 1 < n; ++i) x[i] = static_cast<Word>(x[i] - x[i + 1]);
     for (std::size_t i = n; i-- > 1;) x[i] = static_cast<Word>(x[i] - x[i - 1]);

@@ -2,7 +2,7 @@
 // only (never for sending images). It is the Preishuber point (IEEE TIFS 2018) as running code: its cipher
 // images pass every statistical and differential test of `analyze` (entropy, chi-square, correlation,
 // NPCR/UACI at Wu's critical values), and `medcrypt attack chosen-plaintext` recovers any image it encrypts
-// from four chosen images.
+// from 1 + ceil(log2(N) / b) chosen images (3 or 4 for one 512x512 frame).
 //
 // The cipher, over the image's words as one array (n words of w = 8 or 16 bits):
 //   C = D(P[perm] xor K)

@@ -5,10 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "attacks/attack.hpp"
+#include "attacks/distinguisher.hpp"
+#include "attacks/oracle.hpp"
 #include "image/image_file.hpp"
 #include "schemes/demo_weak.hpp"
 #include "schemes/scheme.hpp"
@@ -54,6 +58,16 @@ TEST(KnownPlaintext, RecoversNothingFromTheSoundSchemes) {
   }
 }
 
+// A 32x32 crop of the CT slice: the bit-atom attack queries once per set bit.
+image::Image ct_crop() {
+  const image::Image slice = shared_image(kCtSlice);
+  image::Image crop = image::Image::create({32, 32, 1, 1, 8, 8, false, "MONOCHROME2"}).value();
+  for (std::uint32_t y = 0; y < 32; ++y) {
+    for (std::uint32_t x = 0; x < 32; ++x) crop.set_word(y * 32 + x, slice.word((y + 48) * slice.geometry().width + x + 48));
+  }
+  return crop;
+}
+
 const char* const kTargets[] = {kCtSlice, "dicom/MR_small.dcm", "dicom/emri_small.dcm", "png/VisibleWomanHeadSlice.png"};
 
 void expect_recovered(const char* attack, const char* scheme_name, std::uint64_t max_queries) {
@@ -90,6 +104,29 @@ TEST(ChosenPlaintext, RecoversTheTargetFromTheControlCipherWithFewImages) {
   expect_recovered("chosen-plaintext", "demo-weak", 4);
 }
 
+// zigzag-gan:paper is a key-only scan and XOR: Zhou's class too.
+TEST(ChosenPlaintext, RecoversTheTargetFromThePaperZigzagVariant) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  expect_recovered("chosen-plaintext", "zigzag-gan:paper", 4);
+}
+
+// The victim's own cipher image is never a decryption query, with or without integrity.
+TEST(Oracle, RefusesToDecryptTheChallenge) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  auto scheme = schemes::builtin_registry().create("chaos-henon:paper").value();
+  const image::Image target = ct_crop();
+  auto oracle = attacks::Oracle::with_random_key(*scheme).value();
+  const image::Image cipher = oracle.encrypt(target).value();
+  const Bytes id = oracle.last_message_id();
+  EXPECT_EQ(oracle.decrypt(cipher, id, target.geometry(), false).value(), target);  // before it is the challenge
+  oracle.mark_challenge();
+  for (bool integrity : {false, true}) {
+    auto refused = oracle.decrypt(cipher, id, target.geometry(), integrity);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kUsage);
+  }
+}
+
 TEST(ChosenPlaintext, RecoversNothingFromTheOtherSchemes) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
   expect_nothing("chosen-plaintext", {"chaos-henon:paper", "chaos-henon", "zigzag-gan", "aead"});
@@ -105,6 +142,8 @@ TEST(KeySearch, RecoversNothingFromTheOtherSchemes) {
   expect_nothing("key-search", {"chaos-henon", "demo-weak", "aead"});
   auto zigzag = schemes::builtin_registry().create("zigzag-gan").value();
   EXPECT_EQ(attacks::run_attack("key-search", *zigzag, shared_image(kCtSlice)).error().code, ErrorCode::kUnsupported);
+  auto with_roi = schemes::builtin_registry().create("chaos-henon:paper", {{"roi", "lung"}}).value();
+  EXPECT_EQ(attacks::run_attack("key-search", *with_roi, shared_image(kCtSlice)).error().code, ErrorCode::kUnsupported);
 }
 
 // demo-weak's public diffusion against numpy: prefix sums then suffix sums mod 2^w, twice.
@@ -166,16 +205,6 @@ TEST(DemoWeak, PassesAnalyzeAndCannotBeSent) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
-// A 32x32 crop of the CT slice: the bit-atom attack queries once per set bit.
-image::Image ct_crop() {
-  const image::Image slice = shared_image(kCtSlice);
-  image::Image crop = image::Image::create({32, 32, 1, 1, 8, 8, false, "MONOCHROME2"}).value();
-  for (std::uint32_t y = 0; y < 32; ++y) {
-    for (std::uint32_t x = 0; x < 32; ++x) crop.set_word(y * 32 + x, slice.word((y + 48) * slice.geometry().width + x + 48));
-  }
-  return crop;
-}
-
 // The papers' systems decrypt anything: the bit-atom attack recovers the target from every cipher whose
 // decryption is affine over GF(2) (paper 000's rounds, CTR without its tag), not from the sound
 // chaos-henon's or demo-weak's additive diffusion; a .mct refuses the first forged cipher image.
@@ -191,7 +220,9 @@ TEST(ChosenCiphertext, BitAtomsRecoverAffineCiphersWithoutIntegrityOnly) {
     EXPECT_EQ(open->exact, affine);
     EXPECT_GT(open->queries, 3000u);  // about half the 8192 bits, plus the all-zero image
     EXPECT_LE(open->queries, 8193u);
-    if (!affine) EXPECT_GT(open->npcr, 98.0);
+    if (!affine) {
+      EXPECT_GT(open->npcr, 98.0);
+    }
     auto sealed = attacks::run_attack("chosen-ciphertext", *scheme, target);
     ASSERT_TRUE(sealed) << sealed.error().message;
     EXPECT_FALSE(sealed->exact);
@@ -220,6 +251,70 @@ TEST(Keystream, PassesABoundedDieharderBattery) {
   auto bad = run_medcrypt("keystream --scheme ae-aes --bytes 16");
   EXPECT_EQ(bad.exit_code, 5) << bad.out;
   EXPECT_EQ(std::count(bad.out.begin(), bad.out.end(), '\n'), 1) << bad.out;
+}
+
+// The distinguisher on tiny images: it catches the biased control and does not detect aead.
+TEST(Distinguisher, CatchesTheBiasedControlAndNotAead) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  attacks::DistinguisherSetup setup;
+  setup.data = {shared_data() / "train/ct_tcga_luad_128"};
+  setup.images = 200;
+  setup.side = 16;
+  setup.epochs = 5;
+  auto control = attacks::run_distinguisher(nullptr, setup);
+  ASSERT_TRUE(control) << control.error().message;
+  EXPECT_EQ(control->held_out, 80u);
+  EXPECT_EQ(control->train, 320u);
+  EXPECT_GT(control->accuracy, 0.8);
+  EXPECT_LT(control->p_value, 1e-6);
+  auto aead = schemes::builtin_registry().create("aead").value();
+  for (const char* mode : {"cipher", "plain", "key"}) {
+    SCOPED_TRACE(mode);
+    setup.mode = mode;
+    auto r = attacks::run_distinguisher(aead.get(), setup);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_GT(r->p_value, 1e-4);  // a false alarm once in 10,000 runs
+    EXPECT_LE(r->low, r->accuracy);
+    EXPECT_GE(r->high, r->accuracy);
+  }
+  setup.mode = "nonsense";
+  EXPECT_EQ(attacks::run_distinguisher(aead.get(), setup).error().code, ErrorCode::kUsage);
+  setup.mode = "plain";
+  EXPECT_EQ(attacks::run_distinguisher(nullptr, setup).error().code, ErrorCode::kUsage);
+  setup.mode = "cipher";
+  setup.images = 5;
+  EXPECT_EQ(attacks::run_distinguisher(aead.get(), setup).error().code, ErrorCode::kUsage);
+  setup.images = 200;
+  setup.data.clear();
+  EXPECT_EQ(attacks::run_distinguisher(aead.get(), setup).error().code, ErrorCode::kUsage);
+  auto no_image = schemes::builtin_registry().create("ae-aes").value();
+  setup.data = {shared_data() / "train/ct_tcga_luad_128"};
+  EXPECT_EQ(attacks::run_distinguisher(no_image.get(), setup).error().code, ErrorCode::kUnsupported);
+}
+
+// The exact binomial interval and p-value against scipy's binomtest.
+TEST(Distinguisher, BinomialFiguresMatchScipy) {
+  const std::vector<std::pair<int, int>> cases = {{50, 100}, {61, 100}, {400, 400}, {0, 80}, {212, 400}, {7, 10}};
+  std::string script = "from scipy.stats import binomtest\n";
+  for (auto [k, n] : cases) {
+    script += fmt::format("t = binomtest({}, {}, 0.5); ci = t.proportion_ci(0.95, 'exact')\n"
+                          "print('%.12g %.12g %.12g' % (ci.low, ci.high, t.pvalue))\n", k, n);
+  }
+  ScratchDir dir;
+  const auto path = dir / "binomial.py";
+  std::ofstream(path) << script;
+  auto r = run_command(system_python() + " " + quote(path));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::istringstream lines(r.out);
+  for (auto [k, n] : cases) {
+    SCOPED_TRACE(fmt::format("{} of {}", k, n));
+    double low = 0, high = 0, p = 0;
+    lines >> low >> high >> p;
+    const attacks::BinomialTest t = attacks::binomial_test(k, n);
+    EXPECT_NEAR(t.low, low, 1e-9);
+    EXPECT_NEAR(t.high, high, 1e-9);
+    EXPECT_NEAR(t.p_value, p, 1e-6 * p);
+  }
 }
 
 TEST(Attacks, BadInputGetsOneClearError) {

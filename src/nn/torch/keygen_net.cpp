@@ -122,20 +122,6 @@ Status load_generator(Generator& net, const Weights& w) {
   return {};
 }
 
-// Runs torch with `threads` threads until destroyed (0: unchanged).
-class ThreadScope {
- public:
-  explicit ThreadScope(int threads) : previous_(torch::get_num_threads()) {
-    if (threads > 0) torch::set_num_threads(threads);
-  }
-  ~ThreadScope() { torch::set_num_threads(previous_); }
-  ThreadScope(const ThreadScope&) = delete;
-  ThreadScope& operator=(const ThreadScope&) = delete;
-
- private:
-  int previous_;
-};
-
 class TorchKeygenNetwork final : public KeygenNetwork {
  public:
   explicit TorchKeygenNetwork(Generator net) : net_(std::move(net)) { prepare(); }

@@ -229,6 +229,11 @@ class TorchBackend final : public Backend {
                                          const KeygenProgressFn& progress) const override {
     return train_keygen_net(train, held_out, options, progress);
   }
+  Result<DistinguisherResult> train_distinguisher(const std::vector<DistinguisherSample>& train,
+                                                  const std::vector<DistinguisherSample>& held_out,
+                                                  const DistinguisherOptions& options) const override {
+    return train_distinguisher_net(train, held_out, options);
+  }
   Result<std::vector<std::vector<float>>> adamax_trace(std::span<const float> start,
                                                        const std::vector<std::vector<float>>& gradients,
                                                        double lr) const override {

@@ -57,6 +57,25 @@ Result<std::unique_ptr<KeygenNetwork>> make_keygen_network(const KeygenConfig& c
 Result<KeygenTrainReport> train_keygen_net(const std::vector<GreyPlane>& train, const std::vector<GreyPlane>& held_out,
                                            const KeygenTrainOptions& options, const KeygenProgressFn& progress);
 
+// The cipher-image distinguisher (distinguisher_net.cpp).
+Result<DistinguisherResult> train_distinguisher_net(const std::vector<DistinguisherSample>& train,
+                                                    const std::vector<DistinguisherSample>& held_out,
+                                                    const DistinguisherOptions& options);
+
+// Runs torch with `threads` threads until destroyed (0: unchanged).
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) : previous_(torch::get_num_threads()) {
+    if (threads > 0) torch::set_num_threads(threads);
+  }
+  ~ThreadScope() { torch::set_num_threads(previous_); }
+  ThreadScope(const ThreadScope&) = delete;
+  ThreadScope& operator=(const ThreadScope&) = delete;
+
+ private:
+  int previous_;
+};
+
 template <typename T>
 struct AsResult {
   using type = Result<T>;
