@@ -33,7 +33,7 @@ Status run_distinguisher(const AttackArgs& args, const schemes::Scheme* scheme) 
   MEDCRYPT_ASSIGN_OR_RETURN(const attacks::DistinguisherReport r, attacks::run_distinguisher(scheme, setup));
   if (args.json) {
     const nlohmann::json j = {{"attack", "distinguisher"}, {"scheme", r.scheme}, {"mode", r.mode},
-                              {"train", r.train}, {"held_out", r.held_out}, {"correct", r.correct},
+                              {"train", r.train}, {"held_out", r.held_out}, {"correct", r.correct}, {"predicted_cipher", r.predicted_cipher},
                               {"accuracy", r.accuracy}, {"interval", {r.low, r.high}}, {"p_value", r.p_value},
                               {"side", setup.side}, {"epochs", setup.epochs}, {"epoch_loss", r.epoch_loss},
                               {"seconds", r.seconds}};
@@ -44,6 +44,8 @@ Status run_distinguisher(const AttackArgs& args, const schemes::Scheme* scheme) 
   fmt::print("trained on:    {} samples, tested on {} held-out samples\n", r.train, r.held_out);
   fmt::print("accuracy:      {:.4f} (95 % interval {:.4f}-{:.4f}), p = {:.3g} against guessing\n", r.accuracy, r.low,
              r.high, r.p_value);
+  fmt::print("answers:       {} of {} held-out samples called the scheme's{}\n", r.predicted_cipher, r.held_out,
+             r.predicted_cipher == 0 || r.predicted_cipher == r.held_out ? " (one answer for all: it found nothing)" : "");
   fmt::print("verdict:       {}\n", r.p_value < 0.001 ? "DETECTED: the network tells them apart"
                                                      : "not detected at this size (p >= 0.001)");
   fmt::print("time:          {:.1f} s\n", r.seconds);

@@ -74,6 +74,7 @@ Result<std::pair<std::string, double>> transmit(DemoRelay& relay, const crypto::
 }
 
 Status run(const DemoArgs& args, Outcome& outcome) {
+  MEDCRYPT_TRY(pipeline::scheme_for_sending(args.scheme, {}));  // before the work folder is cleared
   std::filesystem::path work(args.work);
   std::error_code ec;
   std::filesystem::remove_all(work, ec);
@@ -82,7 +83,6 @@ Status run(const DemoArgs& args, Outcome& outcome) {
     if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", (work / sub).string(), ec.message()));
   }
 
-  MEDCRYPT_TRY(pipeline::scheme_for_sending(args.scheme, {}));  // before any relay starts
   std::vector<InputFile> inputs;
   if (args.data.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(auto samples, pipeline::write_sample_images(work / "samples"));

@@ -4,7 +4,8 @@
 // bits. Every permutation, rotation and XOR chain of paper 000, and the zigzag scans and XORs of paper
 // 001, are such maps however many rounds they take: 1 + (set bits of the target) queries, at most
 // wMN + 1 for w-bit words. It needs what the papers' systems give and a .mct does not: decryption of a cipher image
-// nobody sealed. Through the container (`integrity`) every query but the victim's own is refused.
+// nobody sealed. Through the container (`integrity`) every forged query is refused, and the victim's own cipher
+// image is never a query.
 #pragma once
 
 #include <string>

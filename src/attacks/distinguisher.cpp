@@ -126,6 +126,11 @@ Result<DistinguisherReport> run_distinguisher(const schemes::Scheme* scheme, con
   net.threads = setup.threads;
   MEDCRYPT_TRY(nn::check_distinguisher_options(net));
 
+  // Every sample is held in memory as floats: refuse what would not fit (4 GiB).
+  const double sample_bytes = 4.0 * net.channels * double(setup.side) * setup.side;
+  if (2.0 * double(setup.images) * sample_bytes > 4.0 * (1ull << 30)) {
+    return make_error(ErrorCode::kLimits, "distinguisher: --images x --side^2 would take more than 4 GiB of samples");
+  }
   const auto start = std::chrono::steady_clock::now();
   nn::DatasetOptions data;
   data.sources = setup.data;
@@ -135,7 +140,8 @@ Result<DistinguisherReport> run_distinguisher(const schemes::Scheme* scheme, con
   data.seed = setup.seed;
   MEDCRYPT_ASSIGN_OR_RETURN(const nn::Dataset plain, nn::load_dataset(data));
   if (plain.train.size() < 2 || plain.test.size() < 2) {
-    return make_error(ErrorCode::kUsage, "distinguisher: --data holds too few images (at least 10)");
+    return make_error(ErrorCode::kUsage, "distinguisher: --data must hold at least two held-out and two training "
+                                         "images (files: the frames of one file stay together)");
   }
   SampleMaker maker{scheme, std::mt19937_64(setup.seed)};
   const std::size_t held_per_label = std::max<std::size_t>(1, setup.images / 5);
@@ -145,8 +151,10 @@ Result<DistinguisherReport> run_distinguisher(const schemes::Scheme* scheme, con
                                   std::tuple{&held_out, &plain.test, held_per_label}}) {
     for (std::size_t i = 0; i < count; ++i) {
       for (int label : {0, 1}) {
-        const image::Image& p = (*pool)[maker.rng() % pool->size()];
-        const image::Image& q = (*pool)[maker.rng() % pool->size()];
+        const std::size_t pi = maker.rng() % pool->size();
+        const std::size_t qi = (pi + 1 + maker.rng() % (pool->size() - 1)) % pool->size();  // another image
+        const image::Image& p = (*pool)[pi];
+        const image::Image& q = (*pool)[qi];
         MEDCRYPT_ASSIGN_OR_RETURN(nn::DistinguisherSample s, maker.make(setup.mode, label, p, q));
         set->push_back(std::move(s));
       }
@@ -158,7 +166,10 @@ Result<DistinguisherReport> run_distinguisher(const schemes::Scheme* scheme, con
   report.mode = setup.mode;
   report.train = train.size();
   report.held_out = held_out.size();
-  for (std::size_t i = 0; i < held_out.size(); ++i) report.correct += r.predictions[i] == held_out[i].label ? 1 : 0;
+  for (std::size_t i = 0; i < held_out.size(); ++i) {
+    report.correct += r.predictions[i] == held_out[i].label ? 1 : 0;
+    report.predicted_cipher += r.predictions[i] == 1 ? 1 : 0;
+  }
   report.accuracy = double(report.correct) / double(report.held_out);
   const BinomialTest t = binomial_test(report.correct, report.held_out);
   report.low = t.low;

@@ -34,6 +34,7 @@ struct DistinguisherSetup {
 struct DistinguisherReport {
   std::string scheme, mode;
   std::size_t train = 0, held_out = 0, correct = 0;
+  std::size_t predicted_cipher = 0;  // held-out samples the network called label 1 (0 or all: one answer)
   double accuracy = 0;
   double low = 0, high = 0;  // exact (Clopper-Pearson) 95 % interval of the accuracy
   double p_value = 1;        // two-sided exact binomial test against 50 %

@@ -42,7 +42,7 @@ class Oracle {
   // anything, as the papers' systems (which carry no integrity check) do.
   Result<image::Image> decrypt(const image::Image& cipher, const Bytes& message_id, const image::Geometry& plain,
                                bool integrity);
-  // The last encryption becomes the challenge: decrypt() refuses it (the attack must earn the target).
+  // The last encryption becomes the challenge: decrypt() refuses its cipher image under any message id.
   void mark_challenge() { challenge_ = sealed_.back(); }
   // The message id of the last encryption (public: every container's header carries its own).
   const Bytes& last_message_id() const { return message_id_; }
