@@ -17,6 +17,10 @@ Result<AttackReport> run_attack(std::string_view name, const schemes::Scheme& sc
     return make_error(ErrorCode::kUsage, "unknown attack '" + std::string(name) +
                                              "' (known-plaintext, chosen-plaintext, key-search, chosen-ciphertext)");
   }
+  const image::Geometry& g = target.geometry();
+  if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
+    return make_error(ErrorCode::kUnsupported, std::string(name) + " attacks 8- or 16-bit integer images");
+  }
   MEDCRYPT_ASSIGN_OR_RETURN(Oracle oracle, Oracle::with_random_key(scheme));
   VictimMessage victim;
   victim.geometry = target.geometry();

@@ -14,9 +14,6 @@ Result<image::Image> chosen_ciphertext(Oracle& oracle, const VictimMessage& vict
                                        std::vector<std::string>& notes) {
   const image::Geometry& g = victim.geometry;
   const image::Image& target = victim.cipher;
-  if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
-    return make_error(ErrorCode::kUnsupported, "chosen-ciphertext attacks 8- or 16-bit integer images");
-  }
   const std::uint64_t bits = g.sample_count() * g.bits_allocated;
   if (bits > kMaxBits) {
     return make_error(ErrorCode::kLimits, fmt::format("chosen-ciphertext queries once per set bit: this attack takes "

@@ -63,9 +63,6 @@ void strip_public_layer(const std::string& scheme, const image::Geometry& g, Wor
 Result<image::Image> chosen_plaintext(Oracle& oracle, const schemes::Scheme& scheme, const VictimMessage& victim,
                                       std::vector<std::string>& notes) {
   const image::Geometry& g = victim.geometry;
-  if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
-    return make_error(ErrorCode::kUnsupported, "chosen-plaintext attacks 8- or 16-bit integer images");
-  }
   const std::string& name = scheme.info().name;
   const std::size_t n = g.sample_count();
   if (n > 0xffffffffu) return make_error(ErrorCode::kLimits, "chosen-plaintext takes images of fewer than 2^32 samples");

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -32,17 +31,12 @@ Result<image::Image> key_search(Oracle& oracle, const schemes::Scheme& scheme, c
     return make_error(ErrorCode::kUnsupported, "key-search searches paper 000's key space; zigzag-gan's key is "
                                                "its generator's key image (known-plaintext attacks its paper variant)");
   }
-  if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
-    return make_error(ErrorCode::kUnsupported, "key-search attacks 8- or 16-bit integer images");
-  }
   if (scheme.payload_size(g) != g.byte_size()) {
     return make_error(ErrorCode::kUnsupported, "key-search decrypts a cipher image alone, not a payload that seals "
                                                "more beside it (roi=)");
   }
   image::Geometry small{kKnownSide, kKnownSide, 1, 1, g.bits_allocated, g.bits_allocated, false, "MONOCHROME2"};
-  MEDCRYPT_ASSIGN_OR_RETURN(image::Image known, image::Image::create(small));
-  std::mt19937_64 rng(1);
-  for (std::size_t i = 0; i < small.sample_count(); ++i) known.set_word(i, static_cast<std::uint32_t>(rng()) & small.max_value());
+  MEDCRYPT_ASSIGN_OR_RETURN(const image::Image known, known_image(small));
   MEDCRYPT_ASSIGN_OR_RETURN(const image::Image known_cipher, oracle.encrypt(known));
   const Bytes known_id = oracle.last_message_id();
 

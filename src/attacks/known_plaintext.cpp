@@ -1,7 +1,6 @@
 #include "attacks/known_plaintext.hpp"
 
 #include <cmath>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -13,13 +12,8 @@ namespace medcrypt::attacks {
 Result<image::Image> known_plaintext(Oracle& oracle, const VictimMessage& victim, std::vector<std::string>& notes) {
   const image::Geometry& g = victim.geometry;
   const image::Image& target_cipher = victim.cipher;
-  if (g.floating_point() || (g.bits_allocated != 8 && g.bits_allocated != 16)) {
-    return make_error(ErrorCode::kUnsupported, "known-plaintext attacks 8- or 16-bit integer images");
-  }
-  // The attacker's known image: any image works; a seeded random one of the target's geometry.
-  MEDCRYPT_ASSIGN_OR_RETURN(image::Image known, image::Image::create(g));
-  std::mt19937_64 rng(1);
-  for (std::size_t i = 0; i < g.sample_count(); ++i) known.set_word(i, static_cast<std::uint32_t>(rng()) & g.max_value());
+  // The attacker's known image, of the target's geometry.
+  MEDCRYPT_ASSIGN_OR_RETURN(const image::Image known, known_image(g));
   MEDCRYPT_ASSIGN_OR_RETURN(image::Image known_cipher, oracle.encrypt(known));
 
   const std::size_t frame_samples = g.pixels_per_frame() * g.samples, spp = g.samples;

@@ -1,6 +1,7 @@
 #include "attacks/oracle.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include "crypto/hash.hpp"
 #include "crypto/keystream.hpp"
@@ -21,6 +22,13 @@ Status xor_chunk_stream(const SecretBytes& key, const Bytes& message_id, PixelBy
 }
 
 }  // namespace
+
+Result<image::Image> known_image(const image::Geometry& g) {
+  MEDCRYPT_ASSIGN_OR_RETURN(image::Image known, image::Image::create(g));
+  std::mt19937_64 rng(1);
+  for (std::size_t i = 0; i < g.sample_count(); ++i) known.set_word(i, static_cast<std::uint32_t>(rng()) & g.max_value());
+  return known;
+}
 
 Result<Oracle> Oracle::with_random_key(const schemes::Scheme& scheme) {
   if (!scheme.info().exports_cipher_image) {

@@ -26,6 +26,9 @@ struct VictimMessage {
   image::Geometry geometry;
 };
 
+// The attacker's known image: seeded random words of `g` (any image works for the attacks here).
+Result<image::Image> known_image(const image::Geometry& g);
+
 class Oracle {
  public:
   // A fresh random key the attacker never sees; kUnsupported for a scheme without a cipher image.
