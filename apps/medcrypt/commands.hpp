@@ -24,6 +24,10 @@ void add_analyze_command(CLI::App& app, Outcome& outcome);
 // `train` records its command line in the weights it writes.
 void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv);
 void add_eval_command(CLI::App& app, Outcome& outcome);
+// `eval classifier` and `eval utility`, added by add_eval_command.
+void add_eval_classifier(CLI::App* eval, Outcome& outcome);
+void add_eval_utility(CLI::App* eval, Outcome& outcome);
+void add_classify_command(CLI::App& app, Outcome& outcome);
 void add_roi_command(CLI::App& app, Outcome& outcome);
 void add_attack_command(CLI::App& app, Outcome& outcome);
 void add_keystream_command(CLI::App& app, Outcome& outcome);

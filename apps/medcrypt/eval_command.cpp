@@ -376,6 +376,8 @@ void add_eval_command(CLI::App& app, Outcome& outcome) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* eval = app.add_subcommand("eval", "Evaluate medcrypt's neural networks");
   eval->require_subcommand(1);
+  add_eval_classifier(eval, outcome);
+  add_eval_utility(eval, outcome);
   CLI::App* ae = eval->add_subcommand("autoencoder", "SSIM and MSE of decoded against original images");
   ae->add_option("--data", args->data, "Dataset (folders, .npz) whose held-out test split is measured (repeatable)");
   ae->add_option("images", args->images, "Image files measured one by one");

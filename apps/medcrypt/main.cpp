@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_analyze_command(app, outcome);
   add_train_command(app, outcome, argc, argv);
   add_eval_command(app, outcome);
+  add_classify_command(app, outcome);
   add_roi_command(app, outcome);
   add_attack_command(app, outcome);
   add_keystream_command(app, outcome);

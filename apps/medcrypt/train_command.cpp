@@ -3,6 +3,8 @@
 // weights (with a SHA-256 and the training record) to FILE.
 // medcrypt train roi --data DIR --kind KIND --epochs N --out FILE: trains paper 000's ROI network on a
 // labelled set (images/ + masks/), holding out its patient-disjoint test split (nn/roi_data.hpp).
+// medcrypt train classifier --data DIR --set NAME --epochs N --out FILE: trains the diagnostic classifier
+// (nn/classifier.hpp) on a labelled set, holding out its patient-disjoint test split (nn/classifier_data.hpp).
 // medcrypt train keygen --data DIR --epochs N --out FILE: trains paper 001's ZZ-GAN key generator on grey
 // images (nn/keygen.hpp), measuring its keys on a held-out share after each epoch.
 #include <memory>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "nn/classifier_data.hpp"
 #include "nn/dataset.hpp"
 #include "nn/keygen.hpp"
 #include "nn/roi_data.hpp"
@@ -239,6 +242,86 @@ void add_train_keygen(CLI::App* train, Outcome& outcome, const std::string& comm
   });
 }
 
+struct TrainClassifierArgs {
+  nn::ClassSetOptions set;
+  std::string out;
+  double max_minutes = 0;
+  nn::ClassifierTrainOptions options;
+};
+
+Status run_classifier(TrainClassifierArgs& args) {
+  nn::ClassifierTrainOptions& o = args.options;
+  args.set.seed = o.seed;
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassSet set, nn::load_class_set(args.set));
+  o.config.classes = set.classes;
+  o.config.channels = set.channels;
+  MEDCRYPT_TRY(nn::check_classifier_config(o.config));
+  std::vector<std::size_t> per_class(set.classes.size(), 0);
+  for (const auto& e : set.train) ++per_class[e.label];
+  std::string counts;
+  for (std::size_t k = 0; k < per_class.size(); ++k) counts += fmt::format("{}{} {}", k ? ", " : "", set.classes[k], per_class[k]);
+  fmt::print("data {}: {} training images ({}), {} held out for testing ({}); label column {}, {} channel(s)\n",
+             args.set.folder.string(), set.train.size(), counts, set.test.size(), set.split, set.label_column, set.channels);
+  MEDCRYPT_ASSIGN_OR_RETURN(std::vector<nn::ClassifierSample> samples, nn::classifier_samples(set.train, o.config.channels, o.config.side));
+  args.set.label_column = set.label_column;
+  o.split_json = nn::class_split_json(args.set);
+  o.max_seconds = args.max_minutes * 60;
+  std::unique_ptr<ProgressBar> bar;
+  int bar_epoch = 0;
+  auto progress = [&](const nn::ClassifierProgress& p) {
+    if (p.epoch != bar_epoch) {
+      bar = std::make_unique<ProgressBar>(fmt::format("epoch {}/{}", p.epoch, p.epochs), p.steps);
+      bar_epoch = p.epoch;
+    }
+    bar->update(p.step, fmt::format("loss {:.4f}", p.loss));
+    if (p.step == p.steps) bar->finish();
+  };
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierTrainReport report, nn::train_classifier(samples, o, progress));
+  for (const auto& e : report.epochs) {
+    fmt::print("epoch {:>3}: train loss {:.4f}, validation loss {:.4f}, validation accuracy {:.4f}, {:.1f} s\n", e.epoch,
+               e.train_loss, e.validation_loss, e.validation_accuracy, e.seconds);
+  }
+  MEDCRYPT_TRY(nn::write_weights_file(args.out, report.best));
+  fmt::print("best epoch {} (validation loss {:.4f}, accuracy {:.4f}; {} training / {} validation images){}; {:.1f} s in all\n",
+             report.best_epoch, report.best_validation_loss, report.best_validation_accuracy, report.train_samples,
+             report.validation_samples, report.stopped_by_time ? ", stopped by the time limit" : "", report.seconds);
+  fmt::print("wrote {} (SHA-256 {}); held-out figures: medcrypt eval classifier --model {}\n", args.out,
+             report.best.digest_hex, args.out);
+  return {};
+}
+
+void add_train_classifier(CLI::App* train, Outcome& outcome, const std::string& command) {
+  auto args = std::make_shared<TrainClassifierArgs>();
+  args->options.command = command;
+  nn::ClassifierTrainOptions& o = args->options;
+  CLI::App* cmd = train->add_subcommand("classifier", "Train the diagnostic classifier (ResNet-style CNN, or the logistic baseline)");
+  cmd->add_option("--data", args->set.folder, "Labelled set: a folder with images/ and labels.csv")->required();
+  cmd->add_option("--set", o.config.set, "Name of the set (recorded in the weights: pneumonia, fundus, brain-tumour, ...)")->required();
+  cmd->add_option("--epochs", o.epochs, "Epochs")->required();
+  cmd->add_option("--out", args->out, "Weights file to write")->required();
+  cmd->add_option("--arch", o.config.arch, "resnet, or logistic (regression on pixels)")->capture_default_str()->check(CLI::IsMember({"resnet", "logistic"}));
+  cmd->add_option("--label", args->set.label_column, "Label column (default: label, dr_grade or tb_label)");
+  cmd->add_option("--side", o.config.side, "Input side the images are resampled to")->capture_default_str();
+  cmd->add_option("--base", o.config.base_channels, "Channels of the first stage")->capture_default_str();
+  cmd->add_option("--batch", o.batch, "Images per step")->capture_default_str();
+  cmd->add_option("--lr", o.learning_rate, "Adam learning rate (cosine decay)")->capture_default_str();
+  cmd->add_option("--weight-decay", o.weight_decay, "L2 weight decay")->capture_default_str();
+  cmd->add_option("--validation-fraction", o.validation_fraction, "Share of the training split that picks the best epoch")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed of the split, initialisation and sampling")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "Threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--test-fold", args->set.test_fold, "cv_fold held out for testing (sets with folds)")->capture_default_str();
+  cmd->add_option("--test-fraction", args->set.test_fraction, "Share of patients held out (sets without folds or an official split)")->capture_default_str();
+  cmd->add_option("--limit", args->set.limit, "At most this many images per split (0: all)")->capture_default_str();
+  cmd->add_option("--max-minutes", args->max_minutes, "Stop before an epoch that would end past this (0: none)")->capture_default_str();
+  cmd->add_flag("!--no-augment", o.augment, "Train without augmentation");
+  cmd->add_flag("--flip", o.flip, "Also flip images left-right when augmenting");
+  cmd->add_flag("!--no-balance", o.balance, "Do not weight the loss by inverse class frequency");
+  cmd->callback([args, &outcome] {
+    Status s = run_classifier(*args);
+    if (!s) outcome.fail(s.error());
+  });
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv) {
@@ -281,6 +364,7 @@ void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv) {
   });
   add_train_roi(train, outcome, args->options.command);
   add_train_keygen(train, outcome, args->options.command);
+  add_train_classifier(train, outcome, args->options.command);
 }
 
 }  // namespace medcrypt::cli

@@ -84,4 +84,12 @@ nlohmann::json to_json(const ImageComparison& comparison) {
   return out;
 }
 
+nlohmann::json to_json(const ClassificationScores& s) {
+  nlohmann::json ap = nlohmann::json::array(), auc = nlohmann::json::array();
+  for (double v : s.average_precision) ap.push_back(json_number(v));
+  for (double v : s.auc) auc.push_back(json_number(v));
+  return {{"images", s.images}, {"accuracy", json_number(s.accuracy)}, {"map", json_number(s.mean_average_precision)},
+          {"roc_auc", json_number(s.roc_auc)}, {"average_precision", ap}, {"auc", auc}};
+}
+
 }  // namespace medcrypt::metrics

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/classification.hpp"
 #include "metrics/image_compare.hpp"
 #include "metrics/image_stats.hpp"
 
@@ -18,5 +19,8 @@ nlohmann::json to_json(const ImageStats& stats);
 // {"npcr", "uaci", "npcr_critical", "uaci_critical", "npcr_pass", "uaci_pass", "mse", "rmse", "mae", "psnr",
 //  "ssim", "max_value", "samples", "channels": [the same per channel, with "channel"]}
 nlohmann::json to_json(const ImageComparison& comparison);
+
+// {"images", "accuracy", "map", "roc_auc", "average_precision": [per class], "auc": [per class]}
+nlohmann::json to_json(const ClassificationScores& scores);
 
 }  // namespace medcrypt::metrics

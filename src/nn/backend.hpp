@@ -10,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "nn/autoencoder.hpp"
+#include "nn/classifier.hpp"
 #include "nn/distinguisher.hpp"
 #include "nn/keygen.hpp"
 #include "nn/roi.hpp"
@@ -51,6 +52,16 @@ class KeygenNetwork {
   virtual Result<std::vector<double>> generate(std::span<const float> input, int height, int width, int threads) = 0;
 };
 
+// One classifier's weights inside torch (nn/classifier.hpp).
+class ClassifierNetwork {
+ public:
+  virtual ~ClassifierNetwork() = default;
+  virtual Status load(const Weights& weights) = 0;  // refuses unknown names and wrong shapes
+  virtual Weights weights() const = 0;              // tensors only
+  // count x channels x side x side inputs -> count rows of class probabilities.
+  virtual Result<std::vector<float>> predict(std::span<const float> inputs, int count) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -71,6 +82,11 @@ class Backend {
   virtual Result<DistinguisherResult> train_distinguisher(const std::vector<DistinguisherSample>& train,
                                                           const std::vector<DistinguisherSample>& held_out,
                                                           const DistinguisherOptions& options) const = 0;
+  virtual Result<std::unique_ptr<ClassifierNetwork>> create_classifier(const ClassifierConfig& config,
+                                                                       std::uint64_t seed) const = 0;
+  virtual Result<ClassifierTrainReport> train_classifier(const std::vector<ClassifierSample>& samples,
+                                                         const ClassifierTrainOptions& options,
+                                                         const ClassifierProgressFn& progress) const = 0;
   // The Adamax optimizer training uses (nn/torch/adamax.hpp) on one parameter vector: starting from
   // `start`, one step per gradient vector with learning rate `lr`; the parameters after each step. For
   // checking it against the update formula computed elsewhere.

@@ -14,14 +14,6 @@
 #include "nn/backend.hpp"
 
 namespace medcrypt::nn {
-namespace {
-
-std::filesystem::path model_directory() {
-  if (const char* dir = std::getenv("MEDCRYPT_MODELS"); dir != nullptr && *dir != '\0') return dir;
-  return MEDCRYPT_MODEL_DIR;
-}
-
-}  // namespace
 
 Status check_keygen_config(const KeygenConfig& c) {
   if (c.base_channels < 4 || c.base_channels > 64) return make_error(ErrorCode::kUsage, "keygen: base channels must be in [4, 64]");
@@ -136,7 +128,7 @@ Result<std::vector<double>> KeyGenerator::generate(std::span<const float> input,
   return out;
 }
 
-std::filesystem::path keygen_model_path() { return model_directory() / "zigzag-gan-keygen.weights"; }
+std::filesystem::path keygen_model_path() { return shipped_models_directory() / "zigzag-gan-keygen.weights"; }
 
 std::uint32_t key_word(double value, unsigned bits) {
   const double levels = std::ldexp(1.0, static_cast<int>(bits));

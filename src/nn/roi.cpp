@@ -12,56 +12,10 @@
 
 #include "metrics/channel.hpp"
 #include "nn/backend.hpp"
+#include "nn/resample.hpp"
 
 namespace medcrypt::nn {
 namespace {
-
-// Area-average weights of a 1-D resampling from n to m cells: output i covers [i n/m, (i+1) n/m).
-struct Taps {
-  std::vector<std::size_t> first;
-  std::vector<std::vector<double>> weights;
-};
-Taps area_taps(std::size_t n, std::size_t m) {
-  Taps taps;
-  const double s = double(n) / double(m);
-  for (std::size_t i = 0; i < m; ++i) {
-    const double lo = i * s, hi = (i + 1) * s;
-    const auto j0 = static_cast<std::size_t>(std::floor(lo));
-    const auto j1 = std::min(n, static_cast<std::size_t>(std::ceil(hi)));
-    std::vector<double> w;
-    for (std::size_t j = j0; j < j1; ++j) w.push_back((std::min(hi, double(j + 1)) - std::max(lo, double(j))) / s);
-    taps.first.push_back(j0);
-    taps.weights.push_back(std::move(w));
-  }
-  return taps;
-}
-
-// Grey image -> values / max (or, for a mask, 1 where non-zero), resampled by area to side x side.
-std::vector<float> area_resample(const image::Image& img, int side, bool binary) {
-  const image::Geometry& g = img.geometry();
-  const Taps tx = area_taps(g.width, side), ty = area_taps(g.height, side);
-  const double scale = 1.0 / g.max_value();
-  std::vector<double> rows(std::size_t(side) * g.height);  // each source row resampled in x
-  for (std::uint32_t y = 0; y < g.height; ++y) {
-    for (int x = 0; x < side; ++x) {
-      double sum = 0;
-      for (std::size_t k = 0; k < tx.weights[x].size(); ++k) {
-        const std::uint32_t v = metrics::sample_value(img.word(std::size_t{y} * g.width + tx.first[x] + k), g);
-        sum += tx.weights[x][k] * (binary ? double(v != 0) : v * scale);
-      }
-      rows[std::size_t{y} * side + x] = sum;
-    }
-  }
-  std::vector<float> out(std::size_t(side) * side);
-  for (int y = 0; y < side; ++y) {
-    for (int x = 0; x < side; ++x) {
-      double sum = 0;
-      for (std::size_t k = 0; k < ty.weights[y].size(); ++k) sum += ty.weights[y][k] * rows[(ty.first[y] + k) * side + x];
-      out[std::size_t(y) * side + x] = static_cast<float>(sum);
-    }
-  }
-  return out;
-}
 
 Status check_grey(const image::Geometry& g) {
   if (g.samples != 1 || g.photometric == "PALETTE COLOR") {
@@ -74,10 +28,6 @@ Status check_grey(const image::Geometry& g) {
   return {};
 }
 
-std::filesystem::path model_directory() {
-  if (const char* dir = std::getenv("MEDCRYPT_MODELS"); dir != nullptr && *dir != '\0') return dir;
-  return MEDCRYPT_MODEL_DIR;
-}
 
 }  // namespace
 
@@ -150,7 +100,7 @@ Result<RoiModel> RoiModel::load(const std::filesystem::path& path) {
 }
 
 std::filesystem::path roi_model_path(std::string_view kind) {
-  return model_directory() / ("roi-" + std::string(kind) + ".weights");
+  return shipped_models_directory() / ("roi-" + std::string(kind) + ".weights");
 }
 
 Result<RoiModel> RoiModel::for_kind(std::string_view kind) {
@@ -240,7 +190,7 @@ Result<Weights> with_roi_description(Weights w, const RoiConfig& config) {
 
 Result<std::vector<float>> roi_input(const image::Image& img, int side) {
   MEDCRYPT_TRY(check_grey(img.geometry()));
-  std::vector<float> v = area_resample(img, side, false);
+  std::vector<float> v = area_resample(img, side);
   double mean = 0, var = 0;
   for (float x : v) mean += x;
   mean /= double(v.size());
@@ -252,7 +202,7 @@ Result<std::vector<float>> roi_input(const image::Image& img, int side) {
 
 Result<std::vector<float>> roi_target(const image::Image& mask, int side) {
   MEDCRYPT_TRY(check_grey(mask.geometry()));
-  return area_resample(mask, side, true);  // any non-zero sample is inside (0/1 and 0/255 masks alike)
+  return area_resample(mask, side, 0, true);  // any non-zero sample is inside (0/1 and 0/255 masks alike)
 }
 
 Result<RoiTrainReport> train_roi(const std::vector<RoiSample>& samples, const RoiTrainOptions& options,

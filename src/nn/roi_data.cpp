@@ -3,28 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "image/image_file.hpp"
 #include "metrics/channel.hpp"
+#include "nn/csv_table.hpp"
 
 namespace medcrypt::nn {
 namespace {
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  std::string cell;
-  while (std::getline(in, cell, ',')) {
-    if (!cell.empty() && cell.back() == '\r') cell.pop_back();
-    cells.push_back(cell);
-  }
-  return cells;
-}
 
 Result<image::Image> read_grey(const std::filesystem::path& path) {
   auto loaded = image::read_image_file(path);
@@ -118,21 +106,12 @@ Result<RoiSet> load_roi_set(const RoiSetOptions& o) {
   // File names, and each one's fold when labels.csv has one.
   std::vector<std::pair<std::string, int>> files;
   bool has_folds = false;
-  if (std::ifstream csv(o.folder / "labels.csv"); csv) {
-    std::string line;
-    std::getline(csv, line);
-    const std::vector<std::string> header = split_csv_line(line);
-    const auto column = [&](std::string_view name) {
-      return std::find(header.begin(), header.end(), name) - header.begin();
-    };
-    const auto file_col = static_cast<std::size_t>(column("file")), fold_col = static_cast<std::size_t>(column("cv_fold"));
-    if (file_col == header.size()) return make_error(ErrorCode::kInvalidImage, o.folder.string() + "/labels.csv has no file column");
-    has_folds = fold_col < header.size();
-    while (std::getline(csv, line)) {
-      const std::vector<std::string> cells = split_csv_line(line);
-      if (cells.size() <= std::max(file_col, has_folds ? fold_col : 0)) continue;
-      files.emplace_back(cells[file_col], has_folds ? std::atoi(cells[fold_col].c_str()) : 0);
-    }
+  if (std::filesystem::exists(o.folder / "labels.csv")) {
+    MEDCRYPT_ASSIGN_OR_RETURN(CsvTable csv, read_csv_table(o.folder / "labels.csv"));
+    const std::size_t file_col = csv.column("file"), fold_col = csv.column("cv_fold");
+    if (!csv.has("file")) return make_error(ErrorCode::kInvalidImage, o.folder.string() + "/labels.csv has no file column");
+    has_folds = csv.has("cv_fold");
+    for (const auto& row : csv.rows) files.emplace_back(row[file_col], has_folds ? std::atoi(row[fold_col].c_str()) : 0);
   } else {
     for (const auto& entry : std::filesystem::directory_iterator(images_dir)) files.emplace_back(entry.path().filename().string(), 0);
   }
@@ -158,8 +137,10 @@ Result<RoiSet> load_roi_set(const RoiSetOptions& o) {
   for (std::size_t i = 0; i < files.size(); ++i) {
     auto& side = is_test[i] ? set.test : set.train;
     if (o.limit != 0 && side.size() >= o.limit) continue;
-    MEDCRYPT_ASSIGN_OR_RETURN(image::Image img, read_grey(images_dir / files[i].first));
-    MEDCRYPT_ASSIGN_OR_RETURN(image::Image mask, read_grey(masks_dir / files[i].first));
+    MEDCRYPT_ASSIGN_OR_RETURN(const std::filesystem::path image_path, listed_file(images_dir, files[i].first));
+    MEDCRYPT_ASSIGN_OR_RETURN(const std::filesystem::path mask_path, listed_file(masks_dir, files[i].first));
+    MEDCRYPT_ASSIGN_OR_RETURN(image::Image img, read_grey(image_path));
+    MEDCRYPT_ASSIGN_OR_RETURN(image::Image mask, read_grey(mask_path));
     if (img.geometry().width != mask.geometry().width || img.geometry().height != mask.geometry().height) {
       return make_error(ErrorCode::kInvalidImage, files[i].first + ": the mask's size is not the image's");
     }

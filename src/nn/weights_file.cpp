@@ -1,5 +1,6 @@
 #include "nn/weights_file.hpp"
 
+#include <cstdlib>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -119,6 +120,11 @@ Result<Weights> read_weights_file(const std::filesystem::path& path) {
   auto w = decode_weights(bytes);
   if (!w) return make_error(w.error().code, path.string() + ": " + w.error().message);
   return w;
+}
+
+std::filesystem::path shipped_models_directory() {
+  if (const char* dir = std::getenv("MEDCRYPT_MODELS"); dir != nullptr && *dir != '\0') return dir;
+  return MEDCRYPT_MODEL_DIR;
 }
 
 }  // namespace medcrypt::nn

@@ -37,4 +37,7 @@ Result<Weights> decode_weights(ByteView file);
 Status write_weights_file(const std::filesystem::path& path, Weights& weights);  // atomic
 Result<Weights> read_weights_file(const std::filesystem::path& path);
 
+// Where the shipped networks are: $MEDCRYPT_MODELS, else this source tree's models/.
+std::filesystem::path shipped_models_directory();
+
 }  // namespace medcrypt::nn

@@ -96,30 +96,10 @@ class DiscriminatorImpl : public torch::nn::Module {
 TORCH_MODULE(Discriminator);
 
 Weights generator_weights(Generator& net) {
-  Weights w;
+  Weights w = module_weights(*net);
   w.arch = std::string(kKeygenArch);
   w.arch_version = kKeygenArchVersion;
-  for (const auto& p : net->named_parameters()) {
-    torch::Tensor t = p.value().detach().to(torch::kFloat32).contiguous();
-    w.tensors.push_back(NamedTensor{p.key(), t.sizes().vec(), std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel())});
-  }
   return w;
-}
-
-Status load_generator(Generator& net, const Weights& w) {
-  auto params = net->named_parameters();
-  if (params.size() != w.tensors.size()) {
-    return make_error(ErrorCode::kVersion, "weights hold " + std::to_string(w.tensors.size()) +
-                                               " tensors, the key generator has " + std::to_string(params.size()));
-  }
-  torch::NoGradGuard no_grad;
-  for (const NamedTensor& t : w.tensors) {
-    torch::Tensor* p = params.find(t.name);
-    if (p == nullptr) return make_error(ErrorCode::kVersion, "weights hold tensor '" + t.name + "', unknown to the key generator");
-    if (p->sizes().vec() != t.shape) return make_error(ErrorCode::kVersion, "weights: tensor '" + t.name + "' has the wrong shape");
-    p->copy_(torch::from_blob(const_cast<float*>(t.values.data()), t.shape, torch::kFloat32));
-  }
-  return {};
 }
 
 class TorchKeygenNetwork final : public KeygenNetwork {
@@ -128,7 +108,7 @@ class TorchKeygenNetwork final : public KeygenNetwork {
   Status load(const Weights& w) override {
     return torch_call("key generator weights", [&]() -> Status {
       net_->to(torch::kFloat32);
-      MEDCRYPT_TRY(load_generator(net_, w));
+      MEDCRYPT_TRY(load_module_weights(*net_, w, "the key generator"));
       prepare();
       return {};
     });

@@ -2,6 +2,7 @@
 // that include torch (the other is training.cpp): each takes about 30 s to compile.
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <thread>
 
 #include <malloc.h>
@@ -128,30 +129,66 @@ Result<AutoencoderNet> make_net(int channels, AeVariant variant, std::uint64_t s
   });
 }
 
-Status load_weights(AutoencoderNet& net, const Weights& w) {
-  auto params = net->named_parameters();
+Weights module_weights(torch::nn::Module& module) {
+  Weights w;
+  for (const auto& p : module.named_parameters()) {
+    w.tensors.push_back(NamedTensor{p.key(), p.value().sizes().vec(), to_vector(p.value().detach().to(torch::kFloat32))});
+  }
+  return w;
+}
+
+Status load_module_weights(torch::nn::Module& module, const Weights& w, const std::string& what) {
+  auto params = module.named_parameters();
   if (params.size() != w.tensors.size()) {
-    return make_error(ErrorCode::kVersion, "weights hold " + std::to_string(w.tensors.size()) + " tensors, " +
-                                               autoencoder_arch(net->channels, net->variant) + " has " + std::to_string(params.size()));
+    return make_error(ErrorCode::kVersion, "weights hold " + std::to_string(w.tensors.size()) + " tensors, " + what + " has " +
+                                               std::to_string(params.size()));
   }
   torch::NoGradGuard no_grad;
   for (const NamedTensor& t : w.tensors) {
     torch::Tensor* p = params.find(t.name);
-    if (p == nullptr) return make_error(ErrorCode::kVersion, "weights hold tensor '" + t.name + "', unknown to " + w.arch);
+    if (p == nullptr) return make_error(ErrorCode::kVersion, "weights hold tensor '" + t.name + "', unknown to " + what);
     if (p->sizes().vec() != t.shape) return make_error(ErrorCode::kVersion, "weights: tensor '" + t.name + "' has the wrong shape");
     p->copy_(torch::from_blob(const_cast<float*>(t.values.data()), t.shape, torch::kFloat32));
   }
   return {};
 }
 
+Status load_weights(AutoencoderNet& net, const Weights& w) {
+  return load_module_weights(*net, w, autoencoder_arch(net->channels, net->variant));
+}
+
 Weights net_weights(AutoencoderNet& net) {
-  Weights w;
+  Weights w = module_weights(*net);
   w.arch = autoencoder_arch(net->channels, net->variant);
   w.arch_version = kArchVersion;
-  for (const auto& p : net->named_parameters()) {
-    w.tensors.push_back(NamedTensor{p.key(), p.value().sizes().vec(), to_vector(p.value().detach())});
-  }
   return w;
+}
+
+std::pair<torch::Tensor, torch::Tensor> augment_affine(const torch::Tensor& x, const torch::Tensor& mask,
+                                                       std::mt19937_64& rng, bool flip) {
+  const long n = x.size(0);
+  std::uniform_real_distribution<double> u(-1, 1);
+  torch::Tensor theta = torch::zeros({n, 2, 3});
+  torch::Tensor gain = torch::empty({n, 1, 1, 1}), offset = torch::empty({n, 1, 1, 1});
+  auto a = theta.accessor<float, 3>();
+  for (long i = 0; i < n; ++i) {
+    const double angle = u(rng) * 10 * std::numbers::pi / 180, scale = 1 + 0.1 * u(rng);
+    const bool mirror = (rng() & 1) != 0 && flip;  // drawn either way: the same seed gives the same warps
+    const double sign = mirror ? -1 : 1, c = std::cos(angle) / scale, s = std::sin(angle) / scale;
+    // Output (x, y) samples the input at theta (x, y, 1), in [-1, 1] coordinates.
+    a[i][0][0] = static_cast<float>(c * sign);
+    a[i][0][1] = static_cast<float>(-s);
+    a[i][0][2] = static_cast<float>(0.08 * u(rng));
+    a[i][1][0] = static_cast<float>(s * sign);
+    a[i][1][1] = static_cast<float>(c);
+    a[i][1][2] = static_cast<float>(0.08 * u(rng));
+    gain[i] = 1 + 0.15 * u(rng);
+    offset[i] = 0.15 * u(rng);
+  }
+  const torch::Tensor grid = torch::affine_grid_generator(theta, {n, 1, x.size(2), x.size(3)}, false);
+  torch::Tensor xa = torch::grid_sampler(x, grid, 0, 1, false) * gain + offset;
+  torch::Tensor ma = mask.defined() ? torch::grid_sampler(mask, grid, 0, 0, false) : torch::Tensor();
+  return {xa, ma};
 }
 
 namespace {
@@ -228,6 +265,15 @@ class TorchBackend final : public Backend {
                                          const KeygenTrainOptions& options,
                                          const KeygenProgressFn& progress) const override {
     return train_keygen_net(train, held_out, options, progress);
+  }
+  Result<std::unique_ptr<ClassifierNetwork>> create_classifier(const ClassifierConfig& config,
+                                                               std::uint64_t seed) const override {
+    return make_classifier_network(config, seed);
+  }
+  Result<ClassifierTrainReport> train_classifier(const std::vector<ClassifierSample>& samples,
+                                                 const ClassifierTrainOptions& options,
+                                                 const ClassifierProgressFn& progress) const override {
+    return train_classifier_net(samples, options, progress);
   }
   Result<DistinguisherResult> train_distinguisher(const std::vector<DistinguisherSample>& train,
                                                   const std::vector<DistinguisherSample>& held_out,

@@ -1,6 +1,8 @@
 // The torch module behind nn::Network (inference in network.cpp, training in training.cpp).
 #pragma once
 
+#include <random>
+
 #include <torch/torch.h>
 
 #include "nn/backend.hpp"
@@ -61,6 +63,23 @@ Result<KeygenTrainReport> train_keygen_net(const std::vector<GreyPlane>& train, 
 Result<DistinguisherResult> train_distinguisher_net(const std::vector<DistinguisherSample>& train,
                                                     const std::vector<DistinguisherSample>& held_out,
                                                     const DistinguisherOptions& options);
+
+// The classifier (classifier_net.cpp).
+Result<std::unique_ptr<ClassifierNetwork>> make_classifier_network(const ClassifierConfig& config, std::uint64_t seed);
+Result<ClassifierTrainReport> train_classifier_net(const std::vector<ClassifierSample>& samples,
+                                                   const ClassifierTrainOptions& options,
+                                                   const ClassifierProgressFn& progress);
+
+// A module's parameters as weight tensors (float32), and back: `what` names the network in errors; the
+// file must hold exactly the module's parameters, by name and shape.
+Weights module_weights(torch::nn::Module& module);
+Status load_module_weights(torch::nn::Module& module, const Weights& weights, const std::string& what);
+
+// Random flip (when `flip`), rotation +-10 deg, scale 0.9-1.1 and shift +-8% (one affine warp per image,
+// applied to `mask` too when it is defined: bilinear, the image's border repeats, the mask's outside is
+// background), and contrast (gain and offset +-0.15) on the image.
+std::pair<torch::Tensor, torch::Tensor> augment_affine(const torch::Tensor& x, const torch::Tensor& mask,
+                                                       std::mt19937_64& rng, bool flip);
 
 // Runs torch with `threads` threads until destroyed (0: unchanged).
 class ThreadScope {

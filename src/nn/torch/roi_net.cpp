@@ -80,29 +80,10 @@ std::vector<float> to_vector(const torch::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-Status load_params(RoiUNet& net, const Weights& w) {
-  auto params = net->named_parameters();
-  if (params.size() != w.tensors.size()) {
-    return make_error(ErrorCode::kVersion, "weights hold " + std::to_string(w.tensors.size()) + " tensors, the ROI network has " +
-                                               std::to_string(params.size()));
-  }
-  torch::NoGradGuard no_grad;
-  for (const NamedTensor& t : w.tensors) {
-    torch::Tensor* p = params.find(t.name);
-    if (p == nullptr) return make_error(ErrorCode::kVersion, "weights hold tensor '" + t.name + "', unknown to the ROI network");
-    if (p->sizes().vec() != t.shape) return make_error(ErrorCode::kVersion, "weights: tensor '" + t.name + "' has the wrong shape");
-    p->copy_(torch::from_blob(const_cast<float*>(t.values.data()), t.shape, torch::kFloat32));
-  }
-  return {};
-}
-
 Weights params_of(RoiUNet& net) {
-  Weights w;
+  Weights w = module_weights(*net);
   w.arch = std::string(kRoiArch);
   w.arch_version = kRoiArchVersion;
-  for (const auto& p : net->named_parameters()) {
-    w.tensors.push_back(NamedTensor{p.key(), p.value().sizes().vec(), to_vector(p.value().detach())});
-  }
   return w;
 }
 
@@ -113,7 +94,7 @@ class TorchRoiNetwork final : public RoiNetwork {
     for (auto& p : net_->parameters()) p.requires_grad_(false);
   }
   Status load(const Weights& w) override {
-    return torch_call("ROI network weights", [&] { return load_params(net_, w); });
+    return torch_call("ROI network weights", [&] { return load_module_weights(*net_, w, "the ROI network"); });
   }
   Weights weights() const override { return params_of(net_); }
   Result<std::vector<float>> predict(std::span<const float> inputs, int count, int side) override {
@@ -140,33 +121,6 @@ double hard_dice_sum(const torch::Tensor& probabilities, const torch::Tensor& ta
   const torch::Tensor p = (probabilities > 0.5).to(torch::kFloat32), t = (target > 0.5).to(torch::kFloat32);
   const torch::Tensor inter = (p * t).sum({1, 2, 3}), total = p.sum({1, 2, 3}) + t.sum({1, 2, 3});
   return torch::where(total > 0, 2 * inter / total.clamp_min(1), torch::ones_like(total)).sum().item<double>();
-}
-
-// Random flip, rotation, scale and shift (one affine warp of image and mask together) and contrast.
-std::pair<torch::Tensor, torch::Tensor> augment(const torch::Tensor& x, const torch::Tensor& y, std::mt19937_64& rng) {
-  const long n = x.size(0);
-  std::uniform_real_distribution<double> u(-1, 1);
-  torch::Tensor theta = torch::zeros({n, 2, 3});
-  torch::Tensor gain = torch::empty({n, 1, 1, 1}), offset = torch::empty({n, 1, 1, 1});
-  auto a = theta.accessor<float, 3>();
-  for (long i = 0; i < n; ++i) {
-    const double angle = u(rng) * 10 * std::numbers::pi / 180, scale = 1 + 0.1 * u(rng);
-    const double flip = (rng() & 1) ? -1 : 1, c = std::cos(angle) / scale, s = std::sin(angle) / scale;
-    // Output (x, y) samples the input at theta (x, y, 1), in [-1, 1] coordinates.
-    a[i][0][0] = static_cast<float>(c * flip);
-    a[i][0][1] = static_cast<float>(-s);
-    a[i][0][2] = static_cast<float>(0.08 * u(rng));
-    a[i][1][0] = static_cast<float>(s * flip);
-    a[i][1][1] = static_cast<float>(c);
-    a[i][1][2] = static_cast<float>(0.08 * u(rng));
-    gain[i] = 1 + 0.15 * u(rng);
-    offset[i] = 0.15 * u(rng);
-  }
-  const torch::Tensor grid = torch::affine_grid_generator(theta, {n, 1, x.size(2), x.size(3)}, false);
-  // Bilinear; the image's border repeats, the mask's outside is background.
-  torch::Tensor xa = torch::grid_sampler(x, grid, 0, 1, false) * gain + offset;
-  torch::Tensor ya = torch::grid_sampler(y, grid, 0, 0, false);
-  return {xa, ya};
 }
 
 nlohmann::json record(const RoiTrainOptions& o, const RoiTrainReport& r) {
@@ -256,7 +210,7 @@ Result<RoiTrainReport> train_roi_net(const std::vector<RoiSample>& samples, cons
         }
         const torch::Tensor index = torch::tensor(pick, torch::kLong);
         torch::Tensor x = train_x.index_select(0, index), y = train_y.index_select(0, index);
-        if (o.augment) std::tie(x, y) = augment(x, y, rng);
+        if (o.augment) std::tie(x, y) = augment_affine(x, y, rng, true);
         adam.zero_grad();
         torch::Tensor loss = roi_loss(net->forward(x), y);
         loss.backward();
