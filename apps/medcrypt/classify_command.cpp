@@ -19,14 +19,6 @@ struct ClassifyArgs {
   bool json = false;
 };
 
-Result<nn::ClassifierModel> load_model(const std::string& path) {
-  const std::filesystem::path file = path.empty() ? nn::classifier_model_path("pneumonia") : std::filesystem::path(path);
-  if (path.empty() && !std::filesystem::exists(file)) {
-    return make_error(ErrorCode::kUnsupported, "no shipped classifier at " + file.string() + "; name one with --model");
-  }
-  return nn::ClassifierModel::load(file);
-}
-
 std::string scores_text(const std::vector<std::string>& classes, const std::vector<double>& p) {
   std::string text;
   for (std::size_t k = 0; k < classes.size(); ++k) text += fmt::format("{}{} {:.4f}", k ? ", " : "", classes[k], p[k]);
@@ -34,7 +26,7 @@ std::string scores_text(const std::vector<std::string>& classes, const std::vect
 }
 
 Status run_classify(const ClassifyArgs& args) {
-  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, load_model(args.model));
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, nn::ClassifierModel::load_or_shipped(args.model));
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<InputFile> inputs, collect_inputs(args.inputs));
   const auto& classes = model.config().classes;
   nlohmann::json images = nlohmann::json::array();
@@ -70,9 +62,7 @@ struct EvalClassifierArgs {
 
 Status run_eval_classifier(const EvalClassifierArgs& args) {
   MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, nn::ClassifierModel::load(args.model));
-  const nlohmann::json record = nlohmann::json::parse(model.training_json(), nullptr, false);
-  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassSetOptions set_options,
-                            nn::class_split_from_json(record.is_object() && record.contains("split") ? record["split"].dump() : "{}"));
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassSetOptions set_options, nn::recorded_split(model));
   if (!args.data.empty()) set_options.folder = args.data;
   MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassSet set, nn::load_class_set(set_options));
   nn::BaselineOptions baseline = args.baseline;

@@ -45,15 +45,12 @@ Result<std::vector<nn::NoiseSpec>> noises_of(const UtilityArgs& args) {
 }
 
 Status run_utility(const UtilityArgs& args) {
-  const std::filesystem::path model_path = args.model.empty() ? nn::classifier_model_path("pneumonia") : std::filesystem::path(args.model);
-  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, nn::ClassifierModel::load(model_path));
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, nn::ClassifierModel::load_or_shipped(args.model));
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<nn::NoiseSpec> noises, noises_of(args));
   const schemes::SchemeRegistry& registry = schemes::builtin_registry();
   analysis::UtilityOptions options;
   MEDCRYPT_ASSIGN_OR_RETURN(options.runs, analysis::utility_runs(args.schemes, noises, registry));
-  const nlohmann::json record = nlohmann::json::parse(model.training_json(), nullptr, false);
-  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassSetOptions set_options,
-                            nn::class_split_from_json(record.is_object() && record.contains("split") ? record["split"].dump() : "{}"));
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassSetOptions set_options, nn::recorded_split(model));
   if (!args.data.empty()) set_options.folder = args.data;
   if (args.limit != 0) set_options.limit = args.limit;
   set_options.test_only = true;

@@ -78,6 +78,15 @@ Result<ClassifierModel> ClassifierModel::load(const std::filesystem::path& path)
   return model;
 }
 
+Result<ClassifierModel> ClassifierModel::load_or_shipped(const std::filesystem::path& path) {
+  if (!path.empty()) return load(path);
+  const std::filesystem::path shipped = classifier_model_path("pneumonia");
+  if (!std::filesystem::exists(shipped)) {
+    return make_error(ErrorCode::kUnsupported, "no shipped classifier at " + shipped.string() + "; name one with --model");
+  }
+  return load(shipped);
+}
+
 std::filesystem::path classifier_model_path(std::string_view set) {
   return shipped_models_directory() / ("classifier-" + std::string(set) + ".weights");
 }

@@ -137,10 +137,11 @@ std::string class_split_json(const ClassSetOptions& o) {
       .dump();
 }
 
-Result<ClassSetOptions> class_split_from_json(const std::string& json) {
-  const nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+Result<ClassSetOptions> recorded_split(const ClassifierModel& model) {
+  const nlohmann::json record = nlohmann::json::parse(model.training_json(), nullptr, false);
   ClassSetOptions o;
   try {
+    const nlohmann::json& j = record.at("split");
     o.folder = j.at("folder").get<std::string>();
     o.label_column = j.at("label_column").get<std::string>();
     o.test_fold = j.at("test_fold").get<int>();

@@ -48,10 +48,11 @@ struct ClassSet {
 
 Result<ClassSet> load_class_set(const ClassSetOptions& options);
 
-// The options as JSON (recorded in the weights, read back by `eval classifier` and `eval utility`). A
-// relative folder that is not there is looked for below this source tree's root.
+// The options as JSON, recorded in the weights at training; `recorded_split` reads them back from a
+// model's training record (`eval classifier`, `eval utility`). A relative folder that is not there is
+// looked for below this source tree's root.
 std::string class_split_json(const ClassSetOptions& options);
-Result<ClassSetOptions> class_split_from_json(const std::string& json);
+Result<ClassSetOptions> recorded_split(const ClassifierModel& model);
 
 // Examples at the network's resolution (classifier_input).
 Result<std::vector<ClassifierSample>> classifier_samples(const std::vector<ClassExample>& examples, int channels, int side);
