@@ -31,5 +31,6 @@ void add_classify_command(CLI::App& app, Outcome& outcome);
 void add_roi_command(CLI::App& app, Outcome& outcome);
 void add_attack_command(CLI::App& app, Outcome& outcome);
 void add_keystream_command(CLI::App& app, Outcome& outcome);
+void add_he_command(CLI::App& app, Outcome& outcome);
 
 }  // namespace medcrypt::cli

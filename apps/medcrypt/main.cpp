@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add_roi_command(app, outcome);
   add_attack_command(app, outcome);
   add_keystream_command(app, outcome);
+  add_he_command(app, outcome);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

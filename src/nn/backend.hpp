@@ -60,6 +60,8 @@ class ClassifierNetwork {
   virtual Weights weights() const = 0;              // tensors only
   // count x channels x side x side inputs -> count rows of class probabilities.
   virtual Result<std::vector<float>> predict(std::span<const float> inputs, int count) = 0;
+  // The same inputs -> count rows of what the linear head takes (ClassifierModel::features).
+  virtual Result<std::vector<float>> features(std::span<const float> inputs, int count) = 0;
 };
 
 class Backend {

@@ -42,7 +42,14 @@ Result<ClassifierModel> ClassifierModel::fresh(const ClassifierConfig& config, s
   return ClassifierModel(std::move(impl));
 }
 
-Result<ClassifierModel> ClassifierModel::from_weights(const Weights& w) {
+namespace {
+
+int feature_count_of(const ClassifierConfig& c) {
+  return c.arch == "logistic" ? c.channels * c.side * c.side : 8 * c.base_channels;
+}
+
+// The architecture, version and description of a classifier weights file.
+Result<ClassifierConfig> described_config(const Weights& w) {
   if (w.arch != kClassifierArch) {
     return make_error(ErrorCode::kVersion, "weights are for '" + w.arch + "', not the " + std::string(kClassifierArch));
   }
@@ -64,6 +71,14 @@ Result<ClassifierModel> ClassifierModel::from_weights(const Weights& w) {
     return make_error(ErrorCode::kVersion, "weights: the training record does not describe the classifier "
                                            "(classifier.arch, set, classes, channels, side, base_channels)");
   }
+  MEDCRYPT_TRY(check_classifier_config(config));
+  return config;
+}
+
+}  // namespace
+
+Result<ClassifierModel> ClassifierModel::from_weights(const Weights& w) {
+  MEDCRYPT_ASSIGN_OR_RETURN(ClassifierConfig config, described_config(w));
   MEDCRYPT_ASSIGN_OR_RETURN(ClassifierModel model, fresh(config, 0));
   MEDCRYPT_TRY(model.impl_->network->load(w));
   model.impl_->digest_hex = w.digest_hex;
@@ -103,6 +118,33 @@ Result<std::vector<double>> ClassifierModel::probabilities(std::span<const float
   std::lock_guard lock(impl_->mutex);
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<float> p, impl_->network->predict(inputs, count));
   return std::vector<double>(p.begin(), p.end());
+}
+
+int ClassifierModel::feature_count() const { return feature_count_of(impl_->config); }
+
+Result<ClassifierHead> classifier_head(const Weights& w) {
+  ClassifierHead head;
+  MEDCRYPT_ASSIGN_OR_RETURN(head.config, described_config(w));
+  head.inputs = feature_count_of(head.config);
+  head.model = w.digest_hex;
+  for (const NamedTensor& t : w.tensors) {
+    if (t.name == "head.weight") head.weight = t.values;
+    if (t.name == "head.bias") head.bias = t.values;
+  }
+  const std::size_t classes = head.config.classes.size();
+  if (head.bias.size() != classes || head.weight.size() != classes * std::size_t(head.inputs)) {
+    return make_error(ErrorCode::kVersion, "weights: the classifier has no head of classes x " + std::to_string(head.inputs));
+  }
+  return head;
+}
+
+Result<std::vector<float>> ClassifierModel::features(std::span<const float> inputs, int count) const {
+  const ClassifierConfig& c = impl_->config;
+  if (count <= 0 || inputs.size() != std::size_t(count) * c.channels * c.side * c.side) {
+    return make_error(ErrorCode::kInternal, "classifier: input buffer does not match count x channels x side x side");
+  }
+  std::lock_guard lock(impl_->mutex);
+  return impl_->network->features(inputs, count);
 }
 
 Result<std::vector<double>> ClassifierModel::classify(const image::Image& img) const {

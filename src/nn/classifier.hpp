@@ -108,12 +108,28 @@ class ClassifierModel {
   // `count` rows of class probabilities for inputs already made by classifier_input.
   Result<std::vector<double>> probabilities(std::span<const float> inputs, int count) const;
 
+  // Split at the last layer, for encrypted inference (he/encrypted_head.hpp): `count` rows of what the
+  // linear head takes (resnet: the pooled 8b features, after the ReLUs so never negative; logistic: the
+  // input itself). The head itself comes from the weights file (classifier_head below).
+  int feature_count() const;
+  Result<std::vector<float>> features(std::span<const float> inputs, int count) const;
+
   struct Impl;
 
  private:
   explicit ClassifierModel(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<Impl> impl_;
 };
+
+// A classifier's linear head read from its weights file without the network (for a service that holds
+// only the head): logits = weight (classes x inputs, row-major) * features + bias.
+struct ClassifierHead {
+  ClassifierConfig config;
+  int inputs = 0;
+  std::vector<float> weight, bias;
+  std::string model;  // the file's digest
+};
+Result<ClassifierHead> classifier_head(const Weights& weights);
 
 // The shipped network for a set: $MEDCRYPT_MODELS/classifier-SET.weights, else this tree's models/.
 std::filesystem::path classifier_model_path(std::string_view set);

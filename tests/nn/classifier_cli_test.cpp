@@ -18,12 +18,6 @@ namespace {
 const std::filesystem::path kModels = std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "models";
 const std::filesystem::path kPneumonia = "train/kermany_pneumonia_cxr/images";
 
-void expect_one_line_failure(const ProcessResult& r, const std::string& says) {
-  EXPECT_NE(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find(says), std::string::npos) << r.out;
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
-}
-
 TEST(ClassifierCli, ClassifiesImagesAndPrintsJson) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
   const auto a = shared_data() / kPneumonia / "IM-0115-0001.png";  // labelled normal

@@ -1,5 +1,6 @@
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -79,6 +80,12 @@ std::set<std::string> json_keys(const nlohmann::json& object) {
   std::set<std::string> out;
   for (const auto& [key, value] : object.items()) out.insert(key);
   return out;
+}
+
+void expect_one_line_failure(const ProcessResult& r, const std::string& says) {
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(says), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 }
 
 }  // namespace medcrypt::test

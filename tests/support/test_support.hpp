@@ -55,6 +55,9 @@ std::string system_python();
 // Runs the medcrypt CLI under test with an argument string (already quoted where needed).
 ProcessResult run_medcrypt(const std::string& args);
 
+// A failed run that says `says` in its one line of output (the CLI's error line) with a non-zero exit.
+void expect_one_line_failure(const ProcessResult& r, const std::string& says);
+
 // Quotes a path for /bin/sh.
 std::string quote(const std::filesystem::path& path);
 

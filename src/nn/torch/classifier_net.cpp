@@ -68,9 +68,11 @@ class ClassifierNetImpl : public torch::nn::Module {
     head_ = register_module("head", torch::nn::Linear(8 * b, k));
   }
   torch::Tensor forward(const torch::Tensor& x) {  // logits
-    if (logistic_) return head_(x.flatten(1));
-    torch::Tensor z = stages_->forward(torch::relu(stem_norm_(stem_(x))));
-    return head_(torch::dropout(z.mean({2, 3}), 0.2, is_training()));
+    return head_(logistic_ ? features(x) : torch::dropout(features(x), 0.2, is_training()));
+  }
+  torch::Tensor features(const torch::Tensor& x) {  // what the head takes
+    if (logistic_) return x.flatten(1);
+    return stages_->forward(torch::relu(stem_norm_(stem_(x)))).mean({2, 3});
   }
 
  private:
@@ -106,6 +108,15 @@ class TorchClassifierNetwork final : public ClassifierNetwork {
                                 torch::kFloat32);
       torch::Tensor p = torch::softmax(net_->forward(x), 1).contiguous();
       return std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+    });
+  }
+  Result<std::vector<float>> features(std::span<const float> inputs, int count) override {
+    return torch_call("classifier", [&] {
+      torch::InferenceMode guard;
+      auto x = torch::from_blob(const_cast<float*>(inputs.data()), {count, config_.channels, config_.side, config_.side},
+                                torch::kFloat32);
+      torch::Tensor f = net_->features(x).contiguous();
+      return std::vector<float>(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
     });
   }
 
