@@ -417,6 +417,22 @@ std::string read_with_capped_memory(const std::filesystem::path& path) {
   return outcome;
 }
 
+// A fuzzer's find (2026-12-07): 563 bytes of deflated data set whose Pixel Data declares 4215349511 bytes.
+// An inflating stream cannot defer a value, so DCMTK allocates the declared length before reading it. The
+// read must still end in one error, with the memory untouched, and also when that allocation fails.
+TEST(image_dicom_errors, DeflatedElementDeclaringGigabytesEndsInOneError) {
+  const std::filesystem::path file =
+      std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "fuzz/corpus/dicom/deflated_declares_4gb_pixel_data.dcm";
+  auto loaded = read_image_file(file);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kInvalidImage);
+  EXPECT_NE(loaded.error().message.find("declares 4215349511 bytes"), std::string::npos) << loaded.error().message;
+#if !defined(__SANITIZE_ADDRESS__)
+  const std::string capped = read_with_capped_memory(file);
+  EXPECT_EQ(capped.rfind("4: ", 0), 0u) << capped;
+#endif
+}
+
 // Issue 25: a compressed file whose Rows and Columns were edited upward made medcrypt allocate gigabytes
 // before it refused the file, or, for JPEG since frames coded smaller than the image are zero-filled, encrypt
 // 4 GB of zeros from 151 KB. The claim is now checked first: against the codestream's own header (JPEG 2000,
