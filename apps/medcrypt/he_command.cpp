@@ -39,6 +39,15 @@ Result<he::PrivateKey> load_he_key(const std::string& key, const std::string& pa
   return he::load_private_key(key, passphrase ? std::optional<std::string_view>(*passphrase) : std::nullopt);
 }
 
+// The classifier's last layer from its weights file: all the service holds, and what names the classes.
+Result<nn::ClassifierHead> load_head(const std::string& model) {
+  const std::filesystem::path path = model_path(model);
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::Weights weights, nn::read_weights_file(path));
+  auto head = nn::classifier_head(weights);
+  if (!head) return make_error(head.error().code, path.string() + ": " + head.error().message);
+  return head;
+}
+
 Result<std::string> read_text(const std::string& path) {
   MEDCRYPT_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxMessageBytes));
   return std::string(bytes.begin(), bytes.end());
@@ -113,13 +122,10 @@ struct EvaluateArgs {
 };
 
 Status run_evaluate(const EvaluateArgs& args) {
-  const std::filesystem::path path = model_path(args.model);
-  MEDCRYPT_ASSIGN_OR_RETURN(nn::Weights weights, nn::read_weights_file(path));
-  auto head = nn::classifier_head(weights);
-  if (!head) return make_error(head.error().code, path.string() + ": " + head.error().message);
+  MEDCRYPT_ASSIGN_OR_RETURN(const nn::ClassifierHead head, load_head(args.model));
   MEDCRYPT_ASSIGN_OR_RETURN(he::QuantizedHead quantized,
-                            he::quantize_head({static_cast<int>(head->config.classes.size()), head->inputs, head->weight,
-                                               head->bias, head->model}));
+                            he::quantize_head({static_cast<int>(head.config.classes.size()), head.inputs, head.weight,
+                                               head.bias, head.model}));
   MEDCRYPT_ASSIGN_OR_RETURN(std::string text, read_text(args.request));
   auto request = he::parse_feature_request(text);
   if (!request) return make_error(request.error().code, args.request + ": " + request.error().message);
@@ -150,10 +156,7 @@ std::vector<double> softmax(std::span<const double> logits) {
 
 Status run_open(const OpenArgs& args) {
   MEDCRYPT_ASSIGN_OR_RETURN(he::PrivateKey key, load_he_key(args.key, args.passphrase_file));
-  const std::filesystem::path path = model_path(args.model);
-  MEDCRYPT_ASSIGN_OR_RETURN(nn::Weights weights, nn::read_weights_file(path));
-  auto head = nn::classifier_head(weights);
-  if (!head) return make_error(head.error().code, path.string() + ": " + head.error().message);
+  MEDCRYPT_ASSIGN_OR_RETURN(const nn::ClassifierHead head, load_head(args.model));
   MEDCRYPT_ASSIGN_OR_RETURN(std::string text, read_text(args.reply));
   auto reply = he::parse_logit_reply(text);
   if (!reply) return make_error(reply.error().code, args.reply + ": " + reply.error().message);
@@ -162,10 +165,10 @@ Status run_open(const OpenArgs& args) {
   auto request = he::parse_feature_request(request_text);
   if (!request) return make_error(request.error().code, args.request + ": " + request.error().message);
   if (auto s = he::check_reply_matches(*request, *reply); !s) return make_error(s.error().code, args.reply + ": " + s.error().message);
-  const std::vector<std::string>& classes = head->config.classes;
-  if (reply->model != head->model || reply->classes != static_cast<int>(classes.size())) {
+  const std::vector<std::string>& classes = head.config.classes;
+  if (reply->model != head.model || reply->classes != static_cast<int>(classes.size())) {
     return make_error(ErrorCode::kUnsupported, args.reply + ": the scores come from model " + reply->model.substr(0, 16) +
-                                                   "..., not " + path.string());
+                                                   "..., not " + model_path(args.model).string());
   }
   if (!args.names.empty() && args.names.size() != std::size_t(reply->images)) {
     return make_error(ErrorCode::kUsage, fmt::format("{} names given for {} images", args.names.size(), reply->images));
@@ -190,7 +193,7 @@ Status run_open(const OpenArgs& args) {
     lines += ")\n";
   }
   if (args.json) {
-    fmt::print("{}\n", nlohmann::json{{"model", head->model}, {"set", head->config.set}, {"classes", classes},
+    fmt::print("{}\n", nlohmann::json{{"model", head.model}, {"set", head.config.set}, {"classes", classes},
                                       {"logit_scale_bits", he::kLogitScaleBits}, {"images", images}}
                            .dump(2));
   } else {

@@ -3,8 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <mutex>
-#include <optional>
 
 #include "core/parallel.hpp"
 #include "crypto/base64.hpp"
@@ -38,32 +36,27 @@ Group group(std::size_t g, int images, std::size_t per_group) {
   return {first, std::min(per_group, std::size_t(images) - first)};
 }
 
-// Runs fn(i) for i in [0, n) in parallel; the first error wins.
+// Runs fn(i) for i in [0, n) in parallel, then returns the first error by index (as chaos-henon's frames do).
 Status parallel_status(std::size_t n, unsigned threads, const std::function<Status(std::size_t)>& fn) {
-  std::mutex mutex;
-  std::optional<Error> first;
-  parallel_for(n, threads == 0 ? default_threads() : threads, [&](std::size_t i, unsigned) {
-    {
-      std::lock_guard lock(mutex);
-      if (first) return;
-    }
-    Status s = fn(i);
-    if (!s) {
-      std::lock_guard lock(mutex);
-      if (!first) first = s.error();
-    }
-  });
-  if (first) return *first;
+  std::vector<Status> results(n);
+  parallel_for(n, threads == 0 ? default_threads() : threads, [&](std::size_t i, unsigned) { results[i] = fn(i); });
+  for (Status& s : results) MEDCRYPT_TRY(s);
+  return {};
+}
+
+// The shape both a float head and a quantized one must have.
+Status check_shape(int classes, int inputs, std::size_t weights, std::size_t biases) {
+  if (classes < 1 || classes > kMaxClasses || inputs < 1 || inputs > kMaxInputs ||
+      weights != std::size_t(classes) * inputs || biases != std::size_t(classes)) {
+    return make_error(ErrorCode::kLimits, "encrypted head: the head must have 1 to " + std::to_string(kMaxInputs) + " inputs, 1 to " +
+                                              std::to_string(kMaxClasses) + " classes, and one weight row and bias per class");
+  }
   return {};
 }
 
 // The invariants the bound rests on, for heads that did not come from quantize_head.
 Status check_head(const QuantizedHead& h) {
-  if (h.classes < 1 || h.classes > kMaxClasses || h.inputs < 1 || h.inputs > kMaxInputs ||
-      h.weight.size() != std::size_t(h.classes) * h.inputs || h.bias.size() != std::size_t(h.classes)) {
-    return make_error(ErrorCode::kLimits, "encrypted head: the head must have 1 to " + std::to_string(kMaxInputs) + " inputs, 1 to " +
-                                              std::to_string(kMaxClasses) + " classes, and one weight row and bias per class");
-  }
+  MEDCRYPT_TRY(check_shape(h.classes, h.inputs, h.weight.size(), h.bias.size()));
   for (std::int64_t w : h.weight) {
     if (w <= -kMaxWeightFixed || w >= kMaxWeightFixed) return make_error(ErrorCode::kLimits, "encrypted head: a weight is out of range");
   }
@@ -78,11 +71,7 @@ Status check_head(const QuantizedHead& h) {
 std::size_t images_per_group(int modulus_bits) { return packed_capacity(modulus_bits, kSlotBits); }
 
 Result<QuantizedHead> quantize_head(const LinearHead& head) {
-  if (head.classes < 1 || head.classes > kMaxClasses || head.inputs < 1 || head.inputs > kMaxInputs ||
-      head.weight.size() != std::size_t(head.classes) * head.inputs || head.bias.size() != std::size_t(head.classes)) {
-    return make_error(ErrorCode::kLimits, "encrypted head: the head must have 1 to " + std::to_string(kMaxInputs) + " inputs, 1 to " +
-                                              std::to_string(kMaxClasses) + " classes, and one weight row and bias per class");
-  }
+  MEDCRYPT_TRY(check_shape(head.classes, head.inputs, head.weight.size(), head.bias.size()));
   QuantizedHead q{head.classes, head.inputs, {}, {}, head.model};
   q.weight.reserve(head.weight.size());
   for (float w : head.weight) {
