@@ -18,7 +18,7 @@ using ByteSink = std::function<Status(ByteView)>;
 
 // Whether `head` (a file's first bytes) opens a DICOM stream that lacks the Part 10 preamble and "DICM": a
 // File Meta Information group, or a bare data set as ACR-NEMA files and some old writers store it. It is
-// recognised by its first elements parsing as DICOM: see dicom_io.cpp.
+// recognised by its first elements parsing as DICOM: see dicom/reader.cpp.
 bool starts_dicom_stream(ByteView head);
 
 // Readers expect the format's signature to have been checked already (image_file.cpp does).
