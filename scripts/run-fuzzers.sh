@@ -5,7 +5,7 @@
 # BUILD_DIR/fuzz-findings/ and printed in base64 (CI's log may be all that is left of the run).
 # -malloc_limit_mb: one allocation may reach 4.5 GB. In a deflated DICOM data set DCMTK allocates an
 # element's declared length (at most 4 GB) before reading it, since an inflating stream cannot defer
-# values (src/image/dicom_io.cpp); the pages are never touched and the read fails at once ("declares N
+# values (src/image/dicom/streams.cpp); the pages are never touched and the read fails at once ("declares N
 # bytes but the data ends first", 22 MB resident for a 563-byte file of that kind, seeded in
 # fuzz/corpus/dicom/). The RSS limit still catches memory that is really used.
 set -euo pipefail

@@ -14,7 +14,7 @@
 
 #include "commands.hpp"
 #include "core/text.hpp"
-#include "net/pacs.hpp"
+#include "pacs/pacs.hpp"
 #include "net/relay_client.hpp"
 #include "pipeline/file_crypt.hpp"
 
@@ -86,7 +86,7 @@ struct Receiver {
       if (report->metadata.format != "dicom") {
         fmt::print(stderr, "medcrypt: note: {} is not DICOM: kept in {}, not forwarded\n",
                    report->output.filename().string(), args.output);
-      } else if (Status s = net::forward_to_pacs(*forward, report->output); !s) {
+      } else if (Status s = pacs::deliver(*forward, report->output); !s) {
         return fail(m, s.error(), {});  // not acknowledged: the next run tries again
       } else {
         delivered += fmt::format(" and {}://{}:{}", forward->scheme, forward->host, forward->port);
@@ -171,7 +171,7 @@ Status run(const ReceiveArgs& args, Outcome& outcome) {
     r.from_fingerprint = to_hex(sender.fingerprint());
   }
   if (!args.forward.empty()) {
-    MEDCRYPT_ASSIGN_OR_RETURN(r.forward, net::parse_pacs_url(args.forward));
+    MEDCRYPT_ASSIGN_OR_RETURN(r.forward, pacs::parse_destination(args.forward));
   }
   std::error_code ec;
   for (const auto& dir : {r.incoming, r.quarantine}) {

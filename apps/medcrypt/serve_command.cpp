@@ -17,7 +17,7 @@ struct ServeArgs {
 
 Status run(ServeArgs& args) {
   if (!args.config.empty()) {
-    MEDCRYPT_ASSIGN_OR_RETURN(args.relay.config, net::load_relay_config(args.config));
+    MEDCRYPT_ASSIGN_OR_RETURN(args.relay.config, relay::load_relay_config(args.config));
   }
   // Blocked before the server's threads start, so that they inherit the mask and only sigwait sees them.
   sigset_t stop_signals;

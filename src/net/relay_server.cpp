@@ -22,18 +22,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "container/container.hpp"
-#include "crypto/identity.hpp"
-#include "crypto/random.hpp"
-#include "net/event_log.hpp"
 #include "net/internal/asio_util.hpp"
-#include "net/internal/message_files.hpp"
 #include "net/internal/openssl_util.hpp"
 #include "net/internal/request_rules.hpp"
-#include "net/internal/stores.hpp"
 #include "net/internal/tls_context.hpp"
-#include "net/store.hpp"
 #include "net/url.hpp"
+#include "relay/event_log.hpp"
+#include "relay/mailbox.hpp"
 
 namespace medcrypt::net {
 namespace {
@@ -43,16 +38,13 @@ using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using Request = http::request_parser<http::buffer_body>;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using relay::EventLog;
+using relay::LogLevel;
 
-// Who is on the other end: what its verified certificate says.
-struct Client {
-  std::vector<std::string> identities;  // fingerprints (hex) from the certificate's identity URIs
-  std::string id;                       // SHA-256 of the certificate (hex): quotas, rate limits, uploads
-  std::string peer;                     // ADDR:PORT, for the log
+// Who is on the other end: what its verified certificate says (identities from its identity URIs, id its
+// SHA-256, also the key of rate limits) and where it connects from.
+struct Client : relay::Client {
+  std::string peer;  // ADDR:PORT, for the log
   std::string name() const { return (identities.empty() ? id : identities.front()).substr(0, 16); }
 };
 
@@ -114,15 +106,28 @@ Reply refuse(http::status status, std::string reason, ErrorCode code = ErrorCode
   return r;
 }
 
-// A refusal's status for a container that failed the relay's checks.
-http::status status_for(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kIo:
-    case ErrorCode::kInternal:
-      return http::status::internal_server_error;
-    default:
-      return http::status::unprocessable_entity;
+http::status status_of(relay::Refusal why) {
+  switch (why) {
+    case relay::Refusal::kMalformed: return http::status::bad_request;
+    case relay::Refusal::kNotAllowed: return http::status::forbidden;
+    case relay::Refusal::kNotFound: return http::status::not_found;
+    case relay::Refusal::kExists:
+    case relay::Refusal::kWrongOffset: return http::status::conflict;
+    case relay::Refusal::kTooLarge: return http::status::payload_too_large;
+    case relay::Refusal::kRejected: return http::status::unprocessable_entity;
+    case relay::Refusal::kBusy: return http::status::service_unavailable;
+    case relay::Refusal::kFailed: break;
   }
+  return http::status::internal_server_error;
+}
+
+// The answer to what the mailbox refused.
+Reply reply_for(const relay::Refused& refused) {
+  Reply r = refuse(status_of(refused.why), refused.error.message, refused.error.code);
+  if (refused.why == relay::Refusal::kWrongOffset) r.headers.emplace_back("Upload-Offset", std::to_string(refused.offset));
+  if (refused.why == relay::Refusal::kBusy) r.headers.emplace_back("Retry-After", "1");
+  if (!refused.own_digest.empty()) r.body["digest"] = refused.own_digest;
+  return r;
 }
 
 std::string header(const Request& req, std::string_view name) {
@@ -138,7 +143,7 @@ std::optional<std::uint64_t> header_number(const Request& req, std::string_view 
   return std::stoull(v);
 }
 
-Json message_json(const MessageRecord& m) {
+Json message_json(const relay::MessageRecord& m) {
   return Json{{"digest", m.digest}, {"message_id", m.message_id}, {"sender", m.sender}, {"size", m.size},
               {"uploaded", m.uploaded}};
 }
@@ -146,13 +151,12 @@ Json message_json(const MessageRecord& m) {
 }  // namespace
 
 struct RelayServer::Impl {
-  Impl(RelayOptions opts, std::shared_ptr<EventLog> event_log, std::unique_ptr<Store> st, MessageFiles fs,
+  Impl(RelayOptions opts, std::shared_ptr<EventLog> event_log, std::unique_ptr<relay::Mailbox> box,
        ssl::context ctx, unsigned network_threads, unsigned blocking_threads)
       : options(std::move(opts)),
         limits(options.config.limits),
         log(std::move(event_log)),
-        store(std::move(st)),
-        files(std::move(fs)),
+        mailbox(std::move(box)),
         tls(std::move(ctx)),
         limiter(limits.rate_per_second, limits.rate_burst),
         ioc(static_cast<int>(network_threads)),
@@ -163,17 +167,14 @@ struct RelayServer::Impl {
   // Everything a session touches is declared before the io_context: destroying the io_context destroys
   // the sessions still waiting on it.
   RelayOptions options;
-  const RelayLimits& limits;
+  const relay::RelayLimits& limits;
   std::shared_ptr<EventLog> log;
-  std::unique_ptr<Store> store;
-  MessageFiles files;
+  std::unique_ptr<relay::Mailbox> mailbox;
   ssl::context tls;
   RateLimiter limiter;
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};
   std::atomic<std::size_t> connections{0};
-  std::mutex in_flight_mutex;
-  std::unordered_map<std::string, std::uint64_t> in_flight_bytes;  // see InFlight
   std::mutex shutdown_mutex;
   bool stopped = false;
   asio::io_context ioc;
@@ -353,86 +354,13 @@ struct RelayServer::Impl {
 
   // ---- uploads ----------------------------------------------------------------------------------
 
-  // Bytes of single-request uploads in progress on this relay, per client: they count against the quota
-  // before they have a row in the index.
-  class InFlight {
-   public:
-    InFlight(Impl& impl, std::string client, std::uint64_t bytes)
-        : impl_(&impl), client_(std::move(client)), bytes_(bytes) {}
-    InFlight(InFlight&& other) noexcept
-        : impl_(std::exchange(other.impl_, nullptr)), client_(std::move(other.client_)), bytes_(other.bytes_) {}
-    InFlight& operator=(InFlight&&) = delete;
-    ~InFlight() {
-      if (impl_ == nullptr || bytes_ == 0) return;
-      std::lock_guard lock(impl_->in_flight_mutex);
-      auto it = impl_->in_flight_bytes.find(client_);
-      if ((it->second -= bytes_) == 0) impl_->in_flight_bytes.erase(it);
-    }
-
-   private:
-    Impl* impl_;
-    std::string client_;
-    std::uint64_t bytes_;
-  };
-
-  struct Reserved {
-    std::optional<PartFile> part;  // nullopt: an upload by this id exists
-    InFlight in_flight;
-  };
-
-  // Checks the quota (the index's count plus this relay's single-request uploads in flight), creates the
-  // part file, and records the upload: in the index (`indexed`: it may be resumed from now on) or in flight.
-  Result<Reserved> reserve(const UploadRecord& upload, bool indexed) {
-    MEDCRYPT_ASSIGN_OR_RETURN(std::uint64_t used, store->client_usage(upload.client));
-    std::uint64_t counted_bytes = indexed ? 0 : upload.length;
-    {
-      std::lock_guard lock(in_flight_mutex);
-      auto it = in_flight_bytes.find(upload.client);
-      used += it == in_flight_bytes.end() ? 0 : it->second;
-      if (used + upload.length > limits.quota_bytes) {
-        return make_error(ErrorCode::kLimits, fmt::format("quota: {} bytes held, {} more would pass the quota of {}",
-                                                          used, upload.length, limits.quota_bytes));
-      }
-      if (counted_bytes > 0) in_flight_bytes[upload.client] += counted_bytes;
-    }
-    InFlight counted(*this, upload.client, counted_bytes);
-    MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> part, claim_part(upload.id));
-    if (part && indexed) {
-      if (Status s = store->create_upload(upload); !s) {
-        files.remove_part(upload.id);
-        return s.error();
-      }
-    }
-    return Reserved{std::move(part), std::move(counted)};
-  }
-
-  // A new part file; nullopt if an upload by that id exists. An orphaned part (below) is one its client
-  // is starting again: it gets it emptied.
-  Result<std::optional<PartFile>> claim_part(const std::string& id) {
-    MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> part, files.create_part(id));
-    if (part) return part;
-    MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> left, orphaned_part(id));
-    if (left) MEDCRYPT_TRY(left->clear());
-    return left;
-  }
-
-  // The part of `id`, locked, if no request holds it and no row names it: a single-request upload cut by
-  // a crash. The lock comes before the look at the index: only the lock's holder writes an upload's row.
-  Result<std::optional<PartFile>> orphaned_part(const std::string& id) {
-    auto part = files.open_part(id);
-    if (!part || !*part) return std::optional<PartFile>();  // held, or gone since
-    MEDCRYPT_ASSIGN_OR_RETURN(std::optional<UploadRecord> row, store->find_upload(id));
-    if (row) return std::optional<PartFile>();
-    return std::move(*part);
-  }
-
   // Refuses a request before its body is read. A single-request upload's body (small) is read and dropped
   // first, so that the client reads the reason rather than a reset connection.
   asio::awaitable<Reply> refuse_unread(TlsStream& stream, beast::flat_buffer& buffer, Request& req,
                                        const Client& client, Reply refusal) {
     auto sent = req.content_length();
     if (!req.is_done() && sent && *sent <= kSingleRequestUploadMax) {
-      (void)co_await receive_body(stream, buffer, req, nullptr, nullptr, *sent, client);
+      (void)co_await receive_body(stream, buffer, req, nullptr, *sent, client);
     }
     co_return refusal;
   }
@@ -445,23 +373,12 @@ struct RelayServer::Impl {
     const bool single = !req.is_done();
     auto length = header_number(req, "Upload-Length");
     auto sent = req.content_length();
-    std::string x25519 = header(req, "Medcrypt-Sender-X25519");
-    std::string id = header(req, "Upload-Id");
+    relay::NewUpload upload{header(req, "Upload-Id"), header(req, "Medcrypt-Sender-X25519"), length.value_or(0), !single};
     std::optional<Reply> refusal;
-    if (client.identities.empty()) {
-      refusal = refuse(http::status::forbidden, "the certificate names no identity");
-    } else if (!length || *length == 0) {
+    if (!length || *length == 0) {
       refusal = refuse(http::status::bad_request, "Upload-Length missing or zero");
-    } else if (!is_hex(x25519, 64)) {
-      refusal = refuse(http::status::bad_request, "Medcrypt-Sender-X25519 missing or not hex");
-    } else if (!id.empty() && !is_hex(id, 32)) {
-      refusal = refuse(http::status::bad_request, "Upload-Id is not 32 hex digits");
-    } else if (single && (!sent || id.empty())) {
+    } else if (single && (!sent || upload.id.empty())) {
       refusal = refuse(http::status::bad_request, "an upload sent with its creation needs Content-Length and Upload-Id");
-    } else if (*length > limits.max_message_bytes) {
-      refusal = refuse(http::status::payload_too_large,
-                       fmt::format("upload of {} bytes is over the limit of {}", *length, limits.max_message_bytes),
-                       ErrorCode::kLimits);
     } else if (single && *sent > std::min<std::uint64_t>(*length, kSingleRequestUploadMax)) {
       refusal = refuse(http::status::payload_too_large,
                        fmt::format("{} bytes sent with the creation of an upload of {} (at most {})", *sent,
@@ -469,146 +386,76 @@ struct RelayServer::Impl {
                        ErrorCode::kLimits);
     }
     if (refusal) co_return co_await refuse_unread(stream, buffer, req, client, std::move(*refusal));
-    if (id.empty()) {
-      auto id_bytes = crypto::random_bytes(16);
-      if (!id_bytes) co_return refuse(http::status::internal_server_error, id_bytes.error().message);
-      id = to_hex(*id_bytes);
+    auto begin = [this, c = relay::Client(client), upload] { return mailbox->begin_upload(c, upload); };
+    relay::Outcome<relay::Slot> begun = co_await blocking_call(std::move(begin));
+    if (auto* r = std::get_if<relay::Refused>(&begun)) {
+      co_return co_await refuse_unread(stream, buffer, req, client, reply_for(*r));
     }
-    UploadRecord upload{id, client.id, x25519, *length, now_ms()};
-    auto make = [this, upload, single] { return reserve(upload, !single); };
-    auto reserved = co_await blocking_call(std::move(make));
-    if (!reserved) {
-      Reply r = refuse(reserved.error().code == ErrorCode::kLimits ? http::status::forbidden
-                                                                   : http::status::internal_server_error,
-                       reserved.error().message, reserved.error().code);
-      co_return co_await refuse_unread(stream, buffer, req, client, std::move(r));
-    }
-    if (!reserved->part) {
-      // The client's earlier request with this id may still be running: it asks HEAD and tries again.
-      Reply r = refuse(http::status::conflict, "an upload with this id exists", ErrorCode::kIo);
-      co_return co_await refuse_unread(stream, buffer, req, client, std::move(r));
-    }
-    if (!single) {
-      Reply r;
-      r.status = http::status::created;
-      r.body = Json{{"id", upload.id}, {"offset", 0}};
-      r.headers.emplace_back("Location", "/v1/uploads/" + upload.id);
-      co_return r;
-    }
-    PartFile& file = *reserved->part;  // empty: the verifier sees every byte
-    container::StreamingVerifier verifier(upload.length);
-    const bool whole = co_await receive_body(stream, buffer, req, &file, &verifier, *sent, client);
-    if (whole && file.size() == upload.length) {
-      co_return co_await finish_upload(upload, client, false, std::move(verifier), std::move(reserved->in_flight));
-    }
+    relay::Slot& slot = std::get<relay::Slot>(begun);
+    if (!single) co_return created_upload(slot, false);
+    const bool whole = co_await receive_body(stream, buffer, req, &slot, *sent, client);
+    if (whole && slot.complete()) co_return co_await finish_upload(std::move(slot), client);
     // Cut short, or the rest comes in PATCH requests: the upload enters the index, to be resumed.
-    auto record = [this, upload] { return store->create_upload(upload); };
-    Status recorded = co_await blocking_call(std::move(record));
-    if (!recorded) {
-      files.remove_part(upload.id);
-      co_return refuse(http::status::internal_server_error, recorded.error().message);
-    }
-    if (!whole) co_return interrupted(upload, file, client);
+    auto keep = [this, &slot] { return mailbox->keep_for_resume(slot); };
+    Status kept = co_await blocking_call(std::move(keep));
+    if (!kept) co_return refuse(http::status::internal_server_error, kept.error().message, kept.error().code);
+    if (!whole) co_return interrupted(slot, client);
+    co_return created_upload(slot, true);
+  }
+
+  static Reply created_upload(const relay::Slot& slot, bool with_offset) {
     Reply r;
     r.status = http::status::created;
-    r.body = Json{{"id", upload.id}, {"offset", file.size()}};
-    r.headers.emplace_back("Location", "/v1/uploads/" + upload.id);
-    r.headers.emplace_back("Upload-Offset", std::to_string(file.size()));
-    co_return r;
-  }
-
-  // The bytes so far stay: the client asks HEAD for the offset and resumes.
-  Reply interrupted(const UploadRecord& upload, const PartFile& file, const Client& client) {
-    log->info("upload_interrupted", {{"client", client.name()}, {"upload", upload.id}, {"offset", file.size()},
-                                     {"length", upload.length}});
-    return refuse(http::status::request_timeout, "upload interrupted");
-  }
-
-  static Reply busy() {
-    Reply r = refuse(http::status::service_unavailable, "the upload is busy in another request");
-    r.headers.emplace_back("Retry-After", "1");
+    r.body = Json{{"id", slot.upload().id}, {"offset", slot.size()}};
+    r.headers.emplace_back("Location", "/v1/uploads/" + slot.upload().id);
+    if (with_offset) r.headers.emplace_back("Upload-Offset", std::to_string(slot.size()));
     return r;
   }
 
-  // The caller's own open upload, or nullopt.
-  asio::awaitable<std::optional<UploadRecord>> own_upload(const std::string& id, const Client& client) {
-    if (!is_hex(id, 32)) co_return std::nullopt;
-    auto find = [this, id] { return store->find_upload(id); };
-    auto found = co_await blocking_call(std::move(find));
-    if (!found || !*found || (*found)->client != client.id) co_return std::nullopt;
-    co_return std::move(**found);
+  // The bytes so far stay: the client asks HEAD for the offset and resumes.
+  Reply interrupted(const relay::Slot& slot, const Client& client) {
+    log->info("upload_interrupted", {{"client", client.name()}, {"upload", slot.upload().id},
+                                     {"offset", slot.size()}, {"length", slot.upload().length}});
+    return refuse(http::status::request_timeout, "upload interrupted");
   }
 
   asio::awaitable<Reply> upload_offset(const std::string& id, const Client& client) {
-    if (!is_hex(id, 32)) co_return refuse(http::status::not_found, "no such upload");
-    struct Found {
-      std::optional<UploadRecord> upload;  // the client's own
-      std::optional<std::uint64_t> size;   // of its part
-      bool busy = false;
-    };
-    auto look = [this, id, owner = client.id] {
-      Found f;
-      auto row = store->find_upload(id);
-      if (row && *row && (*row)->client == owner) {
-        f.upload = std::move(**row);
-        f.size = files.part_size(id);
-      } else if (row && !*row) {
-        // A single-request upload still in its first request (the client saw the cut before the relay):
-        // it has no row until that request ends.
-        auto part = files.open_part(id);
-        f.busy = part && !*part;
-      }
-      return f;
-    };
-    Found found = co_await blocking_call(std::move(look));
-    if (found.busy) co_return busy();
-    if (!found.size) co_return refuse(http::status::not_found, "no such upload");
+    auto look = [this, id, c = relay::Client(client)] { return mailbox->upload_progress(id, c); };
+    relay::Outcome<relay::UploadProgress> found = co_await blocking_call(std::move(look));
+    if (auto* r = std::get_if<relay::Refused>(&found)) co_return reply_for(*r);
+    const auto& progress = std::get<relay::UploadProgress>(found);
     Reply r;
-    r.headers = {{"Upload-Offset", std::to_string(*found.size)},
-                 {"Upload-Length", std::to_string(found.upload->length)}, {"Cache-Control", "no-store"}};
+    r.headers = {{"Upload-Offset", std::to_string(progress.offset)},
+                 {"Upload-Length", std::to_string(progress.length)}, {"Cache-Control", "no-store"}};
     co_return r;
   }
 
   asio::awaitable<Reply> append_upload(TlsStream& stream, beast::flat_buffer& buffer, Request& req,
                                        const std::string& id, const Client& client) {
-    auto upload = co_await own_upload(id, client);
-    if (!upload) co_return refuse(http::status::not_found, "no such upload");
     auto offset = header_number(req, "Upload-Offset");
     auto length = req.content_length();
     if (!offset || !length) co_return refuse(http::status::bad_request, "Upload-Offset and Content-Length required");
-    auto part = files.open_part(id);
-    if (!part) co_return refuse(http::status::not_found, "no such upload");
-    // An earlier connection may still be writing (the client noticed the cut before the relay did).
-    if (!*part) co_return busy();
-    PartFile& file = **part;
-    if (file.size() != *offset) {
-      Reply r = refuse(http::status::conflict, fmt::format("offset {} but {} bytes received", *offset, file.size()));
-      r.headers.emplace_back("Upload-Offset", std::to_string(file.size()));
-      co_return r;
-    }
-    if (*offset + *length > upload->length) {
-      co_return refuse(http::status::payload_too_large,
-                       fmt::format("{} more bytes would pass the declared length of {}", *length, upload->length),
-                       ErrorCode::kLimits);
-    }
-    std::optional<container::StreamingVerifier> verifier;  // if this request brings every byte
-    if (*offset == 0) verifier.emplace(upload->length);
-    const bool whole = co_await receive_body(stream, buffer, req, &file, verifier ? &*verifier : nullptr, *length, client);
-    if (!whole) co_return interrupted(*upload, file, client);
-    if (file.size() < upload->length) {
+    auto resume = [this, id, c = relay::Client(client), o = *offset, n = *length] {
+      return mailbox->resume_upload(id, c, o, n);
+    };
+    relay::Outcome<relay::Slot> resumed = co_await blocking_call(std::move(resume));
+    if (auto* r = std::get_if<relay::Refused>(&resumed)) co_return reply_for(*r);
+    relay::Slot& slot = std::get<relay::Slot>(resumed);
+    const bool whole = co_await receive_body(stream, buffer, req, &slot, *length, client);
+    if (!whole) co_return interrupted(slot, client);
+    if (!slot.complete()) {
       Reply r;
       r.status = http::status::no_content;
-      r.headers.emplace_back("Upload-Offset", std::to_string(file.size()));
+      r.headers.emplace_back("Upload-Offset", std::to_string(slot.size()));
       co_return r;
     }
-    co_return co_await finish_upload(*upload, client, true, std::move(verifier), std::nullopt);
+    co_return co_await finish_upload(std::move(slot), client);
   }
 
-  // Reads a request body into the part file (or drops it: null) in bounded chunks, holding the client to
-  // the minimum rate. `verifier`, if given, hashes each chunk as it is written.
-  asio::awaitable<bool> receive_body(TlsStream& stream, beast::flat_buffer& buffer, Request& req, PartFile* file,
-                                     container::StreamingVerifier* verifier, std::uint64_t length,
-                                     const Client& client) {
+  // Reads a request body into the upload's slot (or drops it: null) in bounded chunks, holding the client
+  // to the minimum rate.
+  asio::awaitable<bool> receive_body(TlsStream& stream, beast::flat_buffer& buffer, Request& req, relay::Slot* slot,
+                                     std::uint64_t length, const Client& client) {
     req.body_limit(length);
     auto deadline = Clock::now() + limits.idle_timeout +
                     std::chrono::seconds(length / std::max<std::uint64_t>(limits.min_upload_bytes_per_second, 1));
@@ -626,12 +473,11 @@ struct RelayServer::Impl {
       co_await http::async_read(stream, buffer, req, into(ec));
       if (ec == http::error::need_buffer) ec = {};
       std::size_t got = chunk.size() - req.get().body().size;
-      if (got > 0 && file != nullptr) {
-        if (Status s = file->append(ByteView(chunk.data(), got)); !s) {
+      if (got > 0 && slot != nullptr) {
+        if (Status s = slot->append(ByteView(chunk.data(), got)); !s) {
           log->warn("storage_error", {{"reason", s.error().message}});
           co_return false;
         }
-        if (verifier != nullptr) verifier->update(ByteView(chunk.data(), got));
       }
       if (ec) {
         if (ec == beast::error::timeout && Clock::now() >= deadline) {
@@ -643,86 +489,22 @@ struct RelayServer::Impl {
     co_return true;
   }
 
-  // The upload's header and digest: from the hashes taken as its bytes arrived, if one request brought
-  // them all (`streamed`), else read back from the part file. Either way the part is fsynced.
-  Result<VerifiedUpload> verify_upload(const std::string& id, std::optional<container::StreamingVerifier>& streamed) {
-    if (!streamed) return files.verify_part(id);
-    MEDCRYPT_ASSIGN_OR_RETURN(container::VerifiedContainer verified, streamed->finish());
-    MEDCRYPT_TRY(files.sync_part(id));
-    return VerifiedUpload{std::move(verified.header), to_hex(verified.sha256)};
-  }
 
-  // The last byte is in: fsync, verify, refuse replays, publish, index; only then answer 201. `indexed`:
-  // the upload has a row in the index (it was created empty, or resumed); `counted`: its bytes in flight,
-  // which stop counting once the index holds them.
-  asio::awaitable<Reply> finish_upload(const UploadRecord& upload, const Client& client, bool indexed,
-                                       std::optional<container::StreamingVerifier> streamed,
-                                       std::optional<InFlight> counted) {
-    auto finish = [this, upload, client, indexed, streamed = std::move(streamed),
-                   counted = std::move(counted)]() mutable -> Reply {
-      auto drop = [&](Reply r) {
-        files.remove_part(upload.id);
-        if (indexed) (void)store->delete_upload(upload.id);
-        return r;
-      };
-      auto verified = verify_upload(upload.id, streamed);
-      if (!verified) {
-        return drop(refuse(status_for(verified.error().code), verified.error().message, verified.error().code));
-      }
-      const container::Header& h = verified->header;
-      if (h.key_mode != container::KeyMode::kRecipients) {
-        return drop(refuse(http::status::unprocessable_entity, "the container is not addressed to identities",
-                           ErrorCode::kWrongKey));
-      }
-      crypto::PublicIdentity signer;
-      auto x25519 = from_hex(upload.sender_x25519);
-      if (x25519 && x25519->size() == signer.x25519.size()) {
-        std::copy(x25519->begin(), x25519->end(), signer.x25519.begin());
-      }
-      signer.ed25519 = h.signer;
-      const std::string sender = to_hex(signer.fingerprint());
-      if (std::find(client.identities.begin(), client.identities.end(), sender) == client.identities.end()) {
-        return drop(refuse(http::status::forbidden, "the signer is not an identity of this client's certificate",
-                           ErrorCode::kSignature));
-      }
-      MessageRecord m;
-      m.digest = verified->digest;
-      m.message_id = to_hex(h.message_id);
-      m.sender = sender;
-      m.client = client.id;
-      for (const auto& r : h.recipients) m.recipients.push_back(to_hex(r.fingerprint));
-      m.size = upload.length;
-      m.uploaded = now_ms();
-      auto earlier = store->find_stored(m.digest, m.message_id, m.sender);
-      if (!earlier) return drop(refuse(http::status::internal_server_error, earlier.error().message));
-      if (*earlier) return drop(replay(**earlier, m, client));
-      if (Status s = files.publish(upload.id, m.digest); !s) {
-        return drop(refuse(http::status::internal_server_error, s.error().message));
-      }
-      auto committed = store->commit_message(m, upload.id);
-      counted.reset();
-      if (!committed) return refuse(http::status::internal_server_error, committed.error().message);
-      if (*committed == CommitOutcome::kDuplicate) {
-        if (indexed) (void)store->delete_upload(upload.id);
-        return refuse(http::status::conflict, "replay: this message was stored before");
-      }
-      log->info("stored", {{"client", client.name()}, {"digest", m.digest}, {"sender", m.sender.substr(0, 16)},
-                           {"recipients", static_cast<std::int64_t>(m.recipients.size())}, {"size", m.size}});
-      Reply r;
-      r.status = http::status::created;
-      r.body = Json{{"digest", m.digest}, {"message_id", m.message_id}, {"size", m.size}};
-      r.headers.emplace_back("Location", "/v1/messages/" + m.digest);
-      return r;
+  // The last byte is in: the mailbox verifies, checks, publishes and indexes it; only then the answer 201.
+  asio::awaitable<Reply> finish_upload(relay::Slot slot, const Client& client) {
+    auto accept = [this, slot = std::move(slot), c = relay::Client(client)]() mutable {
+      return mailbox->accept(std::move(slot), c);
     };
-    co_return co_await blocking_call(std::move(finish));
-  }
-
-  // A message stored before is refused. Its uploader alone is told the digest: a client that lost the
-  // answer to its own upload (a cut connection, a relay restart) learns that it did arrive.
-  static Reply replay(const MessageRecord& earlier, const MessageRecord& now, const Client& client) {
-    Reply r = refuse(http::status::conflict, "replay: this message was stored before");
-    if (earlier.client == client.id && earlier.digest == now.digest) r.body["digest"] = earlier.digest;
-    return r;
+    relay::Outcome<relay::MessageRecord> accepted = co_await blocking_call(std::move(accept));
+    if (auto* r = std::get_if<relay::Refused>(&accepted)) co_return reply_for(*r);
+    const auto& m = std::get<relay::MessageRecord>(accepted);
+    log->info("stored", {{"client", client.name()}, {"digest", m.digest}, {"sender", m.sender.substr(0, 16)},
+                         {"recipients", static_cast<std::int64_t>(m.recipients.size())}, {"size", m.size}});
+    Reply r;
+    r.status = http::status::created;
+    r.body = Json{{"digest", m.digest}, {"message_id", m.message_id}, {"size", m.size}};
+    r.headers.emplace_back("Location", "/v1/messages/" + m.digest);
+    co_return r;
   }
 
   // ---- inbox, download, acknowledge ---------------------------------------------------------------
@@ -730,25 +512,12 @@ struct RelayServer::Impl {
   asio::awaitable<Reply> inbox(const std::string& query, const Client& client) {
     auto parsed = parse_inbox_query(query);
     if (!parsed) co_return refuse(http::status::bad_request, parsed.error().message, ErrorCode::kUsage);
-    std::vector<std::string> who = client.identities;
-    if (const std::string& only = parsed->for_identity; !only.empty()) {
-      if (std::find(who.begin(), who.end(), only) == who.end()) {
-        co_return refuse(http::status::forbidden, fmt::format("identity {} is not bound to this certificate",
-                                                              only.substr(0, 16)));
-      }
-      who = {only};
-    }
-    // after= and from=: a receiver pages through the whole inbox, and one that takes a single sender's
-    // messages never sees the others.
-    const std::size_t limit = parsed->limit;
-    const InboxCursor after = parsed->after;
-    const std::string sender = parsed->from;
-    auto list = [this, who, limit, after, sender] { return store->inbox(who, limit, after, sender); };
-    auto messages = co_await blocking_call(std::move(list));
-    if (!messages) co_return refuse(http::status::internal_server_error, messages.error().message);
+    auto list = [this, c = relay::Client(client), q = *parsed] { return mailbox->inbox(c, q); };
+    relay::Outcome<std::vector<relay::MessageRecord>> messages = co_await blocking_call(std::move(list));
+    if (auto* refused = std::get_if<relay::Refused>(&messages)) co_return reply_for(*refused);
     Reply r;
     r.body = Json{{"messages", Json::array()}};
-    for (const MessageRecord& m : *messages) r.body["messages"].push_back(message_json(m));
+    for (const relay::MessageRecord& m : std::get<0>(messages)) r.body["messages"].push_back(message_json(m));
     r.headers.emplace_back("Cache-Control", "no-store");
     co_return r;
   }
@@ -756,12 +525,12 @@ struct RelayServer::Impl {
   // Streams a message file; nullopt when there is nothing to send (the caller answers 404).
   asio::awaitable<std::optional<bool>> download(TlsStream& stream, Request& req, const std::string& digest,
                                                 const Client& client, Clock::time_point start) {
-    if (!is_hex(digest, 64)) co_return std::nullopt;
-    auto find = [this, digest, ids = client.identities] { return store->find_message(digest, ids); };
+    auto find = [this, digest, c = relay::Client(client)] { return mailbox->find(digest, c); };
     auto found = co_await blocking_call(std::move(find));
     if (!found) log->warn("storage_error", {{"reason", found.error().message}});
     if (!found || !*found) co_return std::nullopt;
-    int fd = ::open(files.object_path(digest).c_str(), O_RDONLY | O_CLOEXEC);
+    const relay::MessageRecord& message = (*found)->message;
+    int fd = ::open((*found)->file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) co_return std::nullopt;
     struct Closer {
       int fd;
@@ -771,7 +540,7 @@ struct RelayServer::Impl {
     res.set(http::field::server, "medcrypt-relay");
     res.set(http::field::content_type, "application/octet-stream");
     res.set("Medcrypt-Digest", digest);
-    res.content_length((*found)->size);
+    res.content_length(message.size);
     bool keep = req.is_done() && req.get().keep_alive() && !stopping;
     res.keep_alive(keep);
     http::response_serializer<http::empty_body> sr(res);
@@ -780,7 +549,7 @@ struct RelayServer::Impl {
     co_await http::async_write_header(stream, sr, into(ec));
     ChunkBytes chunk(kBodyChunk);
     std::uint64_t sent = 0;
-    while (!ec && sent < (*found)->size) {
+    while (!ec && sent < message.size) {
       ssize_t n = ::pread(fd, chunk.data(), chunk.size(), static_cast<off_t>(sent));
       if (n <= 0) co_return false;  // the file shrank under us: cut the response short
       beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
@@ -789,24 +558,17 @@ struct RelayServer::Impl {
     }
     log_request(client, req, 200, sent, start);
     if (ec) co_return false;
-    AuditRecord a{now_ms(), "downloaded", client.id, digest, (*found)->sender, join_fingerprints(client.identities), sent};
-    auto record = [this, a] { return store->audit(a); };
+    auto record = [this, c = relay::Client(client), message, sent] { return mailbox->record_download(c, message, sent); };
     Status audited = co_await blocking_call(std::move(record));
     if (!audited) log->warn("storage_error", {{"reason", audited.error().message}});
     co_return keep;
   }
 
   asio::awaitable<Reply> acknowledge(const std::string& digest, const Client& client) {
-    if (!is_hex(digest, 64)) co_return refuse(http::status::not_found, "no such message for this client");
-    auto mark = [this, digest, client]() -> Result<AckOutcome> {
-      MEDCRYPT_ASSIGN_OR_RETURN(AckOutcome outcome, store->acknowledge(digest, client.identities, client.id, now_ms()));
-      if (outcome.all_delivered) files.remove_object(digest);
-      return outcome;
-    };
-    auto acked = co_await blocking_call(std::move(mark));
-    if (!acked) co_return refuse(http::status::internal_server_error, acked.error().message);
-    if (!acked->found) co_return refuse(http::status::not_found, "no such message for this client");
-    log->info("acknowledged", {{"client", client.name()}, {"digest", digest}, {"delivered", acked->all_delivered}});
+    auto mark = [this, digest, c = relay::Client(client)] { return mailbox->acknowledge(digest, c); };
+    relay::Outcome<bool> acked = co_await blocking_call(std::move(mark));
+    if (auto* r = std::get_if<relay::Refused>(&acked)) co_return reply_for(*r);
+    log->info("acknowledged", {{"client", client.name()}, {"digest", digest}, {"delivered", std::get<bool>(acked)}});
     Reply r;
     r.status = http::status::no_content;
     co_return r;
@@ -818,28 +580,7 @@ struct RelayServer::Impl {
   asio::awaitable<void> expire_uploads() {
     asio::steady_timer timer(ioc);
     while (!stopping) {
-      auto expire = [this]() -> Result<std::size_t> {
-        auto before = now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(limits.upload_expiry).count();
-        MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::string> ids, store->expired_uploads(before));
-        for (const std::string& id : ids) {
-          // Under the part's lock: a request still writing it (a slow PATCH) keeps it, and a part removed
-          // here cannot be replaced under a request that has already checked its bytes.
-          auto part = files.open_part(id);
-          if (part && !*part) continue;
-          files.remove_part(id);
-          MEDCRYPT_TRY(store->delete_upload(id));
-        }
-        // Parts with no row: single-request uploads cut by a crash (the client starts them again).
-        MEDCRYPT_ASSIGN_OR_RETURN(std::vector<std::string> stale, files.stale_parts(before));
-        std::size_t orphans = 0;
-        for (const std::string& id : stale) {
-          MEDCRYPT_ASSIGN_OR_RETURN(std::optional<PartFile> orphan, orphaned_part(id));
-          if (!orphan) continue;
-          files.remove_part(id);  // while still locked
-          ++orphans;
-        }
-        return ids.size() + orphans;
-      };
+      auto expire = [this] { return mailbox->expire(); };
       auto removed = co_await blocking_call(std::move(expire));
       if (!removed) log->warn("expiry_failed", {{"reason", removed.error().message}});
       else if (*removed > 0) log->info("uploads_expired", {{"count", *removed}});
@@ -862,13 +603,13 @@ std::uint16_t RelayServer::port() const {
 Result<std::unique_ptr<RelayServer>> RelayServer::start(const RelayOptions& options) {
   MEDCRYPT_ASSIGN_OR_RETURN(HostPort listen, parse_host_port(options.listen));
   MEDCRYPT_ASSIGN_OR_RETURN(std::shared_ptr<EventLog> log, EventLog::create(options.log_file));
-  MEDCRYPT_ASSIGN_OR_RETURN(MessageFiles files, MessageFiles::open(options.data_dir));
-  MEDCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, open_store(options.config.store, options.data_dir));
+  MEDCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<relay::Mailbox> mailbox,
+                            relay::Mailbox::open(options.data_dir, options.config.store, options.config.limits));
   MEDCRYPT_ASSIGN_OR_RETURN(ssl::context tls, server_tls_context(options.tls));
   unsigned threads = options.config.threads != 0 ? options.config.threads
                                                   : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   unsigned blocking = options.config.blocking_threads != 0 ? options.config.blocking_threads : 4 * threads;
-  auto impl = std::make_unique<Impl>(options, std::move(log), std::move(store), std::move(files), std::move(tls),
+  auto impl = std::make_unique<Impl>(options, std::move(log), std::move(mailbox), std::move(tls),
                                      threads, blocking);
   beast::error_code ec;
   auto address = asio::ip::make_address(listen.host, ec);

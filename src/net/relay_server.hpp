@@ -9,7 +9,7 @@
 #include <string>
 
 #include "core/result.hpp"
-#include "net/relay_config.hpp"
+#include "relay/config.hpp"
 #include "net/tls.hpp"
 
 namespace medcrypt::net {
@@ -18,7 +18,7 @@ struct RelayOptions {
   std::string listen = "127.0.0.1:8443";  // ADDR:PORT; port 0 picks a free port (tests)
   std::filesystem::path data_dir;
   TlsFiles tls;
-  RelayConfig config;
+  relay::RelayConfig config;
   std::filesystem::path log_file;  // empty: stderr
 };
 

@@ -46,8 +46,8 @@ std::string query_value(std::string_view query, std::string_view key) {
   return {};
 }
 
-Result<InboxQuery> parse_inbox_query(std::string_view query) {
-  InboxQuery q;
+Result<relay::InboxQuery> parse_inbox_query(std::string_view query) {
+  relay::InboxQuery q;
   // A limit out of range is clamped, an unreadable one ignored: the client asked for a page, any page.
   if (std::string l = query_value(query, "limit"); digits(l, 4)) q.limit = std::clamp<std::size_t>(std::stoul(l), 1, 1000);
   if (std::string a = query_value(query, "after"); !a.empty()) {

@@ -1,13 +1,11 @@
-// Certificates from `medcrypt ca`, URLs, and the relay's configuration file.
+// Certificates from `medcrypt ca` and URLs.
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
-#include <fstream>
 
 #include "net/pki.hpp"
-#include "net/relay_config.hpp"
 #include "net/url.hpp"
 #include "support/test_support.hpp"
 
@@ -109,29 +107,6 @@ TEST(Url, ParsesTheTransmissionUrls) {
   EXPECT_EQ(listen.host, "::1");
   EXPECT_EQ(listen.port, 0);
   EXPECT_FALSE(net::parse_host_port("127.0.0.1"));
-}
-
-TEST(RelayConfig, ReadsKeysAndRefusesUnknownOnes) {
-  ScratchDir dir;
-  std::ofstream(dir / "relay.json") << R"({"store": "postgresql://relay@db/medcrypt", "threads": 3,
-      "max_message_bytes": 1000000, "idle_timeout_s": 5, "rate_per_second": 2.5})";
-  auto config = net::load_relay_config(dir / "relay.json");
-  ASSERT_TRUE(config) << config.error().message;
-  EXPECT_EQ(config->store, "postgresql://relay@db/medcrypt");
-  EXPECT_EQ(config->threads, 3u);
-  EXPECT_EQ(config->limits.max_message_bytes, 1000000u);
-  EXPECT_EQ(config->limits.idle_timeout, std::chrono::seconds(5));
-  EXPECT_DOUBLE_EQ(config->limits.rate_per_second, 2.5);
-  EXPECT_EQ(config->limits.max_header_bytes, 16u * 1024);  // untouched keys keep their default
-
-  std::ofstream(dir / "typo.json") << R"({"max_mesage_bytes": 10})";
-  auto typo = net::load_relay_config(dir / "typo.json");
-  ASSERT_FALSE(typo);
-  EXPECT_NE(typo.error().message.find("max_mesage_bytes"), std::string::npos);
-  std::ofstream(dir / "negative.json") << R"({"threads": -1})";
-  EXPECT_FALSE(net::load_relay_config(dir / "negative.json"));
-  std::ofstream(dir / "broken.json") << "{";
-  EXPECT_FALSE(net::load_relay_config(dir / "broken.json"));
 }
 
 }  // namespace

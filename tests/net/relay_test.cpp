@@ -24,7 +24,7 @@ class Relay : public ::testing::Test {
  protected:
   void SetUp() override { start({}); }
 
-  void start(const net::RelayConfig& config) {
+  void start(const relay::RelayConfig& config) {
     server.reset();
     net::RelayOptions options;
     options.listen = "127.0.0.1:0";
@@ -281,7 +281,7 @@ TEST_F(Relay, RefusesAReplayedUpload) {
 }
 
 TEST_F(Relay, RefusesAnOversizedUpload) {
-  net::RelayConfig config;
+  relay::RelayConfig config;
   config.limits.max_message_bytes = 16 * 1024;
   start(config);
   // About 3 MB, sent in one request: the relay reads it to the end before it answers, so the client
@@ -296,7 +296,7 @@ TEST_F(Relay, RefusesAnOversizedUpload) {
 
 // The quota counts stored messages, open uploads and single-request uploads still arriving.
 TEST_F(Relay, AppliesTheQuotaToUploadsInFlight) {
-  net::RelayConfig config;
+  relay::RelayConfig config;
   config.limits.quota_bytes = 200 * 1000;
   start(config);
   ASSERT_TRUE(upload("alice", sealed("alice", "bob", 20, 300), "alice"));  // 90 kB held
@@ -399,7 +399,7 @@ TEST_F(Relay, RefusesUnsignedContainersAndSignersNotBoundToTheCertificate) {
 }
 
 TEST_F(Relay, RefusesAnOversizedHeaderAndClosesIdleConnections) {
-  net::RelayConfig config;
+  relay::RelayConfig config;
   config.limits.max_header_bytes = 2048;
   config.limits.idle_timeout = std::chrono::seconds(1);
   start(config);
@@ -451,7 +451,7 @@ TEST_F(Relay, AnUploadCutMidwayResumes) {
 }
 
 TEST_F(Relay, AppliesTheRateLimitPerClient) {
-  net::RelayConfig config;
+  relay::RelayConfig config;
   config.limits.rate_per_second = 1;
   config.limits.rate_burst = 3;
   start(config);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "net/store.hpp"
+#include "relay/store.hpp"
 
 namespace medcrypt::net::internal {
 
@@ -28,12 +28,6 @@ std::string query_value(std::string_view query, std::string_view key);
 // GET /v1/inbox's query: limit (1-1000, default 100), after=UPLOADED.DIGEST (the last message of the previous
 // page), from=FINGERPRINT (one sender), for=FINGERPRINT (one of the certificate's identities; checked by
 // the caller). kUsage with a one-line reason for a malformed value.
-struct InboxQuery {
-  std::size_t limit = 100;
-  InboxCursor after;
-  std::string from;
-  std::string for_identity;
-};
-Result<InboxQuery> parse_inbox_query(std::string_view query);
+Result<relay::InboxQuery> parse_inbox_query(std::string_view query);
 
 }  // namespace medcrypt::net::internal

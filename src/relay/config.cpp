@@ -1,4 +1,4 @@
-#include "net/relay_config.hpp"
+#include "relay/config.hpp"
 
 #include <functional>
 #include <map>
@@ -8,7 +8,7 @@
 
 #include "core/file_io.hpp"
 
-namespace medcrypt::net {
+namespace medcrypt::relay {
 namespace {
 
 using Json = nlohmann::json;
@@ -76,4 +76,4 @@ Result<RelayConfig> load_relay_config(const std::filesystem::path& path) {
   return config;
 }
 
-}  // namespace medcrypt::net
+}  // namespace medcrypt::relay

@@ -12,7 +12,7 @@
 
 #include "core/result.hpp"
 
-namespace medcrypt::net {
+namespace medcrypt::relay {
 
 // An upload in progress; its bytes are in the relay's data folder.
 struct UploadRecord {
@@ -47,6 +47,16 @@ struct AuditRecord {
 struct InboxCursor {
   std::int64_t uploaded = -1;  // before every message
   std::string digest;
+};
+
+// What a recipient asks its inbox for (GET /v1/inbox's query): at most `limit` messages after `after`; only
+// those signed by `from` (a fingerprint) if it is given; only those addressed to `for_identity` (one of the
+// client's identities) if it is given.
+struct InboxQuery {
+  std::size_t limit = 100;
+  InboxCursor after;
+  std::string from;
+  std::string for_identity;
 };
 
 enum class CommitOutcome { kStored, kDuplicate };
@@ -100,4 +110,4 @@ class Store {
 // Creates the tables if they are missing.
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::filesystem::path& data_dir);
 
-}  // namespace medcrypt::net
+}  // namespace medcrypt::relay

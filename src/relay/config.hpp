@@ -9,7 +9,7 @@
 
 #include "core/result.hpp"
 
-namespace medcrypt::net {
+namespace medcrypt::relay {
 
 struct RelayLimits {
   std::uint64_t max_message_bytes = std::uint64_t{4} << 30;  // one container
@@ -38,4 +38,4 @@ struct RelayConfig {
 // otherwise leave a limit at its default unnoticed).
 Result<RelayConfig> load_relay_config(const std::filesystem::path& path);
 
-}  // namespace medcrypt::net
+}  // namespace medcrypt::relay

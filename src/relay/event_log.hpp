@@ -12,7 +12,7 @@
 
 #include "core/result.hpp"
 
-namespace medcrypt::net {
+namespace medcrypt::relay {
 
 struct LogField {
   template <typename T>
@@ -50,4 +50,4 @@ class EventLog {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace medcrypt::net
+}  // namespace medcrypt::relay

@@ -12,9 +12,9 @@
 
 #include <fmt/format.h>
 
-#include "net/internal/stores.hpp"
+#include "relay/internal/stores.hpp"
 
-namespace medcrypt::net::internal {
+namespace medcrypt::relay::internal {
 namespace {
 
 constexpr const char* kSchema = R"sql(
@@ -486,4 +486,4 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
   return std::unique_ptr<Store>(std::move(store));
 }
 
-}  // namespace medcrypt::net::internal
+}  // namespace medcrypt::relay::internal

@@ -1,8 +1,8 @@
-#include "net/store.hpp"
+#include "relay/store.hpp"
 
-#include "net/internal/stores.hpp"
+#include "relay/internal/stores.hpp"
 
-namespace medcrypt::net {
+namespace medcrypt::relay {
 
 namespace internal {
 
@@ -21,4 +21,4 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::fil
   return make_error(ErrorCode::kUsage, "store: expected \"sqlite\", \"sqlite:PATH\" or a postgresql:// URL");
 }
 
-}  // namespace medcrypt::net
+}  // namespace medcrypt::relay

@@ -3,16 +3,17 @@
 #pragma once
 
 #include <filesystem>
+#include <string_view>
 
 #include "core/result.hpp"
 #include "net/url.hpp"
 
-namespace medcrypt::net {
+namespace medcrypt::pacs {
 
-// Checks that `text` is a destination forward_to_pacs accepts.
-Result<Url> parse_pacs_url(std::string_view text);
+// Checks that `text` is a destination deliver() accepts.
+Result<net::Url> parse_destination(std::string_view text);
 
 // Succeeds only once the PACS has confirmed it stored the instance.
-Status forward_to_pacs(const Url& destination, const std::filesystem::path& dicom_file);
+Status deliver(const net::Url& destination, const std::filesystem::path& dicom_file);
 
-}  // namespace medcrypt::net
+}  // namespace medcrypt::pacs

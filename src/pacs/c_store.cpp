@@ -9,21 +9,21 @@
 
 #include <fmt/format.h>
 
-#include "net/internal/pacs_stores.hpp"
+#include "pacs/internal/deliveries.hpp"
 
-namespace medcrypt::net::internal {
+namespace medcrypt::pacs::internal {
 namespace {
 
 constexpr const char* kCallingAet = "MEDCRYPT";
 
-Error store_error(const Url& to, std::string_view what, const OFCondition& cond) {
+Error store_error(const net::Url& to, std::string_view what, const OFCondition& cond) {
   return make_error(ErrorCode::kIo, fmt::format("C-STORE to {}@{}:{}: {}: {}", to.user, to.host, to.port, what,
                                                 cond.text()));
 }
 
 }  // namespace
 
-Status dicom_store(const Url& to, const std::filesystem::path& dicom_file) {
+Status c_store(const net::Url& to, const std::filesystem::path& dicom_file) {
   DcmFileFormat file;
   OFCondition cond = file.loadFile(dicom_file.c_str());
   if (cond.bad()) {
@@ -75,4 +75,4 @@ Status dicom_store(const Url& to, const std::filesystem::path& dicom_file) {
   return {};
 }
 
-}  // namespace medcrypt::net::internal
+}  // namespace medcrypt::pacs::internal

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "net/store.hpp"
+#include "relay/store.hpp"
 
-namespace medcrypt::net::internal {
+namespace medcrypt::relay::internal {
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& path);
 Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url);
@@ -15,4 +15,4 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url);
 // Comma-separated, for the audit log.
 std::string join_fingerprints(const std::vector<std::string>& fingerprints);
 
-}  // namespace medcrypt::net::internal
+}  // namespace medcrypt::relay::internal

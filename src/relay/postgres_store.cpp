@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "net/internal/stores.hpp"
+#include "relay/internal/stores.hpp"
 
-namespace medcrypt::net::internal {
+namespace medcrypt::relay::internal {
 namespace {
 
 // Several relays may start at once: the schema is made under an advisory lock.
@@ -360,4 +360,4 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url) {
   return std::unique_ptr<Store>(std::move(store));
 }
 
-}  // namespace medcrypt::net::internal
+}  // namespace medcrypt::relay::internal

@@ -1,4 +1,4 @@
-#include "net/internal/message_files.hpp"
+#include "relay/internal/message_files.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -13,7 +13,7 @@
 #include "container/container.hpp"
 #include "crypto/hash.hpp"
 
-namespace medcrypt::net::internal {
+namespace medcrypt::relay::internal {
 namespace {
 
 Error io_error(const std::filesystem::path& path, std::string_view what) {
@@ -177,4 +177,4 @@ Status MessageFiles::publish(const std::string& upload_id, const std::string& di
 
 void MessageFiles::remove_object(const std::string& digest) const { ::unlink(object_path(digest).c_str()); }
 
-}  // namespace medcrypt::net::internal
+}  // namespace medcrypt::relay::internal

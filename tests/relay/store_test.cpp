@@ -5,8 +5,8 @@
 #include <thread>
 #include <vector>
 
-#include "net/store.hpp"
-#include "net_test_support.hpp"
+#include "relay/store.hpp"
+#include "net/net_test_support.hpp"
 #include "support/test_support.hpp"
 
 namespace medcrypt::test {
@@ -14,8 +14,8 @@ namespace {
 
 std::string hex(char c, std::size_t n = 64) { return std::string(n, c); }
 
-net::MessageRecord message(char digest, char id, std::vector<std::string> recipients) {
-  net::MessageRecord m;
+relay::MessageRecord message(char digest, char id, std::vector<std::string> recipients) {
+  relay::MessageRecord m;
   m.digest = hex(digest);
   m.message_id = hex(id, 32);
   m.sender = hex('5');
@@ -27,7 +27,7 @@ net::MessageRecord message(char digest, char id, std::vector<std::string> recipi
 }
 
 // Every behaviour the relay relies on, for one Store.
-void exercise(net::Store& store) {
+void exercise(relay::Store& store) {
   const std::string bob = hex('b'), carol = hex('c'), eve = hex('e');
   ASSERT_TRUE(store.create_upload({hex('1', 32), "client-a", hex('9'), 500, 1000}));
   auto found = store.find_upload(hex('1', 32));
@@ -38,22 +38,22 @@ void exercise(net::Store& store) {
   EXPECT_TRUE(store.expired_uploads(1000)->empty());
 
   auto m = message('d', '1', {bob, carol});
-  ASSERT_EQ(*store.commit_message(m, hex('1', 32)), net::CommitOutcome::kStored);
+  ASSERT_EQ(*store.commit_message(m, hex('1', 32)), relay::CommitOutcome::kStored);
   EXPECT_FALSE(*store.find_upload(hex('1', 32)));  // the upload ended with the commit
   EXPECT_EQ(*store.client_usage("client-a"), 1000u);
   // Replays: the same digest, or the same sender's message id under another digest.
   EXPECT_EQ((*store.find_stored(m.digest, hex('0', 32), m.sender))->client, "client-a");
   EXPECT_TRUE(*store.find_stored(hex('f'), m.message_id, m.sender));
   EXPECT_FALSE(*store.find_stored(hex('f'), hex('0', 32), m.sender));
-  EXPECT_EQ(*store.commit_message(message('f', '1', {bob}), "none"), net::CommitOutcome::kDuplicate);
-  EXPECT_EQ(*store.commit_message(m, "none"), net::CommitOutcome::kDuplicate);
+  EXPECT_EQ(*store.commit_message(message('f', '1', {bob}), "none"), relay::CommitOutcome::kDuplicate);
+  EXPECT_EQ(*store.commit_message(m, "none"), relay::CommitOutcome::kDuplicate);
   // Another sender's message with the same id is no replay: whoever sees an id cannot block its sender.
   EXPECT_FALSE(*store.find_stored(hex('9'), m.message_id, hex('6')));
   auto other = message('9', '1', {bob});
   other.sender = hex('6');
   other.uploaded = 0;  // before every message the paging below lists
   ASSERT_TRUE(store.create_upload({hex('3', 32), "client-a", hex('9'), 1, 1000}));
-  EXPECT_EQ(*store.commit_message(other, hex('3', 32)), net::CommitOutcome::kStored);
+  EXPECT_EQ(*store.commit_message(other, hex('3', 32)), relay::CommitOutcome::kStored);
   EXPECT_TRUE(store.acknowledge(other.digest, {bob}, "client-b", 1500)->all_delivered);
 
   EXPECT_EQ(store.inbox({bob}, 10)->size(), 1u);
@@ -86,10 +86,10 @@ void exercise(net::Store& store) {
     p.sender = hex(n % 2 == 0 ? '5' : '6');
     ++n;
     ASSERT_TRUE(store.create_upload({hex(static_cast<char>('a' + n), 32), "client-a", hex('9'), 1, 1000}));
-    ASSERT_EQ(*store.commit_message(p, hex(static_cast<char>('a' + n), 32)), net::CommitOutcome::kStored);
+    ASSERT_EQ(*store.commit_message(p, hex(static_cast<char>('a' + n), 32)), relay::CommitOutcome::kStored);
   }
   std::string order;
-  net::InboxCursor after;
+  relay::InboxCursor after;
   for (int page = 0; page < 5; ++page) {
     auto got = store.inbox({eve}, 2, after, {});
     ASSERT_TRUE(got) << got.error().message;
@@ -112,12 +112,12 @@ void exercise(net::Store& store) {
 
 TEST(Store, Sqlite) {
   ScratchDir dir;
-  auto store = net::open_store("sqlite", dir.path());
+  auto store = relay::open_store("sqlite", dir.path());
   ASSERT_TRUE(store) << store.error().message;
   exercise(**store);
   // Reopening keeps everything (the schema is created only if missing).
   store->reset();
-  auto again = net::open_store("sqlite:" + (dir / "relay.db").string(), dir.path());
+  auto again = relay::open_store("sqlite:" + (dir / "relay.db").string(), dir.path());
   ASSERT_TRUE(again);
   EXPECT_TRUE(*(*again)->find_stored(hex('d'), hex('1', 32), hex('5')));
 }
@@ -138,14 +138,14 @@ TEST(Store, SqliteIndexFromBeforePerSignerIdsIsMigrated) {
       "INSERT INTO deliveries VALUES ('" + hex('b') + "', '" + hex('d') + "', NULL);";
   auto made = run_command("sqlite3 " + shell_quote((dir / "relay.db").string()) + " " + shell_quote(old_schema));
   ASSERT_EQ(made.exit_code, 0) << made.out;
-  auto store = net::open_store("sqlite", dir.path());
+  auto store = relay::open_store("sqlite", dir.path());
   ASSERT_TRUE(store) << store.error().message;
   EXPECT_EQ((*store)->inbox({hex('b')}, 10)->size(), 1u);
   EXPECT_TRUE(*(*store)->find_stored(hex('e'), hex('1', 32), hex('5')));
   auto other = message('f', '1', {hex('b')});
   other.sender = hex('6');
   ASSERT_TRUE((*store)->create_upload({hex('2', 32), "client-a", hex('9'), 1, 1000}));
-  EXPECT_EQ(*(*store)->commit_message(other, hex('2', 32)), net::CommitOutcome::kStored);
+  EXPECT_EQ(*(*store)->commit_message(other, hex('2', 32)), relay::CommitOutcome::kStored);
   EXPECT_EQ((*store)->inbox({hex('b')}, 10)->size(), 2u);
   auto schema = run_command("sqlite3 " + shell_quote((dir / "relay.db").string()) + " '.schema messages'");
   EXPECT_EQ(schema.out.find("UNIQUE,"), std::string::npos) << schema.out;
@@ -154,14 +154,14 @@ TEST(Store, SqliteIndexFromBeforePerSignerIdsIsMigrated) {
 
 TEST(Store, ConcurrentCommitsKeepEachOutcome) {
   ScratchDir dir;
-  auto store = net::open_store("sqlite", dir.path());
+  auto store = relay::open_store("sqlite", dir.path());
   ASSERT_TRUE(store) << store.error().message;
   constexpr int kThreads = 8, kIds = 25;
   auto number = [](int value, int width) {
     std::string s = std::to_string(value);
     return std::string(static_cast<std::size_t>(width) - s.size(), '0') + s;
   };
-  std::vector<std::vector<net::CommitOutcome>> outcomes(kThreads);
+  std::vector<std::vector<relay::CommitOutcome>> outcomes(kThreads);
   std::vector<std::string> failures(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -169,7 +169,7 @@ TEST(Store, ConcurrentCommitsKeepEachOutcome) {
       for (int k = 0; k < kIds; ++k) {
         const std::string upload = number(t * 100 + k, 32);
         if (!(*store)->create_upload({upload, "client-a", hex('9'), 10, 1000})) failures[t] = "create_upload";
-        net::MessageRecord m = message('d', '1', {hex('b')});
+        relay::MessageRecord m = message('d', '1', {hex('b')});
         m.digest = number(t * 100 + k, 64);
         m.message_id = number(k, 32);
         auto outcome = (*store)->commit_message(m, upload);
@@ -189,7 +189,7 @@ TEST(Store, ConcurrentCommitsKeepEachOutcome) {
   for (int k = 0; k < kIds; ++k) {
     int stored = 0;
     for (int t = 0; t < kThreads; ++t) {
-      const bool was_stored = outcomes[t][k] == net::CommitOutcome::kStored;
+      const bool was_stored = outcomes[t][k] == relay::CommitOutcome::kStored;
       stored += was_stored ? 1 : 0;
       // A stored message ends its upload; a refused one leaves it for the relay to remove.
       EXPECT_EQ(!*(*store)->find_upload(number(t * 100 + k, 32)), was_stored) << t << "/" << k;
@@ -207,11 +207,11 @@ TEST(Store, PostgreSql) {
   std::string why;
   auto pg = PostgresServer::start(dir / "pg", &why);
   if (!pg) GTEST_SKIP() << "SKIPPED: " << why;
-  auto store = net::open_store(pg->url(), dir.path());
+  auto store = relay::open_store(pg->url(), dir.path());
   ASSERT_TRUE(store) << store.error().message;
   exercise(**store);
   // A second relay on the same database finds the schema in place.
-  auto second = net::open_store(pg->url(), dir.path());
+  auto second = relay::open_store(pg->url(), dir.path());
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_TRUE(*(*second)->find_stored(hex('d'), hex('1', 32), hex('5')));
   auto audit = run_command("psql -h 127.0.0.1 -p " + std::to_string(pg->port()) +
@@ -221,7 +221,7 @@ TEST(Store, PostgreSql) {
 
 TEST(Store, RefusesAnUnknownBackend) {
   ScratchDir dir;
-  EXPECT_FALSE(net::open_store("mysql://x", dir.path()));
+  EXPECT_FALSE(relay::open_store("mysql://x", dir.path()));
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 
-namespace medcrypt::net::internal {
+namespace medcrypt::relay::internal {
 
 // An upload's part file, opened for appending and locked (flock) against a second writer, which may be
 // another relay sharing the folder.
@@ -73,4 +73,4 @@ class MessageFiles {
   std::filesystem::path root_;
 };
 
-}  // namespace medcrypt::net::internal
+}  // namespace medcrypt::relay::internal

@@ -1,11 +1,11 @@
-#include "net/event_log.hpp"
+#include "relay/event_log.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace medcrypt::net {
+namespace medcrypt::relay {
 namespace {
 
 spdlog::level::level_enum spdlog_level(LogLevel level) {
@@ -60,4 +60,4 @@ void EventLog::log(LogLevel level, std::string_view event, std::initializer_list
   impl_->logger->log(lvl, std::string_view(text).substr(1, text.size() - 2));
 }
 
-}  // namespace medcrypt::net
+}  // namespace medcrypt::relay
