@@ -1,6 +1,5 @@
 #include "cli_support.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/ui.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/file_io.hpp"
+#include "core/secret_bytes.hpp"
 #include "core/text.hpp"
 #include "core/parallel.hpp"
 
@@ -131,11 +131,11 @@ Result<crypto::Identity> load_identity(const std::filesystem::path& key_file,
         return make_error(ErrorCode::kBadKey, "no passphrase given");
       }
       passphrase = std::string(buf);
-      OPENSSL_cleanse(buf, sizeof buf);
+      secure_wipe(std::span(reinterpret_cast<std::uint8_t*>(buf), sizeof buf));
     }
   }
   auto id = crypto::load_private_identity(key_file, passphrase);
-  if (passphrase) OPENSSL_cleanse(passphrase->data(), passphrase->size());
+  if (passphrase) secure_wipe(*passphrase);
   return id;
 }
 

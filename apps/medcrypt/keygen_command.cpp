@@ -3,9 +3,9 @@
 
 #include "commands.hpp"
 #include "core/file_io.hpp"
+#include "core/secret_bytes.hpp"
 #include "crypto/random.hpp"
 
-#include <openssl/crypto.h>
 
 namespace medcrypt::cli {
 namespace {
@@ -57,7 +57,7 @@ Status run(const KeygenArgs& args) {
                                                                         : std::nullopt));
   std::string public_pem = crypto::public_identity_pem(id.public_identity);
   MEDCRYPT_TRY(write_file_atomic(key_path, as_bytes(private_pem), 0600, false));
-  OPENSSL_cleanse(private_pem.data(), private_pem.size());
+  secure_wipe(private_pem);
   MEDCRYPT_TRY(write_file_atomic(pub_path, as_bytes(public_pem), 0644, false));
   fmt::print("wrote {} (private, mode 0600{}) and {}\nfingerprint {}\n", key_path.string(),
              passphrase ? ", passphrase-protected" : "", pub_path.string(), to_hex(id.public_identity.fingerprint()));

@@ -1,6 +1,5 @@
 #include "container/payload_stream.hpp"
 
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <atomic>
@@ -8,6 +7,7 @@
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "core/secret_bytes.hpp"
 
 namespace medcrypt::container {
 namespace {
@@ -119,7 +119,7 @@ Status open_payload(const StreamContext& ctx, Source& source, std::span<std::uin
       if (!s) failed = true;
     });
     if (failed) {
-      if (!out.empty()) OPENSSL_cleanse(out.data(), out.size());
+      if (!out.empty()) secure_wipe(out);
       return make_error(ErrorCode::kAuthentication, "authentication failed");
     }
     if (ctx.progress) ctx.progress(w.data_offset + w.data_bytes);

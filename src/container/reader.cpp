@@ -6,6 +6,7 @@
 
 #include "container/container.hpp"
 #include "container/payload_stream.hpp"
+#include "core/secret_bytes.hpp"
 #include "crypto/hash.hpp"
 
 namespace medcrypt::container {
@@ -140,7 +141,7 @@ Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& opt
   MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead metadata_cipher, crypto::Aead::create(h.aead, message_keys.metadata));
   MEDCRYPT_ASSIGN_OR_RETURN(Bytes plain_metadata, metadata_cipher.open(kZeroNonce, header_hash, sealed_metadata));
   MEDCRYPT_ASSIGN_OR_RETURN(Metadata metadata, parse_metadata(plain_metadata));
-  OPENSSL_cleanse(plain_metadata.data(), plain_metadata.size());
+  secure_wipe(plain_metadata);
 
   const schemes::SchemeRegistry& registry = opt.registry ? *opt.registry : schemes::builtin_registry();
   // Parameters come from the file, not from a command line: unparsable ones make a malformed container.
@@ -168,7 +169,7 @@ Result<Opened> open(Source& source, const OpenKeys& keys, const OpenOptions& opt
   if (transcript) {
     Status s = verify_signature(h, source, *transcript);
     if (!s) {
-      OPENSSL_cleanse(payload.data(), payload.size());
+      secure_wipe(payload);
       return std::move(s).error();
     }
   }

@@ -1,9 +1,9 @@
-#include <openssl/crypto.h>
 
 #include <fmt/format.h>
 
 #include "container/container.hpp"
 #include "container/payload_stream.hpp"
+#include "core/secret_bytes.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 
@@ -137,7 +137,7 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
 
   MEDCRYPT_ASSIGN_OR_RETURN(crypto::Aead metadata_cipher, crypto::Aead::create(h.aead, keys.metadata));
   MEDCRYPT_ASSIGN_OR_RETURN(Bytes sealed_metadata, metadata_cipher.seal(kZeroNonce, header_hash, plain_metadata));
-  OPENSSL_cleanse(plain_metadata.data(), plain_metadata.size());
+  secure_wipe(plain_metadata);
   MEDCRYPT_TRY(emit(sealed_metadata));
 
   std::span<std::uint8_t> stored;

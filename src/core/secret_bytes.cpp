@@ -4,6 +4,14 @@
 
 namespace medcrypt {
 
+void secure_wipe(std::span<std::uint8_t> bytes) {
+  if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
+}
+
+void secure_wipe(std::string& text) {
+  if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+}
+
 SecretBytes& SecretBytes::operator=(const SecretBytes& other) {
   if (this != &other) {
     wipe();
@@ -28,7 +36,7 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
 SecretBytes::~SecretBytes() { wipe(); }
 
 void SecretBytes::wipe() {
-  if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
+  secure_wipe(bytes_);
 }
 
 bool SecretBytes::equals(const SecretBytes& other) const {

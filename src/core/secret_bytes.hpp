@@ -1,12 +1,18 @@
-// SecretBytes: key material that wipes itself on destruction and never prints.
+// SecretBytes: key material that wipes itself on destruction and never prints; secure_wipe for the
+// other buffers that held a secret (a PEM text, a passphrase, a decrypted metadata block).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace medcrypt {
+
+// Overwrites with zeros in a way the compiler may not drop (OPENSSL_cleanse).
+void secure_wipe(std::span<std::uint8_t> bytes);
+void secure_wipe(std::string& text);
 
 class SecretBytes {
  public:

@@ -1,8 +1,8 @@
 #include "he/key_file.hpp"
 
-#include <openssl/crypto.h>
 
 #include "core/file_io.hpp"
+#include "core/secret_bytes.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/hash.hpp"
@@ -35,7 +35,7 @@ std::string block(std::string_view label, ByteView body, const std::string& comm
     out += '\n';
   }
   out += end;
-  OPENSSL_cleanse(text.data(), text.size());
+  secure_wipe(text);
   return out;
 }
 
@@ -59,10 +59,10 @@ Result<SecretBytes> unblock(std::string_view pem, std::string_view label, std::s
     if (c != '\n' && c != '\r') text.push_back(c);
   }
   auto decoded = crypto::from_base64(text);
-  OPENSSL_cleanse(text.data(), text.size());
+  secure_wipe(text);
   if (!decoded) return bad_key("the Paillier " + std::string(what) + " block is not valid base64");
   SecretBytes out(*decoded);
-  OPENSSL_cleanse(decoded->data(), decoded->size());
+  secure_wipe(*decoded);
   return out;
 }
 
@@ -116,7 +116,7 @@ Result<SecretBytes> private_key_pem(const PrivateKey& key, std::optional<std::st
     const SecretBytes body = primes_record(prefix, p, q);
     std::string text = block(kPrivateLabel, body.span(), comments(key.public_key(), "private key"));
     SecretBytes out(as_bytes(text));
-    OPENSSL_cleanse(text.data(), text.size());
+    secure_wipe(text);
     return out;
   }
   ByteWriter w;
@@ -190,7 +190,7 @@ Result<PrivateKey> parse_private_key(std::string_view pem, std::optional<std::st
   auto opened = aead.open(*nonce, header, sealed);
   if (!opened) return bad_key("cannot decrypt the Paillier private key: wrong passphrase or damaged file");
   SecretBytes primes(*opened);
-  OPENSSL_cleanse(opened->data(), opened->size());
+  secure_wipe(*opened);
   ByteReader pr(primes.span(), ErrorCode::kBadKey);
   return read_primes(pr);
 }
@@ -205,7 +205,7 @@ Result<PublicKey> load_public_key(const std::filesystem::path& path) {
 Result<PrivateKey> load_private_key(const std::filesystem::path& path, std::optional<std::string_view> passphrase) {
   MEDCRYPT_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxKeyFileBytes));
   SecretBytes text(bytes);
-  OPENSSL_cleanse(bytes.data(), bytes.size());
+  secure_wipe(bytes);
   auto key = parse_private_key(std::string_view(reinterpret_cast<const char*>(text.span().data()), text.size()), passphrase);
   if (!key) return make_error(key.error().code, path.string() + ": " + key.error().message);
   return key;

@@ -64,7 +64,6 @@ class Image {
   Image() = default;
 
   const Geometry& geometry() const { return geometry_; }
-  Geometry& mutable_geometry() { return geometry_; }
   std::span<std::uint8_t> bytes() { return pixels_; }
   std::span<const std::uint8_t> bytes() const { return pixels_; }
 

@@ -131,7 +131,8 @@ Result<LoadedImage> read_image_file(const std::filesystem::path& path) {
 
 namespace {
 
-// mutable_geometry() lets callers change the geometry under the pixels; refuse a mismatch here.
+// An Image's pixels always match its geometry (it has no way to change one without the other); the check
+// stays as a last defence before bytes reach a file.
 Status check_writable(const Image& image, FileFormat format) {
   MEDCRYPT_TRY(image.geometry().validate());
   if (image.bytes().size() != image.geometry().byte_size()) {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/file_io.hpp"
+#include "core/secret_bytes.hpp"
 #include "net/internal/openssl_util.hpp"
 
 namespace medcrypt::net {
@@ -100,7 +101,7 @@ Result<std::string> key_pem(EVP_PKEY* key) {
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);
   std::string pem(data, static_cast<std::size_t>(n));
-  OPENSSL_cleanse(data, static_cast<std::size_t>(n));
+  secure_wipe(std::span(reinterpret_cast<std::uint8_t*>(data), static_cast<std::size_t>(n)));
   return pem;
 }
 
@@ -124,7 +125,7 @@ Result<PkeyPtr> read_key(const std::filesystem::path& path) {
   MEDCRYPT_ASSIGN_OR_RETURN(Bytes pem, read_file(path, 1 << 20));
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
   PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  OPENSSL_cleanse(pem.data(), pem.size());
+  secure_wipe(pem);
   if (!key) return make_error(ErrorCode::kBadKey, fmt::format("{}: not a PEM private key", path.string()));
   return key;
 }
@@ -171,7 +172,7 @@ Status write_pair(X509* cert, EVP_PKEY* key, const std::filesystem::path& cert_p
                   const std::filesystem::path& key_path) {
   MEDCRYPT_ASSIGN_OR_RETURN(std::string key_text, key_pem(key));
   Status written = write_file_atomic(key_path, as_bytes(key_text), 0600);
-  OPENSSL_cleanse(key_text.data(), key_text.size());
+  secure_wipe(key_text);
   MEDCRYPT_TRY(written);
   MEDCRYPT_ASSIGN_OR_RETURN(std::string cert_text, cert_pem(cert));
   return write_file_atomic(cert_path, as_bytes(cert_text), 0644);
