@@ -2,6 +2,8 @@
 //   he keygen NAME [--bits 3072] [-o DIR] [--passphrase-file F]   NAME.hekey (0600) and NAME.hepub
 //   he request IMAGE... --key NAME.hekey [--model M] -o REQUEST    the owner: features, encrypted
 //   he evaluate REQUEST [--model M] -o REPLY                        the service: the head on ciphertexts
+//   he evaluate REQUEST --server URL --cert C --cert-key K --ca CA -o REPLY
+//                                                                    the same, asked of a relay (serve --he)
 //   he open REPLY --request REQUEST --key NAME.hekey [--model M] [IMAGE...] [--json]
 //                                                                    the owner: decrypted scores, classes
 // The service reads only the head of the weights file and the public key inside the request.
@@ -11,11 +13,13 @@
 #include <cmath>
 
 #include "commands.hpp"
+#include "he_command.hpp"
 #include "core/file_io.hpp"
 #include "he/encrypted_head.hpp"
 #include "he/key_file.hpp"
 #include "image/image_file.hpp"
 #include "metrics/classification.hpp"
+#include "net/relay_client.hpp"
 #include "nn/classifier.hpp"
 
 namespace medcrypt::cli {
@@ -47,6 +51,16 @@ Result<nn::ClassifierHead> load_head(const std::string& model) {
   if (!head) return make_error(head.error().code, path.string() + ": " + head.error().message);
   return head;
 }
+
+}  // namespace
+
+Result<he::QuantizedHead> load_quantized_head(const std::string& model) {
+  MEDCRYPT_ASSIGN_OR_RETURN(const nn::ClassifierHead head, load_head(model));
+  return he::quantize_head({static_cast<int>(head.config.classes.size()), head.inputs, head.weight, head.bias,
+                            head.model});
+}
+
+namespace {
 
 Result<std::string> read_text(const std::string& path) {
   MEDCRYPT_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxMessageBytes));
@@ -117,19 +131,38 @@ Status run_request(const RequestArgs& args) {
 
 // ----- evaluate
 struct EvaluateArgs {
-  std::string request, model, output;
+  std::string request, model, output, server;
+  net::TlsFiles tls;
   unsigned jobs = 0;
 };
 
+// The relay's answer, checked to be a reply to this request before it is written.
+Result<he::LogitReply> evaluate_on_relay(const EvaluateArgs& args, const std::string& text,
+                                         const he::FeatureRequest& request) {
+  if (args.tls.cert.empty() || args.tls.key.empty() || args.tls.ca.empty()) {
+    return make_error(ErrorCode::kUsage, "--server needs --cert, --cert-key and --ca");
+  }
+  MEDCRYPT_ASSIGN_OR_RETURN(net::RelayClient client, net::RelayClient::create(args.server, args.tls));
+  MEDCRYPT_ASSIGN_OR_RETURN(std::string answer, client.evaluate_encrypted(text));
+  auto reply = he::parse_logit_reply(answer);
+  if (!reply) return make_error(reply.error().code, "the relay's reply: " + reply.error().message);
+  if (Status s = he::check_reply_matches(request, *reply); !s) {
+    return make_error(s.error().code, "the relay's reply: " + s.error().message);
+  }
+  return reply;
+}
+
 Status run_evaluate(const EvaluateArgs& args) {
-  MEDCRYPT_ASSIGN_OR_RETURN(const nn::ClassifierHead head, load_head(args.model));
-  MEDCRYPT_ASSIGN_OR_RETURN(he::QuantizedHead quantized,
-                            he::quantize_head({static_cast<int>(head.config.classes.size()), head.inputs, head.weight,
-                                               head.bias, head.model}));
   MEDCRYPT_ASSIGN_OR_RETURN(std::string text, read_text(args.request));
   auto request = he::parse_feature_request(text);
   if (!request) return make_error(request.error().code, args.request + ": " + request.error().message);
-  auto reply = he::evaluate_head(quantized, *request, threads_from_jobs(args.jobs));
+  Result<he::LogitReply> reply = make_error(ErrorCode::kInternal, "not evaluated");
+  if (!args.server.empty()) {
+    reply = evaluate_on_relay(args, text, *request);
+  } else {
+    MEDCRYPT_ASSIGN_OR_RETURN(he::QuantizedHead head, load_quantized_head(args.model));
+    reply = he::evaluate_head(head, *request, threads_from_jobs(args.jobs));
+  }
   if (!reply) return make_error(reply.error().code, args.request + ": " + reply.error().message);
   MEDCRYPT_TRY(write_file_atomic(args.output, as_bytes(he::to_json(*reply))));
   fmt::print("wrote {}: encrypted scores of {} image{} for {} classes (key {}...)\n", args.output, reply->images,
@@ -237,9 +270,15 @@ void add_he_command(CLI::App& app, Outcome& outcome) {
   auto evaluate = std::make_shared<EvaluateArgs>();
   CLI::App* e = he->add_subcommand("evaluate", "The service: the classifier's head on encrypted features");
   e->add_option("request", evaluate->request, "Request file")->required();
-  e->add_option("--model", evaluate->model, "Classifier weights whose head to apply (default: the pneumonia network)");
+  auto* model = e->add_option("--model", evaluate->model,
+                               "Classifier weights whose head to apply (default: the pneumonia network)");
   e->add_option("-o,--output", evaluate->output, "Reply file to write")->required();
   e->add_option("--jobs", evaluate->jobs, "Threads (0: all)");
+  e->add_option("--server", evaluate->server, "Ask this relay (https://HOST:PORT, run with serve --he) instead")
+      ->excludes(model);
+  e->add_option("--cert", evaluate->tls.cert, "Client certificate (PEM), with --server");
+  e->add_option("--cert-key", evaluate->tls.key, "Client certificate's private key (PEM), with --server");
+  e->add_option("--ca", evaluate->tls.ca, "CA certificate the relay's certificate must chain to, with --server");
   on_run(e, evaluate, outcome, run_evaluate);
 
   auto open = std::make_shared<OpenArgs>();

@@ -118,8 +118,10 @@ struct RelayClient::Impl {
     return req;
   }
 
-  // One request with an empty body, and its response; a failure drops the connection.
-  asio::awaitable<Result<HttpResponse>> exchange(http::request<http::empty_body> req) {
+  // One request with an empty body or a small one in memory (JSON), and its response; a failure drops the
+  // connection.
+  template <typename Body>
+  asio::awaitable<Result<HttpResponse>> exchange(http::request<Body> req) {
     if (Status c = co_await connect(); !c) co_return c.error();
     beast::error_code ec;
     set_deadline(*stream, retry.timeout);
@@ -443,6 +445,23 @@ Status RelayClient::acknowledge(const std::string& digest) {
   }));
   if (!done) return done.error();
   return {};
+}
+
+Result<std::string> RelayClient::evaluate_encrypted(const std::string& request_json) {
+  Impl& i = *impl_;
+  return i.block_on(i.with_retries<std::string>([&]() -> asio::awaitable<Result<std::string>> {
+    http::request<http::string_body> req{http::verb::post, "/v1/he/evaluate", 11};
+    req.set(http::field::host, i.url.host);
+    req.set(http::field::user_agent, "medcrypt");
+    req.set(http::field::content_type, "application/json");
+    req.keep_alive(true);
+    req.body() = request_json;
+    req.prepare_payload();
+    auto res = co_await i.exchange(std::move(req));
+    if (!res) co_return res.error();
+    if (res->status != 200) co_return refusal(*res);
+    co_return std::move(res->body);
+  }));
 }
 
 Status RelayClient::health() {

@@ -1,5 +1,5 @@
 // The relay's client: uploads a container (resuming after a cut connection), lists the inbox of the
-// identities in its certificate, downloads and acknowledges. Network errors are retried with bounded
+// identities in its certificate, downloads and acknowledges; asks for encrypted inference. Network errors are retried with bounded
 // exponential backoff; refusals by the relay are not.
 #pragma once
 
@@ -61,6 +61,9 @@ class RelayClient {
   Status download(const std::string& digest, const std::filesystem::path& output,
                   const TransferProgress& progress = {});
   Status acknowledge(const std::string& digest);
+  // Encrypted inference (POST /v1/he/evaluate): a "medcrypt-he-features" message (he/encrypted_head.hpp)
+  // in, the relay's "medcrypt-he-logits" message out. The relay sees neither the features nor the scores.
+  Result<std::string> evaluate_encrypted(const std::string& request_json);
   Status health();
 
  private:

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -28,6 +29,7 @@
 #include "net/internal/tls_context.hpp"
 #include "net/url.hpp"
 #include "relay/event_log.hpp"
+#include "relay/inference.hpp"
 #include "relay/mailbox.hpp"
 
 namespace medcrypt::net {
@@ -37,6 +39,7 @@ using namespace internal;  // NOLINT: the Asio names and helpers of this module
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using Request = http::request_parser<http::buffer_body>;
+using BodySink = std::function<Status(ByteView)>;  // where a request body goes, a chunk at a time
 
 using relay::EventLog;
 using relay::LogLevel;
@@ -92,7 +95,8 @@ class RateLimiter {
 // What a handler answers; `reason` is logged for refusals (4xx) and never sent with patient data.
 struct Reply {
   http::status status = http::status::ok;
-  Json body;  // null: no body
+  Json body;  // null: no body, or json_text
+  std::string json_text;  // a JSON body made elsewhere
   std::vector<std::pair<std::string, std::string>> headers;
   std::string reason;
 };
@@ -303,6 +307,13 @@ struct RelayServer::Impl {
       } else {
         reply = refuse(http::status::method_not_allowed, "method not allowed");
       }
+    } else if (s.size() == 3 && s[0] == "v1" && s[1] == "he" && s[2] == "evaluate") {
+      if (method == http::verb::post) {
+        reply = co_await evaluate_encrypted(stream, buffer, req, client);
+        body_read = req.is_done();
+      } else {
+        reply = refuse(http::status::method_not_allowed, "method not allowed");
+      }
     } else if (method == http::verb::get && s.size() == 2 && s[0] == "v1" && s[1] == "inbox") {
       reply = co_await inbox(t.query, client);
     } else if (s.size() >= 3 && s[0] == "v1" && s[1] == "messages") {
@@ -328,9 +339,9 @@ struct RelayServer::Impl {
     http::response<http::string_body> res{reply.status, 11};
     res.set(http::field::server, "medcrypt-relay");
     for (auto& [k, v] : reply.headers) res.set(k, v);
-    if (!reply.body.is_null()) {
+    if (!reply.body.is_null() || !reply.json_text.empty()) {
       res.set(http::field::content_type, "application/json");
-      res.body() = reply.body.dump();
+      res.body() = reply.body.is_null() ? std::move(reply.json_text) : reply.body.dump();
     }
     bool keep = body_read && req.get().keep_alive() && !stopping;
     res.keep_alive(keep);
@@ -360,7 +371,7 @@ struct RelayServer::Impl {
                                        const Client& client, Reply refusal) {
     auto sent = req.content_length();
     if (!req.is_done() && sent && *sent <= kSingleRequestUploadMax) {
-      (void)co_await receive_body(stream, buffer, req, nullptr, *sent, client);
+      (void)co_await receive_body(stream, buffer, req, {}, *sent, client);
     }
     co_return refusal;
   }
@@ -393,7 +404,7 @@ struct RelayServer::Impl {
     }
     relay::Slot& slot = std::get<relay::Slot>(begun);
     if (!single) co_return created_upload(slot, false);
-    const bool whole = co_await receive_body(stream, buffer, req, &slot, *sent, client);
+    const bool whole = co_await receive_body(stream, buffer, req, into_slot(slot), *sent, client);
     if (whole && slot.complete()) co_return co_await finish_upload(std::move(slot), client);
     // Cut short, or the rest comes in PATCH requests: the upload enters the index, to be resumed.
     auto keep = [this, &slot] { return mailbox->keep_for_resume(slot); };
@@ -401,6 +412,10 @@ struct RelayServer::Impl {
     if (!kept) co_return refuse(http::status::internal_server_error, kept.error().message, kept.error().code);
     if (!whole) co_return interrupted(slot, client);
     co_return created_upload(slot, true);
+  }
+
+  static BodySink into_slot(relay::Slot& slot) {
+    return [&slot](ByteView bytes) { return slot.append(bytes); };
   }
 
   static Reply created_upload(const relay::Slot& slot, bool with_offset) {
@@ -441,7 +456,7 @@ struct RelayServer::Impl {
     relay::Outcome<relay::Slot> resumed = co_await blocking_call(std::move(resume));
     if (auto* r = std::get_if<relay::Refused>(&resumed)) co_return reply_for(*r);
     relay::Slot& slot = std::get<relay::Slot>(resumed);
-    const bool whole = co_await receive_body(stream, buffer, req, &slot, *length, client);
+    const bool whole = co_await receive_body(stream, buffer, req, into_slot(slot), *length, client);
     if (!whole) co_return interrupted(slot, client);
     if (!slot.complete()) {
       Reply r;
@@ -452,9 +467,9 @@ struct RelayServer::Impl {
     co_return co_await finish_upload(std::move(slot), client);
   }
 
-  // Reads a request body into the upload's slot (or drops it: null) in bounded chunks, holding the client
-  // to the minimum rate.
-  asio::awaitable<bool> receive_body(TlsStream& stream, beast::flat_buffer& buffer, Request& req, relay::Slot* slot,
+  // Reads a request body into `sink` (or drops it: empty) in bounded chunks, holding the client to the
+  // minimum rate.
+  asio::awaitable<bool> receive_body(TlsStream& stream, beast::flat_buffer& buffer, Request& req, const BodySink& sink,
                                      std::uint64_t length, const Client& client) {
     req.body_limit(length);
     auto deadline = Clock::now() + limits.idle_timeout +
@@ -473,8 +488,8 @@ struct RelayServer::Impl {
       co_await http::async_read(stream, buffer, req, into(ec));
       if (ec == http::error::need_buffer) ec = {};
       std::size_t got = chunk.size() - req.get().body().size;
-      if (got > 0 && slot != nullptr) {
-        if (Status s = slot->append(ByteView(chunk.data(), got)); !s) {
+      if (got > 0 && sink) {
+        if (Status s = sink(ByteView(chunk.data(), got)); !s) {
           log->warn("storage_error", {{"reason", s.error().message}});
           co_return false;
         }
@@ -571,6 +586,43 @@ struct RelayServer::Impl {
     log->info("acknowledged", {{"client", client.name()}, {"digest", digest}, {"delivered", std::get<bool>(acked)}});
     Reply r;
     r.status = http::status::no_content;
+    co_return r;
+  }
+
+  // ---- encrypted inference ------------------------------------------------------------------------
+
+  // POST /v1/he/evaluate: encrypted features in, encrypted scores out (relay::InferenceService). The body
+  // is held in memory, up to max_inference_request_bytes.
+  asio::awaitable<Reply> evaluate_encrypted(TlsStream& stream, beast::flat_buffer& buffer, Request& req,
+                                            const Client& client) {
+    if (!options.inference) {
+      co_return co_await refuse_unread(stream, buffer, req, client,
+                                       refuse(http::status::not_found, "this relay serves no encrypted inference"));
+    }
+    auto length = req.content_length();
+    if (!length || *length == 0) co_return refuse(http::status::bad_request, "Content-Length missing or zero");
+    if (*length > limits.max_inference_request_bytes) {
+      co_return refuse(http::status::payload_too_large,
+                       fmt::format("request of {} bytes is over the limit of {}", *length,
+                                   limits.max_inference_request_bytes),
+                       ErrorCode::kLimits);
+    }
+    std::string body;
+    auto append = [&body](ByteView bytes) -> Status {
+      body.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      return {};
+    };
+    if (!co_await receive_body(stream, buffer, req, append, *length, client)) {
+      co_return refuse(http::status::request_timeout, "request interrupted");
+    }
+    auto evaluate = [service = options.inference, body = std::move(body)] { return service->evaluate(body); };
+    relay::Outcome<std::string> scores = co_await blocking_call(std::move(evaluate));
+    if (auto* r = std::get_if<relay::Refused>(&scores)) co_return reply_for(*r);
+    log->info("evaluated", {{"client", client.name()}, {"model", options.inference->model().substr(0, 16)},
+                            {"bytes", *length}});
+    Reply r;
+    r.json_text = std::move(std::get<std::string>(scores));
+    r.headers.emplace_back("Cache-Control", "no-store");
     co_return r;
   }
 

@@ -1,6 +1,7 @@
 // The relay: an HTTPS server (TLS 1.3, mutual TLS) that stores signed containers addressed to identities
 // and hands each recipient what is addressed to it. It verifies structure and signature on upload and
-// never holds a key. docs/DEPLOY.md describes the HTTP API.
+// never holds a key. It can also evaluate a classifier's last layer on encrypted features (paper 004)
+// without seeing them. docs/DEPLOY.md describes the HTTP API.
 #pragma once
 
 #include <cstdint>
@@ -9,8 +10,9 @@
 #include <string>
 
 #include "core/result.hpp"
-#include "relay/config.hpp"
 #include "net/tls.hpp"
+#include "relay/config.hpp"
+#include "relay/inference.hpp"
 
 namespace medcrypt::net {
 
@@ -20,6 +22,8 @@ struct RelayOptions {
   TlsFiles tls;
   relay::RelayConfig config;
   std::filesystem::path log_file;  // empty: stderr
+  // Serves POST /v1/he/evaluate (encrypted inference with this head) when set; 404 otherwise.
+  std::shared_ptr<const relay::InferenceService> inference;
 };
 
 class RelayServer {

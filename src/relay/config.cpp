@@ -51,6 +51,7 @@ Result<RelayConfig> load_relay_config(const std::filesystem::path& path) {
       {"shutdown_grace_s", set_duration(config.shutdown_grace)},
       {"max_message_bytes", set_number(l.max_message_bytes)},
       {"max_header_bytes", set_number(l.max_header_bytes)},
+      {"max_inference_request_bytes", set_number(l.max_inference_request_bytes)},
       {"quota_bytes", set_number(l.quota_bytes)},
       {"rate_per_second", set_number(l.rate_per_second)},
       {"rate_burst", set_number(l.rate_burst)},

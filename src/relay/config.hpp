@@ -23,6 +23,9 @@ struct RelayLimits {
   std::uint64_t min_upload_bytes_per_second = 32 * 1024;
   std::chrono::hours upload_expiry{24};  // an unfinished upload is dropped after this
   std::size_t max_connections = 1024;
+  // One encrypted-inference request (POST /v1/he/evaluate), held in memory while it is evaluated: 2048
+  // features of 47 images at 3072 bits take about 1 MiB.
+  std::uint64_t max_inference_request_bytes = 64ull << 20;
 };
 
 struct RelayConfig {

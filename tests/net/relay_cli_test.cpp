@@ -28,12 +28,14 @@ std::string cli() { return shell_quote(medcrypt_cli()); }
 // machine has taken over 20 s to get there).
 struct RelayProcess {
   RelayProcess(const std::filesystem::path& data, const net::TlsFiles& tls, const std::filesystem::path& log_file,
-               std::uint16_t listen_port = 0, const std::filesystem::path& config = {})
+               std::uint16_t listen_port = 0, const std::filesystem::path& config = {},
+               const std::vector<std::string>& extra = {})
       : log(log_file) {
     std::vector<std::string> argv = {medcrypt_cli(), "serve", "--listen", "127.0.0.1:" + std::to_string(listen_port),
                                      "--data", data.string(), "--cert", tls.cert.string(), "--cert-key",
                                      tls.key.string(), "--ca", tls.ca.string(), "--log", log.string()};
     if (!config.empty()) argv.insert(argv.end(), {"--config", config.string()});
+    argv.insert(argv.end(), extra.begin(), extra.end());
     std::size_t before = count("\"event\":\"listening\"");
     process.emplace(Process::start(argv, log.string() + ".out"));
     bool up = wait_until([&] { return count("\"event\":\"listening\"") > before; }, std::chrono::seconds(60));
@@ -153,6 +155,52 @@ TEST_F(RelayCli, SendAndReceiveWithTheCommandLine) {
   auto again = run_command(cli() + " receive --identity " + q(k / "bob.key") + " -o " + q(dir / "again") + tls("bob"));
   EXPECT_EQ(again.exit_code, 0) << again.out;
   EXPECT_TRUE(files_in(dir / "again").empty());
+}
+
+// Encrypted inference through a relay run with --he (paper 004): the owner's features go out encrypted,
+// the relay applies the shipped classifier's head, and the owner reads the same classes and scores as a
+// local evaluation gives; a client without a certificate of the relay's CA gets nothing.
+TEST_F(RelayCli, ClassifiesEncryptedFeaturesThroughTheRelay) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  TestPki pki(dir / "pki", {"alice"});
+  RelayProcess relay(dir / "data", pki.server(), dir / "relay.log", 0, {}, {"--he"});
+  const std::string k = q(dir / "owner.hekey");
+  std::string images;
+  for (const char* name : {"IM-0115-0001.png", "person1482_virus_2571.png", "NORMAL2-IM-0798-0001.png"}) {
+    images += " " + q(shared_data() / "train/kermany_pneumonia_cxr/images" / name);
+  }
+  for (const std::string& cmd : {"he keygen owner --bits 2048 -o " + q(dir.path()),
+                                 "he request" + images + " --key " + k + " -o " + q(dir / "request.json"),
+                                 "he evaluate " + q(dir / "request.json") + " -o " + q(dir / "local.json")}) {
+    auto r = run_command(cli() + " " + cmd);
+    ASSERT_EQ(r.exit_code, 0) << cmd << "\n" << r.out;
+  }
+  const net::TlsFiles alice = pki.client("alice");
+  const std::string tls = " --server " + relay.url() + " --cert " + q(alice.cert) + " --cert-key " + q(alice.key) +
+                          " --ca " + q(alice.ca);
+  auto r = run_command(cli() + " he evaluate " + q(dir / "request.json") + tls + " -o " + q(dir / "remote.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(wait_for_text(relay.log, "\"event\":\"evaluated\"", std::chrono::seconds(5))) << read_text(relay.log);
+  const std::string open = " --request " + q(dir / "request.json") + " --key " + k + " --json";
+  auto remote = run_command(cli() + " he open " + q(dir / "remote.json") + open);
+  auto local = run_command(cli() + " he open " + q(dir / "local.json") + open);
+  ASSERT_EQ(remote.exit_code, 0) << remote.out;
+  ASSERT_EQ(local.exit_code, 0) << local.out;
+  EXPECT_EQ(remote.out, local.out);  // the same exact integers, so the same scores and classes
+
+  // A certificate from another CA: the handshake fails and no reply is written.
+  TestPki other(dir / "other", {"alice"});
+  net::TlsFiles forged = other.client("alice");
+  r = run_command(cli() + " he evaluate " + q(dir / "request.json") + " --server " + relay.url() + " --cert " +
+                  q(forged.cert) + " --cert-key " + q(forged.key) + " --ca " + q(alice.ca) + " -o " + q(dir / "x.json"));
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.json"));
+  // --server without the client's certificate files, or with a head of the caller's own: one line each.
+  r = run_command(cli() + " he evaluate " + q(dir / "request.json") + " --server " + relay.url() + " -o " + q(dir / "x.json"));
+  expect_one_line_failure(r, "--server needs --cert, --cert-key and --ca");
+  r = run_command(cli() + " he evaluate " + q(dir / "request.json") + tls + " --model m.weights -o " + q(dir / "x.json"));
+  expect_one_line_failure(r, "excludes");
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.json"));
 }
 
 TEST_F(RelayCli, StopsGracefullyOnSigterm) {

@@ -12,6 +12,7 @@
 
 #include "container/container.hpp"
 #include "core/file_io.hpp"
+#include "he/encrypted_head.hpp"
 #include "net/relay_client.hpp"
 #include "net/relay_server.hpp"
 #include "net_test_support.hpp"
@@ -32,6 +33,7 @@ class Relay : public ::testing::Test {
     options.tls = pki.server();
     options.config = config;
     options.log_file = log;
+    options.inference = inference;
     auto started = net::RelayServer::start(options);
     ASSERT_TRUE(started) << started.error().message;
     server = std::move(*started);
@@ -88,6 +90,7 @@ class Relay : public ::testing::Test {
   ScratchDir dir;
   TestPki pki{dir / "pki", {"alice", "bob", "eve"}};
   std::filesystem::path log = dir / "relay.log";
+  std::shared_ptr<const relay::InferenceService> inference;
   std::unique_ptr<net::RelayServer> server;
 };
 
@@ -460,6 +463,60 @@ TEST_F(Relay, AppliesTheRateLimitPerClient) {
                                                               health + "Connection: close\r\n\r\n"));
   EXPECT_NE(seen.response.find("429 Too Many Requests"), std::string::npos) << seen.response;
   EXPECT_FALSE(logged("refused", "rate limit").empty());
+}
+
+// Encrypted inference (paper 004) beside the inbox, under the same mutual TLS: the owner's features go in
+// encrypted, the relay computes the scores with its head in the clear, and the owner's decryption equals
+// the plaintext fixed-point sum exactly. The relay never holds the secret key.
+TEST_F(Relay, EvaluatesAHeadOnEncryptedFeaturesForCertifiedClientsOnly) {
+  const he::LinearHead plain{2, 5, {0.5f, -1.25f, 2.0f, 0.0f, 3.5f, -0.75f, 1.0f, -2.5f, 0.25f, 1.5f}, {0.125f, -3.0f},
+                             std::string(64, '7')};
+  auto head = he::quantize_head(plain);
+  ASSERT_TRUE(head) << head.error().message;
+  inference = std::make_shared<relay::InferenceService>(*head, 2);
+  start({});
+  const auto key = he::PrivateKey::generate(2048);
+  ASSERT_TRUE(key) << key.error().message;
+  const std::vector<float> features = {0.5f, 1.0f, -2.0f, 3.0f, 0.25f, -1.0f, 0.0f, 4.5f, 2.0f, -0.5f,
+                                       7.0f, -6.0f, 1.5f, 0.75f, 2.25f};  // 3 images
+  auto request = he::encrypt_features(*key, features, 3, 5, plain.model);
+  ASSERT_TRUE(request) << request.error().message;
+  const std::string json = he::to_json(*request);
+
+  auto answer = client("alice").evaluate_encrypted(json);
+  ASSERT_TRUE(answer) << answer.error().message;
+  auto reply = he::parse_logit_reply(*answer);
+  ASSERT_TRUE(reply) << reply.error().message;
+  ASSERT_TRUE(he::check_reply_matches(*request, *reply));
+  auto logits = he::decrypt_logits(*key, *reply);
+  ASSERT_TRUE(logits) << logits.error().message;
+  EXPECT_EQ(*logits, he::plain_logits(*head, *he::quantize_features(features), 3));
+  EXPECT_FALSE(logged("evaluated", plain.model.substr(0, 16)).empty()) << read_text(log);
+
+  // Without a client certificate there is no handshake, so no answer.
+  ProbeOptions anonymous;
+  anonymous.ca = pki.dir / "ca.crt";
+  anonymous.request = "POST /v1/he/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(json.size()) +
+                      "\r\n\r\n" + json;
+  auto seen = tls_probe(server->port(), anonymous);
+  EXPECT_EQ(seen.response.find("HTTP/1.1"), std::string::npos) << seen.response.substr(0, 200);
+  EXPECT_FALSE(logged("tls_refused", "no client certificate").empty()) << read_text(log);
+
+  // Features of another network, and a body that is no request: refused with a reason.
+  auto other = he::encrypt_features(*key, features, 3, 5, std::string(64, '8'));
+  auto refused = client("alice").evaluate_encrypted(he::to_json(*other));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("come from model"), std::string::npos) << refused.error().message;
+  auto garbage = client("alice").evaluate_encrypted("{\"format\": 1}");
+  ASSERT_FALSE(garbage);
+  EXPECT_NE(garbage.error().message.find("encrypted head"), std::string::npos) << garbage.error().message;
+}
+
+TEST_F(Relay, ARelayWithoutAHeadServesNoEncryptedInference) {
+  auto answer = client("alice").evaluate_encrypted("{}");
+  ASSERT_FALSE(answer);
+  EXPECT_NE(answer.error().message.find("serves no encrypted inference"), std::string::npos)
+      << answer.error().message;
 }
 
 }  // namespace
