@@ -193,7 +193,7 @@ void BM_RelayUpload(benchmark::State& state) {
           next += period;
           auto path = s.dir / ("c" + std::to_string(c) + "_" + std::to_string(i) + ".mct");
           auto t0 = std::chrono::steady_clock::now();
-          auto receipt = client->upload(path, s.senders[c].public_identity.x25519);
+          auto receipt = client->upload(path);
           latencies[c].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
           if (!receipt) ++failures;
           if (receipt) bytes += receipt->size;

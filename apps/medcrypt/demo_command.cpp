@@ -64,11 +64,10 @@ Result<DemoRelay> start_relay(const std::filesystem::path& work, const crypto::I
 }
 
 // Alice uploads the container, bob downloads it: its digest on the relay, and the milliseconds taken.
-Result<std::pair<std::string, double>> transmit(DemoRelay& relay, const crypto::Identity& alice,
-                                                const std::filesystem::path& sealed,
+Result<std::pair<std::string, double>> transmit(DemoRelay& relay, const std::filesystem::path& sealed,
                                                 const std::filesystem::path& received) {
   auto start = std::chrono::steady_clock::now();
-  MEDCRYPT_ASSIGN_OR_RETURN(net::UploadReceipt receipt, relay.alice->upload(sealed, alice.public_identity.x25519));
+  MEDCRYPT_ASSIGN_OR_RETURN(net::UploadReceipt receipt, relay.alice->upload(sealed));
   MEDCRYPT_TRY(relay.bob->download(receipt.digest, received));
   return std::pair(receipt.digest, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
 }
@@ -124,7 +123,7 @@ Status run(const DemoArgs& args, Outcome& outcome) {
     }
     auto received_path = work / "received" / (input.relative.string() + ".mct");
     std::filesystem::create_directories(received_path.parent_path(), ec);
-    auto relayed = transmit(relay, alice, sealed_path, received_path);
+    auto relayed = transmit(relay, sealed_path, received_path);
     if (!relayed) {
       outcome.fail(relayed.error(), sealed_path.string());
       ++failures;

@@ -74,7 +74,7 @@ Status run(const SendArgs& args, Outcome& outcome) {
       continue;
     }
     ProgressBar bar("send " + in.filename().string(), report->container_bytes);
-    auto receipt = client.upload(sealed, signer.public_identity.x25519,
+    auto receipt = client.upload(sealed,
                                  [&bar](std::uint64_t done, std::uint64_t) { bar.update(done); });
     bar.finish();
     std::filesystem::remove(sealed);

@@ -11,7 +11,7 @@ namespace medcrypt::container {
 std::string describe_text(const Header& h, const std::string& file, std::uint64_t bytes) {
   const auto& g = h.geometry;
   std::string out;
-  out += fmt::format("file:        {} ({} bytes, container version {})\n", printable(file), bytes, kVersion);
+  out += fmt::format("file:        {} ({} bytes, container version {})\n", printable(file), bytes, h.version);
   out += fmt::format("scheme:      {}@{}{}{}\n", printable(h.scheme_name), h.scheme_version,
                      h.scheme_params.empty() ? "" : " (" + printable(h.scheme_params) + ")",
                      h.lossless ? ", lossless" : ", LOSSY: decryption approximates the original");
@@ -28,7 +28,13 @@ std::string describe_text(const Header& h, const std::string& file, std::uint64_
   } else {
     out += fmt::format("key:         shared key {}\n", to_hex(h.shared.key_id));
   }
-  out += fmt::format("signature:   {}\n", h.is_signed ? "valid Ed25519 signature by " + to_hex(h.signer) : "unsigned");
+  std::string signature = "unsigned";
+  if (auto identity = h.signer_identity()) {
+    signature = "valid Ed25519 signature by identity " + to_hex(identity->fingerprint());
+  } else if (h.is_signed) {
+    signature = "valid Ed25519 signature by " + to_hex(h.signer);
+  }
+  out += fmt::format("signature:   {}\n", signature);
   return out;
 }
 
@@ -39,7 +45,7 @@ std::string describe_json(const Header& h, const std::string& file, std::uint64_
   nlohmann::json j = {
       {"file", file},
       {"bytes", bytes},
-      {"container_version", kVersion},
+      {"container_version", h.version},
       {"scheme", h.scheme_name},
       {"scheme_version", h.scheme_version},
       {"scheme_params", h.scheme_params},
@@ -56,6 +62,8 @@ std::string describe_json(const Header& h, const std::string& file, std::uint64_
       {"signed", h.is_signed},
       {"signer", h.is_signed ? nlohmann::json(to_hex(h.signer)) : nlohmann::json(nullptr)},
   };
+  auto identity = h.signer_identity();
+  j["signer_identity"] = identity ? nlohmann::json(to_hex(identity->fingerprint())) : nlohmann::json(nullptr);
   // Bytes that are not UTF-8 become U+FFFD instead of an exception.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

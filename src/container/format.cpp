@@ -28,6 +28,14 @@ enum MetadataTag : std::uint16_t { kFileName = 1, kFormat = 2, kDicomAttributes 
 
 }  // namespace
 
+std::optional<crypto::PublicIdentity> Header::signer_identity() const {
+  if (!is_signed || version < 2) return std::nullopt;
+  crypto::PublicIdentity identity;
+  identity.x25519 = signer_x25519;
+  identity.ed25519 = signer;
+  return identity;
+}
+
 std::uint64_t Header::chunk_count() const {
   return std::max<std::uint64_t>(1, (payload_bytes + chunk_bytes() - 1) / chunk_bytes());
 }
@@ -74,11 +82,12 @@ Bytes serialize_header(const Header& h) {
   }
   w.raw(h.key_commitment);
   if (h.is_signed) w.raw(h.signer);
+  if (h.is_signed && h.version >= 2) w.raw(h.signer_x25519);
 
   Bytes body = w.take();
   ByteWriter out;
   out.raw(kMagic);
-  out.u16(kVersion);
+  out.u16(h.version);
   out.u32(static_cast<std::uint32_t>(body.size()));
   out.raw(body);
   return out.take();
@@ -92,10 +101,10 @@ Result<std::size_t> header_size_from_preamble(ByteView data) {
   if (!std::equal(kMagic.begin(), kMagic.end(), data.begin())) return malformed("not a medcrypt container (bad magic)");
   ByteReader r(data.subspan(kMagic.size()), ErrorCode::kMalformed);
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint16_t version, r.u16("version"));
-  if (version != kVersion) {
+  if (version < kOldestVersion || version > kVersion) {
     return make_error(ErrorCode::kVersion,
-                      fmt::format("container version {} is not supported (this medcrypt reads version {})",
-                                  version, kVersion));
+                      fmt::format("container version {} is not supported (this medcrypt reads versions {} to {})",
+                                  version, kOldestVersion, kVersion));
   }
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint32_t header_bytes, r.u32("header length"));
   if (header_bytes > kMaxHeaderBytes) {
@@ -112,6 +121,7 @@ Result<ParsedHeader> parse_header(ByteView data) {
   ParsedHeader parsed;
   parsed.header_bytes = static_cast<std::uint32_t>(total - kPreambleBytes);
   Header& h = parsed.header;
+  h.version = static_cast<std::uint16_t>(data[kMagic.size()] | (data[kMagic.size() + 1] << 8));
   ByteReader r(data.subspan(kPreambleBytes, parsed.header_bytes), ErrorCode::kMalformed);
 
   MEDCRYPT_ASSIGN_OR_RETURN(std::uint8_t flags, r.u8("flags"));
@@ -179,6 +189,7 @@ Result<ParsedHeader> parse_header(ByteView data) {
   }
   MEDCRYPT_TRY(read_array(r, h.key_commitment, "key commitment"));
   if (h.is_signed) MEDCRYPT_TRY(read_array(r, h.signer, "signer key"));
+  if (h.is_signed && h.version >= 2) MEDCRYPT_TRY(read_array(r, h.signer_x25519, "signer X25519 key"));
   MEDCRYPT_TRY(r.expect_end("header"));
   return parsed;
 }

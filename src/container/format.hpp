@@ -1,4 +1,4 @@
-// The .mct container format, version 1. docs/FORMAT.md is the normative description; this file is
+// The .mct container format, version 2 (version 1 is still read). docs/FORMAT.md is the normative description; this file is
 // its code. Every integer is little-endian unless said otherwise.
 #pragma once
 
@@ -19,7 +19,10 @@
 namespace medcrypt::container {
 
 inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'M', 'C', 'T', 0x0D, 0x0A, 0x1A, 0x0A};
-inline constexpr std::uint16_t kVersion = 1;
+// Version 2 adds the signer identity's X25519 key beside its Ed25519 key, so that a signed container names
+// its sender's whole identity (fingerprint) by itself. Version 1 containers still open.
+inline constexpr std::uint16_t kVersion = 2;
+inline constexpr std::uint16_t kOldestVersion = 1;
 inline constexpr std::size_t kPreambleBytes = 14;  // magic, version u16, header length u32
 inline constexpr std::size_t kMessageIdBytes = 16;
 inline constexpr std::size_t kNoncePrefixBytes = 7;
@@ -51,6 +54,7 @@ struct SharedKeyStanza {
 };
 
 struct Header {
+  std::uint16_t version = kVersion;
   bool is_signed = false;
   std::array<std::uint8_t, kMessageIdBytes> message_id{};
   crypto::AeadAlgorithm aead = crypto::AeadAlgorithm::kAes256Gcm;
@@ -71,6 +75,10 @@ struct Header {
   // since AES-GCM alone would let a malicious sender make one container open differently for each.
   std::array<std::uint8_t, kKeyCommitmentBytes> key_commitment{};
   crypto::PublicKey signer{};        // Ed25519 public key, when is_signed
+  crypto::PublicKey signer_x25519{};  // the signer identity's X25519 key, when is_signed, from version 2 on
+
+  // The identity that signed it: from version 2 on, when signed.
+  std::optional<crypto::PublicIdentity> signer_identity() const;
 
   std::uint64_t chunk_bytes() const { return std::uint64_t{1} << chunk_log2; }
   std::uint64_t chunk_count() const;  // at least 1: an empty payload still has a final chunk

@@ -104,7 +104,10 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
   h.geometry = image.geometry();
   h.payload_bytes = scheme.payload_size(h.geometry);
   h.is_signed = opt.signer != nullptr;
-  if (h.is_signed) h.signer = opt.signer->public_identity.ed25519;
+  if (h.is_signed) {
+    h.signer = opt.signer->public_identity.ed25519;
+    h.signer_x25519 = opt.signer->public_identity.x25519;
+  }
   MEDCRYPT_TRY(fill_random(h.message_id, opt.fixed ? &opt.fixed->message_id : nullptr));
   MEDCRYPT_TRY(fill_random(h.nonce_prefix, opt.fixed ? &opt.fixed->nonce_prefix : nullptr));
   MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes content_key, set_up_keys(h, recipients, opt));

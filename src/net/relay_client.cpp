@@ -161,7 +161,6 @@ struct RelayClient::Impl {
   struct UploadState {
     int fd = -1;
     std::uint64_t size = 0;
-    std::string sender_x25519;
     bool single = false;       // sent in one request (small uploads), under an id this client chose
     std::string id;            // the upload's id: chosen here (single) or by the relay (empty until then)
     bool resume = false;       // the relay may hold part of it: ask HEAD for the offset first
@@ -197,7 +196,6 @@ struct RelayClient::Impl {
   asio::awaitable<Status> create(UploadState& u) {
     auto req = request(http::verb::post, "/v1/uploads");
     req.set("Upload-Length", std::to_string(u.size));
-    req.set("Medcrypt-Sender-X25519", u.sender_x25519);
     auto res = co_await exchange(std::move(req));
     if (!res) co_return res.error();
     if (res->status != 201) co_return refusal(*res);
@@ -220,7 +218,6 @@ struct RelayClient::Impl {
     if (creating) {
       req.set("Upload-Id", u.id);
       req.set("Upload-Length", std::to_string(u.size));
-      req.set("Medcrypt-Sender-X25519", u.sender_x25519);
     } else {
       req.set("Upload-Offset", std::to_string(u.offset));
     }
@@ -370,7 +367,7 @@ Result<RelayClient> RelayClient::create(const std::string& url, const TlsFiles& 
   return RelayClient(std::make_unique<Impl>(std::move(parsed), std::move(ctx), retry));
 }
 
-Result<UploadReceipt> RelayClient::upload(const std::filesystem::path& container, const crypto::PublicKey& sender_x25519,
+Result<UploadReceipt> RelayClient::upload(const std::filesystem::path& container,
                                           const TransferProgress& progress) {
   Impl::UploadState u;
   u.fd = ::open(container.c_str(), O_RDONLY | O_CLOEXEC);
@@ -378,7 +375,6 @@ Result<UploadReceipt> RelayClient::upload(const std::filesystem::path& container
   struct stat st {};
   ::fstat(u.fd, &st);
   u.size = static_cast<std::uint64_t>(st.st_size);
-  u.sender_x25519 = to_hex(sender_x25519);
   u.single = u.size <= kSingleRequestUploadMax;
   if (u.single) {
     auto id = crypto::random_bytes(16);

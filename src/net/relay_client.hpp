@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "crypto/asymmetric.hpp"
 #include "net/tls.hpp"
 
 namespace medcrypt::net {
@@ -48,10 +47,9 @@ class RelayClient {
   RelayClient& operator=(RelayClient&&) noexcept;
   ~RelayClient();
 
-  // Uploads a signed container. `sender_x25519` is the X25519 key of the identity that signed it: with
-  // the signer key in the container, it lets the relay check that the signer is bound to this client.
-  Result<UploadReceipt> upload(const std::filesystem::path& container, const crypto::PublicKey& sender_x25519,
-                               const TransferProgress& progress = {});
+  // Uploads a signed container (format version 2: it names its signer's identity, which the relay checks
+  // against this client's certificate).
+  Result<UploadReceipt> upload(const std::filesystem::path& container, const TransferProgress& progress = {});
   // One page of the inbox, oldest first: at most `limit` messages after `after` (the last message of the
   // previous page, or none for the first page), only those signed by `from` (a fingerprint) if given,
   // only those for `for_identity` (a fingerprint bound to this certificate) if given.

@@ -384,7 +384,7 @@ struct RelayServer::Impl {
     const bool single = !req.is_done();
     auto length = header_number(req, "Upload-Length");
     auto sent = req.content_length();
-    relay::NewUpload upload{header(req, "Upload-Id"), header(req, "Medcrypt-Sender-X25519"), length.value_or(0), !single};
+    relay::NewUpload upload{header(req, "Upload-Id"), length.value_or(0), !single};
     std::optional<Reply> refusal;
     if (!length || *length == 0) {
       refusal = refuse(http::status::bad_request, "Upload-Length missing or zero");

@@ -155,9 +155,6 @@ Outcome<Slot> Mailbox::begin_upload(const Client& client, NewUpload upload) {
   if (!upload.id.empty() && !is_hex(upload.id, 32)) {
     return refuse(Refusal::kMalformed, ErrorCode::kUsage, "the upload id is not 32 hex digits");
   }
-  if (!is_hex(upload.sender_x25519, 64)) {
-    return refuse(Refusal::kMalformed, ErrorCode::kUsage, "the sender's X25519 key is not 64 hex digits");
-  }
   if (upload.length == 0) return refuse(Refusal::kMalformed, ErrorCode::kUsage, "an upload of no bytes");
   if (upload.length > m.limits.max_message_bytes) {
     return refuse(Refusal::kTooLarge, ErrorCode::kLimits,
@@ -168,7 +165,7 @@ Outcome<Slot> Mailbox::begin_upload(const Client& client, NewUpload upload) {
     if (!id) return failed(id.error());
     upload.id = to_hex(*id);
   }
-  UploadRecord record{upload.id, client.id, upload.sender_x25519, upload.length, m.now()};
+  UploadRecord record{upload.id, client.id, upload.length, m.now()};
   // The quota: the index's count plus this relay's single-request uploads in flight.
   auto used = m.store->client_usage(client.id);
   if (!used) return failed(used.error());
@@ -285,11 +282,14 @@ Outcome<MessageRecord> Mailbox::accept(Slot slot, const Client& client) {
   if (h.key_mode != container::KeyMode::kRecipients) {
     return drop(refuse(Refusal::kRejected, ErrorCode::kWrongKey, "the container is not addressed to identities"));
   }
-  crypto::PublicIdentity signer;
-  auto x25519 = from_hex(upload.sender_x25519);
-  if (x25519 && x25519->size() == signer.x25519.size()) std::copy(x25519->begin(), x25519->end(), signer.x25519.begin());
-  signer.ed25519 = h.signer;
-  const std::string sender = to_hex(signer.fingerprint());
+  // Version 1 named only the signer's Ed25519 key: its client declared the X25519 half, unchecked.
+  const std::optional<crypto::PublicIdentity> signer = h.signer_identity();
+  if (!signer) {
+    return drop(refuse(Refusal::kRejected, ErrorCode::kVersion,
+                       fmt::format("a container of version {} does not name its signer's identity: seal it again",
+                                   h.version)));
+  }
+  const std::string sender = to_hex(signer->fingerprint());
   if (std::find(client.identities.begin(), client.identities.end(), sender) == client.identities.end()) {
     return drop(refuse(Refusal::kNotAllowed, ErrorCode::kSignature,
                        "the signer is not an identity of this client's certificate"));

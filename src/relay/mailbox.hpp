@@ -1,6 +1,6 @@
 // The relay's mailbox: what it accepts, from whom, and what it hands to whom. Every trust rule of the relay
-// lives here (a sender is an identity of the uploader's certificate, a container is addressed to identities
-// and signed, a message is stored once, a client stays within its quota, a recipient sees only what is
+// lives here (a container is signed by an identity of the uploader's certificate, which the container
+// names itself (format version 2), and addressed to identities; a message is stored once, a client stays within its quota, a recipient sees only what is
 // addressed to it), apart from sockets and HTTP, so that each rule is tested directly. Its calls block on
 // the disk and the index: the server makes them on a pool of their own. Thread-safe.
 #pragma once
@@ -53,7 +53,6 @@ using Outcome = std::variant<T, Refused>;
 
 struct NewUpload {
   std::string id;             // 32 hex digits; empty: the mailbox draws one
-  std::string sender_x25519;  // hex: the signer's X25519 half, which the container's header does not carry
   std::uint64_t length = 0;   // the container's size
   // Indexed at once, to be sent by later requests and resumed; else its bytes come with the request that
   // begins it, and it enters the index only if that request does not finish it (keep_for_resume).

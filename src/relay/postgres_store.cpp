@@ -17,8 +17,9 @@ constexpr std::int64_t kSchemaLock = 0x6d656463727970;
 constexpr const char* kSchema = R"sql(
 SET client_min_messages = warning;
 CREATE TABLE IF NOT EXISTS uploads (
-  id TEXT PRIMARY KEY, client TEXT NOT NULL, sender_x25519 TEXT NOT NULL,
-  length BIGINT NOT NULL, created BIGINT NOT NULL);
+  id TEXT PRIMARY KEY, client TEXT NOT NULL, length BIGINT NOT NULL, created BIGINT NOT NULL);
+-- Relays before container version 2 kept the sender's X25519 key beside an upload; the container names it now.
+ALTER TABLE uploads DROP COLUMN IF EXISTS sender_x25519;
 CREATE TABLE IF NOT EXISTS messages (
   digest TEXT PRIMARY KEY, message_id TEXT NOT NULL, sender TEXT NOT NULL, client TEXT NOT NULL,
   size BIGINT NOT NULL, uploaded BIGINT NOT NULL, removed BOOLEAN NOT NULL DEFAULT FALSE);
@@ -125,20 +126,19 @@ class PostgresStore final : public Store {
 
   Status create_upload(const UploadRecord& u) override {
     return with([&](Connection& c) -> Status {
-      MEDCRYPT_TRY(c.query("INSERT INTO uploads (id, client, sender_x25519, length, created) VALUES ($1, $2, $3, $4, $5)",
-                           {u.id, u.client, u.sender_x25519, std::to_string(u.length), std::to_string(u.created)}));
+      MEDCRYPT_TRY(c.query("INSERT INTO uploads (id, client, length, created) VALUES ($1, $2, $3, $4)",
+                           {u.id, u.client, std::to_string(u.length), std::to_string(u.created)}));
       return {};
     });
   }
 
   Result<std::optional<UploadRecord>> find_upload(const std::string& id) override {
     return with([&](Connection& c) -> Result<std::optional<UploadRecord>> {
-      MEDCRYPT_ASSIGN_OR_RETURN(PgResult r, c.query("SELECT id, client, sender_x25519, length, created FROM uploads "
-                                                    "WHERE id = $1",
+      MEDCRYPT_ASSIGN_OR_RETURN(PgResult r, c.query("SELECT id, client, length, created FROM uploads WHERE id = $1",
                                                     {id}));
       if (r.rows() == 0) return std::optional<UploadRecord>();
-      return std::optional<UploadRecord>(UploadRecord{r.text(0, 0), r.text(0, 1), r.text(0, 2),
-                                                      static_cast<std::uint64_t>(r.integer(0, 3)), r.integer(0, 4)});
+      return std::optional<UploadRecord>(
+          UploadRecord{r.text(0, 0), r.text(0, 1), static_cast<std::uint64_t>(r.integer(0, 2)), r.integer(0, 3)});
     });
   }
 

@@ -19,8 +19,7 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS uploads (
-  id TEXT PRIMARY KEY, client TEXT NOT NULL, sender_x25519 TEXT NOT NULL,
-  length INTEGER NOT NULL, created INTEGER NOT NULL);
+  id TEXT PRIMARY KEY, client TEXT NOT NULL, length INTEGER NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
   digest TEXT PRIMARY KEY, message_id TEXT NOT NULL, sender TEXT NOT NULL, client TEXT NOT NULL,
   size INTEGER NOT NULL, uploaded INTEGER NOT NULL, removed INTEGER NOT NULL DEFAULT 0);
@@ -194,14 +193,15 @@ class SqliteStore final : public Store {
   Status open(const std::filesystem::path& path) {
     MEDCRYPT_TRY(open_connection(writer_, path));
     MEDCRYPT_TRY(migrate_message_ids());
+    MEDCRYPT_TRY(migrate_uploads());
     MEDCRYPT_TRY(writer_.exec(kSchema));
     return open_connection(reader_, path);
   }
 
   Status create_upload(const UploadRecord& u) override {
     return write(false, [&]() -> Status {
-      Statement s(writer_, "INSERT INTO uploads (id, client, sender_x25519, length, created) VALUES (?, ?, ?, ?, ?)");
-      s.bind(u.id).bind(u.client).bind(u.sender_x25519).bind(static_cast<std::int64_t>(u.length)).bind(u.created);
+      Statement s(writer_, "INSERT INTO uploads (id, client, length, created) VALUES (?, ?, ?, ?)");
+      s.bind(u.id).bind(u.client).bind(static_cast<std::int64_t>(u.length)).bind(u.created);
       if (s.step() != SQLITE_DONE) return s.error("create upload");
       return {};
     });
@@ -209,13 +209,13 @@ class SqliteStore final : public Store {
 
   Result<std::optional<UploadRecord>> find_upload(const std::string& id) override {
     std::lock_guard lock(reader_.mutex);
-    Statement s(reader_, "SELECT id, client, sender_x25519, length, created FROM uploads WHERE id = ?");
+    Statement s(reader_, "SELECT id, client, length, created FROM uploads WHERE id = ?");
     s.bind(id);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<UploadRecord>();
     if (rc != SQLITE_ROW) return s.error("find upload");
     return std::optional<UploadRecord>(
-        UploadRecord{s.text(0), s.text(1), s.text(2), static_cast<std::uint64_t>(s.integer(3)), s.integer(4)});
+        UploadRecord{s.text(0), s.text(1), static_cast<std::uint64_t>(s.integer(2)), s.integer(3)});
   }
 
   Status delete_upload(const std::string& id) override {
@@ -336,20 +336,36 @@ class SqliteStore final : public Store {
     return write(false, [&] { return insert_audit(r); });
   }
 
-  // An index made before message ids were per signer is copied into today's schema (kSchemaPerSignerIds).
-  Status migrate_message_ids() {
+  // The CREATE statement of `table` as stored, or "" if there is no such table.
+  Result<std::string> table_sql(const char* table) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(writer_.db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'", -1,
-                           &stmt, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(writer_.db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &stmt,
+                           nullptr) != SQLITE_OK) {
       return make_error(ErrorCode::kIo, fmt::format("relay database: {}", sqlite3_errmsg(writer_.db)));
     }
-    bool old = false;
+    sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+    std::string out;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
       const auto* sql = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      old = sql != nullptr && std::string_view(sql).find("message_id TEXT NOT NULL UNIQUE") != std::string_view::npos;
+      if (sql != nullptr) out = sql;
     }
     sqlite3_finalize(stmt);
+    return out;
+  }
+
+  // An index made before message ids were per signer is copied into today's schema (kSchemaPerSignerIds).
+  Status migrate_message_ids() {
+    MEDCRYPT_ASSIGN_OR_RETURN(std::string sql, table_sql("messages"));
+    const bool old = sql.find("message_id TEXT NOT NULL UNIQUE") != std::string::npos;
     return old ? writer_.exec(kSchemaPerSignerIds) : Status();
+  }
+
+  // Uploads of relays before container version 2 carried the sender's X25519 key beside the container;
+  // the container now names it.
+  Status migrate_uploads() {
+    MEDCRYPT_ASSIGN_OR_RETURN(std::string sql, table_sql("uploads"));
+    const bool old = sql.find("sender_x25519") != std::string::npos;
+    return old ? writer_.exec("ALTER TABLE uploads DROP COLUMN sender_x25519;") : Status();
   }
 
  private:

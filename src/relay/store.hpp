@@ -18,7 +18,6 @@ namespace medcrypt::relay {
 struct UploadRecord {
   std::string id;             // 32 hex digits, random
   std::string client;         // SHA-256 of the uploader's certificate (hex)
-  std::string sender_x25519;  // the sender identity's X25519 key (hex), to check the container's signer
   std::uint64_t length = 0;   // the declared size
   std::int64_t created = 0;   // Unix time, milliseconds
 };

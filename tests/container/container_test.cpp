@@ -372,9 +372,18 @@ TEST(Container, UnknownVersionAndBadMagic) {
   auto key = crypto::random_secret(32).value();
   auto sealed = seal_to_memory(img, Recipients{{}, &key}, {});
   ASSERT_TRUE(sealed);
-  Bytes v2 = *sealed;
-  v2[8] = 2;
-  EXPECT_EQ(open_from_memory(v2, OpenKeys{nullptr, &key}).error().code, ErrorCode::kVersion);
+  EXPECT_EQ((*sealed)[8], container::kVersion);
+  for (std::uint8_t version : {0, container::kVersion + 1, 255}) {
+    Bytes other = *sealed;
+    other[8] = version;
+    EXPECT_EQ(open_from_memory(other, OpenKeys{nullptr, &key}).error().code, ErrorCode::kVersion) << int(version);
+  }
+  // Relabelled as version 1 (same fields when unsigned): the header is authenticated, so it does not open.
+  Bytes relabelled = *sealed;
+  relabelled[8] = 1;
+  auto downgraded = open_from_memory(relabelled, OpenKeys{nullptr, &key});
+  ASSERT_FALSE(downgraded);
+  EXPECT_EQ(downgraded.error().code, ErrorCode::kAuthentication) << downgraded.error().message;
   Bytes bad_magic = *sealed;
   bad_magic[1] = 'X';
   EXPECT_EQ(open_from_memory(bad_magic, OpenKeys{nullptr, &key}).error().code, ErrorCode::kMalformed);

@@ -60,16 +60,26 @@ TEST(KnownAnswer, RecipientsAesGcmSignedIsReproducedExactly) {
   auto fixed = kat_randomness(2);
   Bytes ours = seal_kat(container::Recipients{{alice.public_identity, carol.public_identity}, nullptr},
                         crypto::AeadAlgorithm::kAes256Gcm, &bob, fixed);
-  EXPECT_EQ(ours, read_bytes(kKatDir / "kat_recipients_aes256gcm_signed.mct"));
+  EXPECT_EQ(ours, read_bytes(kKatDir / "kat_recipients_aes256gcm_signed_v2.mct"));
 
-  Bytes stored = read_bytes(kKatDir / "kat_recipients_aes256gcm_signed.mct");
-  for (const auto* id : {&alice, &carol}) {
-    container::OpenOptions opt;
-    opt.expected_signer = bob.public_identity.ed25519;
-    auto opened = open_from_memory(stored, container::OpenKeys{id, nullptr}, opt);
-    ASSERT_TRUE(opened) << opened.error().message;
-    EXPECT_EQ(opened->image, kat_image());
-    EXPECT_EQ(opened->metadata.file_name, "kat.png");
+  // Version 2 names the signer's whole identity; version 1 (older medcrypt) only its Ed25519 key, and
+  // still opens.
+  for (auto [file, version] : {std::pair{"kat_recipients_aes256gcm_signed_v2.mct", 2}, {"kat_recipients_aes256gcm_signed.mct", 1}}) {
+    Bytes stored = read_bytes(kKatDir / file);
+    for (const auto* id : {&alice, &carol}) {
+      container::OpenOptions opt;
+      opt.expected_signer = bob.public_identity.ed25519;
+      auto opened = open_from_memory(stored, container::OpenKeys{id, nullptr}, opt);
+      ASSERT_TRUE(opened) << file << ": " << opened.error().message;
+      EXPECT_EQ(opened->image, kat_image());
+      EXPECT_EQ(opened->metadata.file_name, "kat.png");
+      EXPECT_EQ(opened->header.version, version);
+      auto signer = opened->header.signer_identity();
+      ASSERT_EQ(signer.has_value(), version == 2) << file;
+      if (signer) {
+        EXPECT_EQ(signer->fingerprint(), bob.public_identity.fingerprint());
+      }
+    }
   }
 }
 
@@ -77,7 +87,11 @@ TEST(KnownAnswer, SharedKeyChaChaIsReproducedExactly) {
   auto fixed = kat_randomness(0);
   SecretBytes key = kat_value("kat shared key");
   Bytes ours = seal_kat(container::Recipients{{}, &key}, crypto::AeadAlgorithm::kChaCha20Poly1305, nullptr, fixed);
-  EXPECT_EQ(ours, read_bytes(kKatDir / "kat_shared_chacha20poly1305.mct"));
+  EXPECT_EQ(ours, read_bytes(kKatDir / "kat_shared_chacha20poly1305_v2.mct"));
+  auto old = open_from_memory(read_bytes(kKatDir / "kat_shared_chacha20poly1305.mct"), container::OpenKeys{nullptr, &key});
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_EQ(old->header.version, 1);
+  EXPECT_EQ(old->image, kat_image());
   auto loaded = crypto::load_shared_key(kKatDir / "kat_shared.key");
   ASSERT_TRUE(loaded);
   EXPECT_TRUE(loaded->equals(key));
@@ -113,7 +127,8 @@ TEST(KnownAnswer, TheScriptStillWritesTheStoredFiles) {
   auto r = run_command(system_python() + " " + shell_quote((kInterop / "mct_encode_kat.py").string()) + " " +
                        shell_quote(dir.path().string()));
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  for (const char* name : {"kat_recipients_aes256gcm_signed.mct", "kat_shared_chacha20poly1305.mct"}) {
+  for (const char* name : {"kat_recipients_aes256gcm_signed.mct", "kat_shared_chacha20poly1305.mct",
+                           "kat_recipients_aes256gcm_signed_v2.mct", "kat_shared_chacha20poly1305_v2.mct"}) {
     EXPECT_EQ(read_bytes(dir / name), read_bytes(kKatDir / name)) << name;
   }
 }

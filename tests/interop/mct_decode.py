@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""An independent decoder for medcrypt containers (.mct version 1), written from docs/FORMAT.md with
+"""An independent decoder for medcrypt containers (.mct versions 1 and 2), written from docs/FORMAT.md with
 Python's `cryptography` package (Debian python3-cryptography). It shares no code with medcrypt.
 
     mct_decode.py CONTAINER (--identity NAME.key [--passphrase-file F] | --key FILE)
@@ -71,10 +71,10 @@ def parse_header(blob):
     if blob[:8] != MAGIC:
         raise DecodeError("bad magic")
     version, header_len = struct.unpack("<HI", blob[8:14])
-    if version != 1:
+    if version not in (1, 2):
         raise DecodeError(f"unsupported version {version}")
     r = Reader(blob[14:14 + header_len])
-    h = {"header_len": header_len}
+    h = {"version": version, "header_len": header_len}
     flags = r.u8()
     if flags & ~1:
         raise DecodeError("unknown flags")
@@ -103,6 +103,9 @@ def parse_header(blob):
     h["key_commitment"] = r.take(32)
     if h["signed"]:
         h["signer"] = r.take(32)
+        if version >= 2:  # the signer identity's X25519 key: its fingerprint is then in the header
+            h["signer_x25519"] = r.take(32)
+            h["signer_identity"] = identity_fingerprint(h["signer_x25519"], h["signer"])
     if r.pos != header_len:
         raise DecodeError("header has trailing bytes")
     return h
@@ -147,6 +150,15 @@ def load_public_ed25519(path):
         if isinstance(key, ed25519.Ed25519PublicKey):
             return raw_public(key)
     raise DecodeError("no Ed25519 key in " + path)
+
+
+def load_public_fingerprint(path):
+    keys = [serialization.load_pem_public_key(b) for b in load_pem_blocks(path, "PUBLIC KEY")]
+    x_pub = [raw_public(k) for k in keys if isinstance(k, x25519.X25519PublicKey)]
+    ed_pub = [raw_public(k) for k in keys if isinstance(k, ed25519.Ed25519PublicKey)]
+    if len(x_pub) != 1 or len(ed_pub) != 1:
+        raise DecodeError("public identity file lacks an X25519 or Ed25519 key")
+    return identity_fingerprint(x_pub[0], ed_pub[0])
 
 
 def content_key(h, args):
@@ -207,6 +219,8 @@ def decode(data, args):
             raise DecodeError("bad signature")
     if args.sender and (not h["signed"] or h["signer"] != load_public_ed25519(args.sender)):
         raise DecodeError("not signed by the expected sender")
+    if args.sender and "signer_identity" in h and h["signer_identity"] != load_public_fingerprint(args.sender):
+        raise DecodeError("signed by the expected sender's Ed25519 key under another identity")
 
     cek = content_key(h, args)
     salt = h["message_id"]

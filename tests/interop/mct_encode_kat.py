@@ -51,7 +51,7 @@ def metadata_records(file_name, fmt):
     return out
 
 
-def build(aead_id, key_mode, signed, file_name):
+def build(version, aead_id, key_mode, signed, file_name):
     width, height, pixels = kat_image()
     message_id = kat_value("kat message id", 16)
     nonce_prefix = kat_value("kat nonce prefix", 7)
@@ -85,7 +85,9 @@ def build(aead_id, key_mode, signed, file_name):
     header += hkdf(cek, message_id, b"medcrypt v1 key commitment")
     if signed:
         header += raw(signer.public_key())
-    head = MAGIC + struct.pack("<HI", 1, len(header)) + header
+        if version >= 2:  # the signer identity's X25519 key
+            header += raw(x25519.X25519PrivateKey.from_private_bytes(kat_value("kat bob x25519")).public_key())
+    head = MAGIC + struct.pack("<HI", version, len(header)) + header
     header_hash = hashlib.sha256(head).digest()
 
     out = head + cipher_for(hkdf(cek, message_id, b"medcrypt v1 metadata")).encrypt(bytes(12), records, header_hash)
@@ -101,8 +103,12 @@ def build(aead_id, key_mode, signed, file_name):
 
 
 KATS = {
-    "kat_recipients_aes256gcm_signed.mct": (1, 1, True, "kat.png"),
-    "kat_shared_chacha20poly1305.mct": (2, 2, False, "kat.png"),
+    # Version 1 (before the signer's X25519 key joined the header): what older medcrypt wrote, still read.
+    "kat_recipients_aes256gcm_signed.mct": (1, 1, 1, True, "kat.png"),
+    "kat_shared_chacha20poly1305.mct": (1, 2, 2, False, "kat.png"),
+    # Version 2: what medcrypt writes now.
+    "kat_recipients_aes256gcm_signed_v2.mct": (2, 1, 1, True, "kat.png"),
+    "kat_shared_chacha20poly1305_v2.mct": (2, 2, 2, False, "kat.png"),
 }
 
 

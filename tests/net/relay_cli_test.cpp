@@ -292,7 +292,7 @@ TEST_F(RelayCli, AnInboxFullOfForgeriesBlocksNothing) {
     ASSERT_TRUE(signature);
     std::copy(signature->begin(), signature->end(), bytes.end() - 64);
     ASSERT_TRUE(write_file_atomic(path, bytes));
-    ASSERT_TRUE(eve_client->upload(path, eve.public_identity.x25519)) << i;
+    ASSERT_TRUE(eve_client->upload(path)) << i;
   }
   auto samples = dir / "samples";
   std::filesystem::create_directories(samples);

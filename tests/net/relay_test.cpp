@@ -56,9 +56,8 @@ class Relay : public ::testing::Test {
     return path;
   }
 
-  Result<net::UploadReceipt> upload(const std::string& as, const std::filesystem::path& container,
-                                    const std::string& signer) {
-    return client(as).upload(container, pki.identity(signer).public_identity.x25519);
+  Result<net::UploadReceipt> upload(const std::string& as, const std::filesystem::path& container) {
+    return client(as).upload(container);
   }
 
   // The log line that records a refusal, or "" if there is none.
@@ -83,8 +82,6 @@ class Relay : public ::testing::Test {
     return probe;
   }
 
-  std::string x25519(const std::string& name) const { return to_hex(pki.identity(name).public_identity.x25519); }
-
   std::string fingerprint(const std::string& name) const { return to_hex(pki.identity(name).public_identity.fingerprint()); }
 
   ScratchDir dir;
@@ -97,7 +94,7 @@ class Relay : public ::testing::Test {
 TEST_F(Relay, UploadListDownloadAcknowledge) {
   ASSERT_TRUE(client("alice").health());
   auto container = sealed("alice", "bob", 1, 300);
-  auto receipt = upload("alice", container, "alice");
+  auto receipt = upload("alice", container);
   ASSERT_TRUE(receipt) << receipt.error().message;
   EXPECT_EQ(receipt->size, std::filesystem::file_size(container));
   // Content-addressed by the SHA-256 of the whole file, hashed as its bytes arrived.
@@ -212,7 +209,7 @@ TEST_F(Relay, AnswersMalformedRequests) {
 }
 
 TEST_F(Relay, RefusesReadingAnotherInbox) {
-  auto receipt = upload("alice", sealed("alice", "bob", 2), "alice");
+  auto receipt = upload("alice", sealed("alice", "bob", 2));
   ASSERT_TRUE(receipt) << receipt.error().message;
   auto seen = tls_probe(server->port(), probe_as("eve", "GET /v1/inbox?for=" + fingerprint("bob") +
                                                             " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
@@ -254,7 +251,7 @@ TEST_F(Relay, RefusesAModifiedUpload) {
     auto sender = net::RelayClient::create(
         "https://127.0.0.1:" + std::to_string(proxy ? proxy->port() : server->port()), pki.client("alice"), fast);
     ASSERT_TRUE(sender);
-    auto receipt = sender->upload(container, pki.identity("alice").public_identity.x25519);
+    auto receipt = sender->upload(container);
     ASSERT_FALSE(receipt);
     EXPECT_EQ(receipt.error().code, ErrorCode::kSignature) << receipt.error().message;
     if (proxy) {
@@ -271,14 +268,14 @@ TEST_F(Relay, RefusesAModifiedUpload) {
 
 TEST_F(Relay, RefusesAReplayedUpload) {
   auto container = sealed("alice", "bob", 4);
-  ASSERT_TRUE(upload("alice", container, "alice"));
-  auto again = upload("alice", container, "alice");
+  ASSERT_TRUE(upload("alice", container));
+  auto again = upload("alice", container);
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().message.find("replay"), std::string::npos) << again.error().message;
   // Still refused once delivered and gone from the relay.
   auto bob = client("bob");
   ASSERT_TRUE(bob.acknowledge((*bob.inbox())[0].digest));
-  ASSERT_FALSE(upload("alice", container, "alice"));
+  ASSERT_FALSE(upload("alice", container));
   EXPECT_FALSE(logged("refused", "replay").empty()) << read_text(log);
   EXPECT_TRUE(bob.inbox()->empty());
 }
@@ -289,7 +286,7 @@ TEST_F(Relay, RefusesAnOversizedUpload) {
   start(config);
   // About 3 MB, sent in one request: the relay reads it to the end before it answers, so the client
   // gets the reason rather than a connection reset halfway through its body.
-  auto receipt = upload("alice", sealed("alice", "bob", 5, 1800), "alice");
+  auto receipt = upload("alice", sealed("alice", "bob", 5, 1800));
   ASSERT_FALSE(receipt);
   EXPECT_EQ(receipt.error().code, ErrorCode::kLimits) << receipt.error().message;
   EXPECT_NE(receipt.error().message.find("over the limit of 16384"), std::string::npos) << receipt.error().message;
@@ -302,18 +299,18 @@ TEST_F(Relay, AppliesTheQuotaToUploadsInFlight) {
   relay::RelayConfig config;
   config.limits.quota_bytes = 200 * 1000;
   start(config);
-  ASSERT_TRUE(upload("alice", sealed("alice", "bob", 20, 300), "alice"));  // 90 kB held
+  ASSERT_TRUE(upload("alice", sealed("alice", "bob", 20, 300)));  // 90 kB held
   // A single-request upload of 100 kB that sends 10 bytes and stalls until the probe gives up (5 s;
   // the relay's idle timeout is 30 s): until then it is in flight, with no row in the index.
   const std::string id(32, 'a');
   auto probe = probe_as("alice", "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
-                                     "\r\nUpload-Length: 100000\r\nMedcrypt-Sender-X25519: " + x25519("alice") +
+                                     "\r\nUpload-Length: 100000"
                                      "\r\nContent-Length: 100000\r\n\r\n0123456789");
   std::thread stalled([&] { (void)tls_probe(server->port(), probe); });
   auto part = dir / "data" / "uploads" / (id + ".part");
   for (int i = 0; i < 500 && !std::filesystem::exists(part); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(std::filesystem::exists(part));
-  auto refused = upload("alice", sealed("alice", "bob", 21, 150), "alice");  // 22.5 kB more
+  auto refused = upload("alice", sealed("alice", "bob", 21, 150));  // 22.5 kB more
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kLimits) << refused.error().message;
   EXPECT_NE(refused.error().message.find("quota"), std::string::npos) << refused.error().message;
@@ -321,7 +318,7 @@ TEST_F(Relay, AppliesTheQuotaToUploadsInFlight) {
   stalled.join();
   // Cut short, the stalled upload is kept for its client to resume: it holds its bytes in the index.
   EXPECT_FALSE(logged("upload_interrupted", id).empty()) << read_text(log);
-  auto after = upload("alice", sealed("alice", "bob", 22, 150), "alice");
+  auto after = upload("alice", sealed("alice", "bob", 22, 150));
   ASSERT_FALSE(after);
   EXPECT_NE(after.error().message.find("quota"), std::string::npos) << after.error().message;
 }
@@ -335,8 +332,8 @@ TEST_F(Relay, ReusesAPartLeftByACrash) {
   std::string seen =
       tls_probe(server->port(),
                 probe_as("alice", "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
-                                      "\r\nUpload-Length: 1000\r\nMedcrypt-Sender-X25519: " + x25519("alice") +
-                                      "\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789"))
+                                      "\r\nUpload-Length: 1000"
+                                     "\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789"))
           .response;
   EXPECT_NE(seen.find("201 Created"), std::string::npos) << seen;
   EXPECT_NE(seen.find("Upload-Offset: 10\r\n"), std::string::npos) << seen;
@@ -349,7 +346,7 @@ TEST_F(Relay, KeepsUploadIdsToTheirClient) {
   auto post = [&](const std::string& as) {
     return tls_probe(server->port(),
                      probe_as(as, "POST /v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Id: " + id +
-                                      "\r\nUpload-Length: 1000\r\nMedcrypt-Sender-X25519: " + x25519(as) +
+                                      "\r\nUpload-Length: 1000"
                                       "\r\nContent-Length: 10\r\n\r\n0123456789"
                                       "HEAD /v1/uploads/" + id +
                                       " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
@@ -386,18 +383,16 @@ TEST_F(Relay, RemovesOrphanedPartsAtStart) {
 TEST_F(Relay, RefusesUnsignedContainersAndSignersNotBoundToTheCertificate) {
   auto unsigned_path = dir / "unsigned.mct";
   write_container(unsigned_path, {pki.identity("bob").public_identity}, nullptr, 32, 32, 6);
-  auto unsigned_receipt = upload("alice", unsigned_path, "alice");
+  auto unsigned_receipt = upload("alice", unsigned_path);
   ASSERT_FALSE(unsigned_receipt);
   EXPECT_EQ(unsigned_receipt.error().code, ErrorCode::kSignature);
   EXPECT_FALSE(logged("refused", "not signed").empty());
 
-  // Eve's certificate uploading what Alice signed (claiming Alice's key, or her own).
+  // Eve's certificate uploading what Alice signed: the container names Alice as its signer.
   auto container = sealed("alice", "bob", 7);
-  for (const char* claimed : {"alice", "eve"}) {
-    auto receipt = upload("eve", container, claimed);
-    ASSERT_FALSE(receipt);
-    EXPECT_EQ(receipt.error().code, ErrorCode::kSignature) << receipt.error().message;
-  }
+  auto receipt = upload("eve", container);
+  ASSERT_FALSE(receipt);
+  EXPECT_EQ(receipt.error().code, ErrorCode::kSignature) << receipt.error().message;
   EXPECT_FALSE(logged("refused", "the signer is not an identity of this client's certificate").empty());
 }
 
@@ -438,7 +433,7 @@ TEST_F(Relay, AnUploadCutMidwayResumes) {
     fast.first_delay = std::chrono::milliseconds(50);
     auto client = net::RelayClient::create("https://127.0.0.1:" + std::to_string(proxy.port()), pki.client("alice"), fast);
     ASSERT_TRUE(client);
-    auto receipt = client->upload(container, pki.identity("alice").public_identity.x25519);
+    auto receipt = client->upload(container);
     ASSERT_TRUE(receipt) << receipt.error().message << read_text(log);
     EXPECT_GE(proxy.connections(), 2);
     // The relay kept what arrived before the cut, and the client went on from there.

@@ -21,7 +21,6 @@ namespace {
 using relay::Refusal;
 
 std::string fingerprint(const crypto::Identity& id) { return to_hex(id.public_identity.fingerprint()); }
-std::string x25519_hex(const crypto::Identity& id) { return to_hex(id.public_identity.x25519); }
 
 // A container of a random 8-bit grey image sealed to `recipients`, signed by `signer` (if given).
 Bytes seal(const container::Recipients& recipients, const crypto::Identity* signer, std::uint32_t seed,
@@ -78,15 +77,15 @@ class MailboxTest : public ::testing::Test {
     box = std::move(*opened);
   }
 
-  relay::NewUpload upload_of(const Bytes& bytes, const crypto::Identity& sender, bool resumable = false,
+  relay::NewUpload upload_of(const Bytes& bytes, bool resumable = false,
                              std::string id = std::string(32, '1')) {
-    return relay::NewUpload{std::move(id), x25519_hex(sender), bytes.size(), resumable};
+    return relay::NewUpload{std::move(id), bytes.size(), resumable};
   }
 
   // Sends `bytes` whole in one request and asks the mailbox to accept them.
   relay::Outcome<relay::MessageRecord> send(const relay::Client& client, const Bytes& bytes,
-                                            const crypto::Identity& sender, std::string id = std::string(32, '1')) {
-    auto begun = box->begin_upload(client, upload_of(bytes, sender, false, std::move(id)));
+                                            std::string id = std::string(32, '1')) {
+    auto begun = box->begin_upload(client, upload_of(bytes, false, std::move(id)));
     if (auto* r = std::get_if<relay::Refused>(&begun)) return *r;
     relay::Slot slot = std::get<relay::Slot>(std::move(begun));
     EXPECT_TRUE(slot.append(bytes));
@@ -113,7 +112,7 @@ class MailboxTest : public ::testing::Test {
 
 TEST_F(MailboxTest, StoresASignedContainerForItsRecipientOnly) {
   Bytes sealed = seal_to(bob, &alice, 1);
-  auto stored = send(alice_client, sealed, alice);
+  auto stored = send(alice_client, sealed);
   ASSERT_TRUE(std::holds_alternative<relay::MessageRecord>(stored)) << refused(stored).error.message;
   const auto& m = std::get<relay::MessageRecord>(stored);
   // The digest names the bytes: checked against an independent SHA-256 of what was sent.
@@ -148,49 +147,63 @@ TEST_F(MailboxTest, StoresASignedContainerForItsRecipientOnly) {
 
 TEST_F(MailboxTest, RefusesAClientWhoseCertificateNamesNoIdentity) {
   relay::Client anonymous{{}, std::string(64, 'f')};
-  const relay::Refused r = refused(send(anonymous, seal_to(bob, &alice, 2), alice));
+  const relay::Refused r = refused(send(anonymous, seal_to(bob, &alice, 2)));
   EXPECT_EQ(r.why, Refusal::kNotAllowed);
   EXPECT_EQ(r.error.message, "the certificate names no identity");
   EXPECT_EQ(part_files(), 0u);
 }
 
 TEST_F(MailboxTest, RefusesASignerThatIsNotAnIdentityOfTheUploader) {
-  // Carol's certificate uploads a container Alice signed, claiming Alice's X25519 half or her own.
+  // Carol's certificate uploads a container Alice signed: the container names Alice as its signer.
   Bytes sealed = seal_to(bob, &alice, 3);
-  for (const crypto::Identity* claimed : {&alice, &carol}) {
-    const relay::Refused r = refused(send(carol_client, sealed, *claimed));
-    EXPECT_EQ(r.why, Refusal::kNotAllowed);
-    EXPECT_EQ(r.error.code, ErrorCode::kSignature);
-  }
-  // Alice's own certificate, claiming Carol's X25519 half: the fingerprint is no identity of hers.
-  EXPECT_EQ(refused(send(alice_client, sealed, carol)).error.code, ErrorCode::kSignature);
+  const relay::Refused r = refused(send(carol_client, sealed));
+  EXPECT_EQ(r.why, Refusal::kNotAllowed);
+  EXPECT_EQ(r.error.code, ErrorCode::kSignature);
+  // A certificate bound to Alice's Ed25519 key under another X25519 key is another identity.
+  crypto::Identity half = carol;
+  half.public_identity.ed25519 = alice.public_identity.ed25519;
+  relay::Client mixed{{fingerprint(half)}, std::string(64, '9')};
+  EXPECT_EQ(refused(send(mixed, sealed)).error.code, ErrorCode::kSignature);
   EXPECT_EQ(part_files(), 0u);
   EXPECT_TRUE(take(box->inbox(bob_client, {})).empty());
 }
 
+// A version 1 container (older medcrypt: the header names only the signer's Ed25519 key, its client
+// declared the X25519 half) is refused: the relay takes the sender's identity from the container alone.
+TEST_F(MailboxTest, RefusesAVersionOneContainer) {
+  auto v1 = read_file(std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "tests/vectors/container/kat_recipients_aes256gcm_signed.mct",
+                      1 << 20);
+  ASSERT_TRUE(v1);
+  const relay::Refused r = refused(send(alice_client, *v1));
+  EXPECT_EQ(r.why, Refusal::kRejected);
+  EXPECT_EQ(r.error.code, ErrorCode::kVersion);
+  EXPECT_NE(r.error.message.find("version 1"), std::string::npos) << r.error.message;
+  EXPECT_EQ(part_files(), 0u);
+}
+
 TEST_F(MailboxTest, RefusesUnsignedTamperedAndTrailingBytes) {
   Bytes sealed = seal_to(bob, &alice, 4);
-  const relay::Refused unsigned_r = refused(send(alice_client, seal_to(bob, nullptr, 4), alice));
+  const relay::Refused unsigned_r = refused(send(alice_client, seal_to(bob, nullptr, 4)));
   EXPECT_EQ(unsigned_r.why, Refusal::kRejected);
 
   for (std::size_t at : {std::size_t{0}, std::size_t{200}, sealed.size() / 2, sealed.size() - 1}) {
     Bytes tampered = sealed;
     tampered[at] ^= 0x01;
-    EXPECT_EQ(refused(send(alice_client, tampered, alice)).why, Refusal::kRejected) << "byte " << at;
+    EXPECT_EQ(refused(send(alice_client, tampered)).why, Refusal::kRejected) << "byte " << at;
   }
   Bytes trailing = sealed;
   trailing.push_back(0);
-  EXPECT_EQ(refused(send(alice_client, trailing, alice)).why, Refusal::kRejected);
+  EXPECT_EQ(refused(send(alice_client, trailing)).why, Refusal::kRejected);
   EXPECT_EQ(part_files(), 0u);
   // The genuine container still goes in: none of the refusals left anything behind.
-  EXPECT_TRUE(std::holds_alternative<relay::MessageRecord>(send(alice_client, sealed, alice)));
+  EXPECT_TRUE(std::holds_alternative<relay::MessageRecord>(send(alice_client, sealed)));
 }
 
 TEST_F(MailboxTest, TrailingBytesAreRefusedAlsoWhenReadBackFromDisk) {
   // Resumed from a later offset, the upload is verified from its part file rather than as it streamed in.
   Bytes trailing = seal_to(bob, &alice, 5);
   trailing.push_back(0);
-  auto first = take(box->begin_upload(alice_client, upload_of(trailing, alice, true)));
+  auto first = take(box->begin_upload(alice_client, upload_of(trailing, true)));
   ASSERT_TRUE(first.append(ByteView(trailing).first(100)));
   { auto dropped = std::move(first); }
   auto rest = take(box->resume_upload(std::string(32, '1'), alice_client, 100, trailing.size() - 100));
@@ -205,25 +218,25 @@ TEST_F(MailboxTest, RefusesASignedContainerSealedWithAPassword) {
   SecretBytes key(32);
   container::Recipients shared;
   shared.shared_key = &key;
-  const relay::Refused r = refused(send(alice_client, seal(shared, &alice, 6), alice));
+  const relay::Refused r = refused(send(alice_client, seal(shared, &alice, 6)));
   EXPECT_EQ(r.why, Refusal::kRejected);
   EXPECT_EQ(r.error.code, ErrorCode::kWrongKey);
 }
 
 TEST_F(MailboxTest, ARepeatIsRefusedAndOnlyItsUploaderLearnsTheDigest) {
   Bytes sealed = seal_to(bob, &alice, 7);
-  auto first = std::get<relay::MessageRecord>(send(alice_client, sealed, alice));
-  const relay::Refused again = refused(send(alice_client, sealed, alice, std::string(32, '2')));
+  auto first = std::get<relay::MessageRecord>(send(alice_client, sealed));
+  const relay::Refused again = refused(send(alice_client, sealed, std::string(32, '2')));
   EXPECT_EQ(again.why, Refusal::kExists);
   EXPECT_EQ(again.own_digest, first.digest);  // it did arrive
   // A second certificate bound to Alice's identity sends the same bytes: refused, and told nothing.
   relay::Client alice_laptop{{fingerprint(alice)}, std::string(64, 'd')};
-  const relay::Refused other = refused(send(alice_laptop, sealed, alice, std::string(32, '3')));
+  const relay::Refused other = refused(send(alice_laptop, sealed, std::string(32, '3')));
   EXPECT_EQ(other.why, Refusal::kExists);
   EXPECT_TRUE(other.own_digest.empty());
   // Still refused once delivered: replays are refused for ever.
   ASSERT_TRUE(std::holds_alternative<bool>(box->acknowledge(first.digest, bob_client)));
-  EXPECT_EQ(refused(send(alice_client, sealed, alice, std::string(32, '4'))).why, Refusal::kExists);
+  EXPECT_EQ(refused(send(alice_client, sealed, std::string(32, '4'))).why, Refusal::kExists);
   EXPECT_EQ(part_files(), 0u);
 }
 
@@ -236,29 +249,27 @@ TEST_F(MailboxTest, AMessageIdIsStoredOncePerSender) {
   to_bob.identities = {bob.public_identity};
   Bytes one = seal(to_bob, &alice, 8, &fixed), other = seal(to_bob, &alice, 9, &fixed);
   ASSERT_NE(one, other);
-  ASSERT_TRUE(std::holds_alternative<relay::MessageRecord>(send(alice_client, one, alice)));
-  const relay::Refused r = refused(send(alice_client, other, alice, std::string(32, '2')));
+  ASSERT_TRUE(std::holds_alternative<relay::MessageRecord>(send(alice_client, one)));
+  const relay::Refused r = refused(send(alice_client, other, std::string(32, '2')));
   EXPECT_EQ(r.why, Refusal::kExists);
   EXPECT_TRUE(r.own_digest.empty());  // other bytes: not the message it stored
   // The same id from another sender is that sender's own.
   relay::Client carol_signs{{fingerprint(carol)}, std::string(64, 'e')};
   EXPECT_TRUE(std::holds_alternative<relay::MessageRecord>(
-      send(carol_signs, seal(to_bob, &carol, 8, &fixed), carol, std::string(32, '3'))));
+      send(carol_signs, seal(to_bob, &carol, 8, &fixed), std::string(32, '3'))));
 }
 
-TEST_F(MailboxTest, RefusesMalformedIdsAndKeysAndOversizedUploads) {
+TEST_F(MailboxTest, RefusesMalformedIdsAndEmptyOrOversizedUploads) {
   Bytes sealed = seal_to(bob, &alice, 10);
-  for (const std::string& id : std::vector<std::string>{"../../etc/passwd", std::string(32, 'G'), std::string(31, '1')}) {
-    auto r = refused(box->begin_upload(alice_client, upload_of(sealed, alice, true, id)));
+  const std::string climbs = "../../../../../../../../../../ab";  // 32 characters
+  for (const std::string& id : std::vector<std::string>{climbs, std::string(32, 'G'), std::string(31, '1')}) {
+    auto r = refused(box->begin_upload(alice_client, upload_of(sealed, true, id)));
     EXPECT_EQ(r.why, Refusal::kMalformed) << id;
   }
-  relay::NewUpload bad_key = upload_of(sealed, alice);
-  bad_key.sender_x25519 = "zz";
-  EXPECT_EQ(refused(box->begin_upload(alice_client, bad_key)).why, Refusal::kMalformed);
-  relay::NewUpload empty = upload_of(sealed, alice, true);
+  relay::NewUpload empty = upload_of(sealed, true);
   empty.length = 0;
   EXPECT_EQ(refused(box->begin_upload(alice_client, empty)).why, Refusal::kMalformed);
-  relay::NewUpload huge = upload_of(sealed, alice, true);
+  relay::NewUpload huge = upload_of(sealed, true);
   huge.length = limits.max_message_bytes + 1;
   const relay::Refused r = refused(box->begin_upload(alice_client, huge));
   EXPECT_EQ(r.why, Refusal::kTooLarge);
@@ -271,34 +282,34 @@ TEST_F(MailboxTest, TheQuotaCountsOpenUploadsUploadsInFlightAndUndeliveredMessag
   limits.quota_bytes = 2 * sealed.size() + sealed.size() / 2;
   open_mailbox();
   // One in flight (not yet indexed), one open and resumable: a third does not fit.
-  auto in_flight = take(box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '1'))));
-  auto open = take(box->begin_upload(alice_client, upload_of(sealed, alice, true, std::string(32, '2'))));
-  const relay::Refused over = refused(box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '3'))));
+  auto in_flight = take(box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '1'))));
+  auto open = take(box->begin_upload(alice_client, upload_of(sealed, true, std::string(32, '2'))));
+  const relay::Refused over = refused(box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '3'))));
   EXPECT_EQ(over.why, Refusal::kNotAllowed);
   EXPECT_EQ(over.error.code, ErrorCode::kLimits);
   // Another client's quota is its own.
   relay::Client alice_laptop{{fingerprint(alice)}, std::string(64, 'd')};
   EXPECT_TRUE(std::holds_alternative<relay::Slot>(
-      box->begin_upload(alice_laptop, upload_of(sealed, alice, false, std::string(32, '4')))));
+      box->begin_upload(alice_laptop, upload_of(sealed, false, std::string(32, '4')))));
   // The upload in flight is stored: it still counts, now as an undelivered message.
   ASSERT_TRUE(in_flight.append(sealed));
   auto stored = take(box->accept(std::move(in_flight), alice_client));
-  EXPECT_EQ(refused(box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '5')))).why,
+  EXPECT_EQ(refused(box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '5')))).why,
             Refusal::kNotAllowed);
   // Delivered, it no longer counts.
   ASSERT_TRUE(std::holds_alternative<bool>(box->acknowledge(stored.digest, bob_client)));
   EXPECT_TRUE(std::holds_alternative<relay::Slot>(
-      box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '5')))));
+      box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '5')))));
 }
 
 TEST_F(MailboxTest, AResumedUploadChecksOwnerOffsetLengthAndItsLock) {
   Bytes sealed = seal_to(bob, &alice, 12);
   const std::string id(32, '1');
-  auto first = take(box->begin_upload(alice_client, upload_of(sealed, alice, true, id)));
+  auto first = take(box->begin_upload(alice_client, upload_of(sealed, true, id)));
   ASSERT_TRUE(first.append(ByteView(sealed).first(300)));
   // While the first request still writes, the upload is busy, and its id taken.
   EXPECT_EQ(refused(box->resume_upload(id, alice_client, 300, 10)).why, Refusal::kBusy);
-  EXPECT_EQ(refused(box->begin_upload(alice_client, upload_of(sealed, alice, true, id))).why, Refusal::kExists);
+  EXPECT_EQ(refused(box->begin_upload(alice_client, upload_of(sealed, true, id))).why, Refusal::kExists);
   { auto cut = std::move(first); }  // the request ends (cut)
 
   auto progress = box->upload_progress(id, alice_client);
@@ -324,7 +335,7 @@ TEST_F(MailboxTest, AResumedUploadChecksOwnerOffsetLengthAndItsLock) {
 TEST_F(MailboxTest, ASingleRequestUploadIsIndexedOnlyWhenKeptForResume) {
   Bytes sealed = seal_to(bob, &alice, 13);
   const std::string id(32, '7');
-  auto slot = take(box->begin_upload(alice_client, upload_of(sealed, alice, false, id)));
+  auto slot = take(box->begin_upload(alice_client, upload_of(sealed, false, id)));
   ASSERT_TRUE(slot.append(ByteView(sealed).first(64)));
   // No row yet, its part locked: busy, not missing (its client may have seen the cut first).
   EXPECT_EQ(refused(box->upload_progress(id, alice_client)).why, Refusal::kBusy);
@@ -338,32 +349,32 @@ TEST_F(MailboxTest, ASingleRequestUploadIsIndexedOnlyWhenKeptForResume) {
   limits.quota_bytes = 2 * sealed.size();
   open_mailbox();
   {
-    auto cut = take(box->begin_upload(alice_client, upload_of(sealed, alice, false, lost)));
+    auto cut = take(box->begin_upload(alice_client, upload_of(sealed, false, lost)));
     ASSERT_TRUE(cut.append(ByteView(sealed).first(64)));
   }
   EXPECT_EQ(refused(box->upload_progress(lost, alice_client)).why, Refusal::kNotFound);
   EXPECT_EQ(part_files(), 2u);
   // The quota holds the kept upload and one more.
   EXPECT_TRUE(std::holds_alternative<relay::Slot>(
-      box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '9')))));
+      box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '9')))));
 }
 
 TEST_F(MailboxTest, KeptBytesCountOnceAgainstTheQuota) {
   Bytes sealed = seal_to(bob, &alice, 15);
   limits.quota_bytes = 2 * sealed.size();
   open_mailbox();
-  auto slot = take(box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '1'))));
+  auto slot = take(box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '1'))));
   ASSERT_TRUE(slot.append(ByteView(sealed).first(10)));
   ASSERT_TRUE(box->keep_for_resume(slot));
   // The index counts the kept upload; it no longer counts as in flight as well.
   EXPECT_TRUE(std::holds_alternative<relay::Slot>(
-      box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '2')))));
+      box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '2')))));
 }
 
 TEST_F(MailboxTest, ASlotTakesNoMoreThanItsLengthAndIsAcceptedOnlyWhole) {
   Bytes sealed = seal_to(bob, &alice, 16);
   const std::string id(32, '1');
-  auto slot = take(box->begin_upload(alice_client, upload_of(sealed, alice, true, id)));
+  auto slot = take(box->begin_upload(alice_client, upload_of(sealed, true, id)));
   ASSERT_TRUE(slot.append(ByteView(sealed).first(100)));
   Bytes too_much(sealed.size(), 0);
   auto over = slot.append(too_much);
@@ -380,17 +391,17 @@ TEST_F(MailboxTest, AnOrphanedPartIsSweptOrStartedAgain) {
   // A single-request upload cut by a crash: a part file and no row.
   Bytes sealed = seal_to(bob, &alice, 17);
   {
-    auto cut = take(box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '1'))));
+    auto cut = take(box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '1'))));
     ASSERT_TRUE(cut.append(ByteView(sealed).first(50)));
   }
   // Its client starts it again under the same id: the part is emptied and taken over.
-  auto again = take(box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '1'))));
+  auto again = take(box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '1'))));
   EXPECT_EQ(again.size(), 0u);
   ASSERT_TRUE(again.append(sealed));
   EXPECT_TRUE(std::holds_alternative<relay::MessageRecord>(box->accept(std::move(again), alice_client)));
   // Another is never started again: swept once it is older than the expiry.
   {
-    auto cut = take(box->begin_upload(alice_client, upload_of(sealed, alice, false, std::string(32, '2'))));
+    auto cut = take(box->begin_upload(alice_client, upload_of(sealed, false, std::string(32, '2'))));
     ASSERT_TRUE(cut.append(ByteView(sealed).first(50)));
   }
   EXPECT_EQ(part_files(), 1u);
@@ -405,7 +416,7 @@ TEST_F(MailboxTest, AMessageForTwoStaysUntilBothHaveIt) {
   container::Recipients both;
   both.identities = {bob.public_identity, carol.public_identity};
   Bytes sealed = seal(both, &alice, 18);
-  auto m = take(send(alice_client, sealed, alice));
+  auto m = take(send(alice_client, sealed));
   auto file = (*box->find(m.digest, bob_client))->file;
   // The sender is no recipient: it cannot fetch its message back. Nor can a malformed digest find anything.
   EXPECT_FALSE(*box->find(m.digest, alice_client));
@@ -421,10 +432,10 @@ TEST_F(MailboxTest, AMessageForTwoStaysUntilBothHaveIt) {
 
 TEST_F(MailboxTest, ExpiryDropsAbandonedUploadsButNotOneBeingWritten) {
   Bytes sealed = seal_to(bob, &alice, 14);
-  auto abandoned = take(box->begin_upload(alice_client, upload_of(sealed, alice, true, std::string(32, '1'))));
+  auto abandoned = take(box->begin_upload(alice_client, upload_of(sealed, true, std::string(32, '1'))));
   ASSERT_TRUE(abandoned.append(ByteView(sealed).first(10)));
   { auto cut = std::move(abandoned); }
-  auto writing = take(box->begin_upload(alice_client, upload_of(sealed, alice, true, std::string(32, '2'))));
+  auto writing = take(box->begin_upload(alice_client, upload_of(sealed, true, std::string(32, '2'))));
   auto none = box->expire();
   ASSERT_TRUE(none) << none.error().message;
   EXPECT_EQ(*none, 0u);  // nothing is old yet
@@ -446,7 +457,7 @@ TEST_F(MailboxTest, AnInboxIsAskedForOnlyInTheNameOfTheCertificatesIdentities) {
   // A certificate bound to two identities asks for one of them: it sees only what is addressed to that one.
   crypto::Identity dave = *crypto::generate_identity("dave");
   relay::Client bob_and_dave{{fingerprint(bob), fingerprint(dave)}, std::string(64, '9')};
-  take(send(alice_client, seal_to(bob, &alice, 19), alice));
+  take(send(alice_client, seal_to(bob, &alice, 19)));
   EXPECT_EQ(take(box->inbox(bob_and_dave, {})).size(), 1u);
   query.for_identity = fingerprint(dave);
   EXPECT_TRUE(take(box->inbox(bob_and_dave, query)).empty());
