@@ -1,7 +1,10 @@
 // medcrypt attack NAME --scheme S --image F [-o RECOVERED] [--json]: a victim encrypts F under a random
 // key; the attack, with the scheme only as an oracle under that key, reconstructs it (src/attacks/).
+#include <algorithm>
 #include <cmath>
 #include <memory>
+#include <regex>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -27,10 +30,24 @@ struct AttackArgs {
   bool biased_control = false;
 };
 
+// run_distinguisher's messages name the fields of its setup ("distinguisher: images x side^2 would ..."); here
+// each field is the flag of its name, so the subject of such a message names the flags instead.
+Error naming_flags(Error error) {
+  constexpr std::string_view kPrefix = "distinguisher: ";
+  const std::size_t end = std::min(error.message.find(" must "), error.message.find(" would "));
+  if (!error.message.starts_with(kPrefix) || end == std::string::npos) return error;
+  static const std::regex kField(R"(\b(mode|images|side|epochs|data)\b)");
+  const std::string subject = error.message.substr(kPrefix.size(), end - kPrefix.size());
+  error.message = std::string(kPrefix) + std::regex_replace(subject, kField, "--$1") + error.message.substr(end);
+  return error;
+}
+
 Status run_distinguisher(const AttackArgs& args, const schemes::Scheme* scheme) {
   attacks::DistinguisherSetup setup = args.distinguisher;
   setup.data.assign(args.data.begin(), args.data.end());
-  MEDCRYPT_ASSIGN_OR_RETURN(const attacks::DistinguisherReport r, attacks::run_distinguisher(scheme, setup));
+  auto report = attacks::run_distinguisher(scheme, setup);
+  if (!report) return naming_flags(report.error());
+  const attacks::DistinguisherReport& r = *report;
   if (args.json) {
     const nlohmann::json j = {{"attack", "distinguisher"}, {"scheme", r.scheme}, {"mode", r.mode},
                               {"train", r.train}, {"held_out", r.held_out}, {"correct", r.correct}, {"predicted_cipher", r.predicted_cipher},

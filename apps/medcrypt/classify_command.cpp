@@ -26,7 +26,7 @@ std::string scores_text(const std::vector<std::string>& classes, const std::vect
 }
 
 Status run_classify(const ClassifyArgs& args) {
-  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, nn::ClassifierModel::load_or_shipped(args.model));
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, load_classifier(args.model));
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<InputFile> inputs, collect_inputs(args.inputs));
   const auto& classes = model.config().classes;
   nlohmann::json images = nlohmann::json::array();

@@ -14,6 +14,7 @@
 #include "core/secret_bytes.hpp"
 #include "core/text.hpp"
 #include "core/parallel.hpp"
+#include "nn/classifier.hpp"
 
 namespace medcrypt::cli {
 
@@ -187,6 +188,12 @@ Status apply_roi_options(const RoiOptions& roi, schemes::SchemeParams& params) {
   params["roi"] = roi.network;
   if (mode == "selective") params["roi-mode"] = mode;
   return {};
+}
+
+Result<nn::ClassifierModel> load_classifier(const std::string& model) {
+  auto loaded = nn::ClassifierModel::load_or_shipped(model);
+  if (!loaded && model.empty()) return make_error(loaded.error().code, loaded.error().message + "; name one with --model");
+  return loaded;
 }
 
 }  // namespace medcrypt::cli

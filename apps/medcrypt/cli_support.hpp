@@ -13,6 +13,10 @@
 #include "crypto/identity.hpp"
 #include "schemes/scheme.hpp"
 
+namespace medcrypt::nn {
+class ClassifierModel;
+}  // namespace medcrypt::nn
+
 namespace medcrypt::cli {
 
 // Set by a subcommand's callback; main() returns it.
@@ -82,5 +86,8 @@ class ProgressBar {
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
+
+// The classifier of --model, or without one the shipped network; a failure then says to name one with --model.
+Result<nn::ClassifierModel> load_classifier(const std::string& model);
 
 }  // namespace medcrypt::cli

@@ -30,8 +30,11 @@ Status run(const EncryptArgs& args, Outcome& outcome) {
   opt.scheme = args.scheme;
   MEDCRYPT_ASSIGN_OR_RETURN(opt.scheme_params, schemes::parse_params(args.scheme_params));
   MEDCRYPT_TRY(apply_roi_options(args.roi, opt.scheme_params));
-  // Fail on a bad scheme or parameters before reading any image.
-  MEDCRYPT_TRY(pipeline::scheme_for_sending(opt.scheme, opt.scheme_params));
+  // Fail on a bad scheme or parameters before reading any image. aead's only choice, its cipher, is --aead.
+  if (auto scheme = pipeline::scheme_for_sending(opt.scheme, opt.scheme_params); !scheme) {
+    if (opt.scheme != "aead") return scheme.error();
+    return make_error(scheme.error().code, scheme.error().message + "; choose the cipher with --aead");
+  }
   auto aead = crypto::parse_aead_name(args.aead);
   if (!aead) return make_error(ErrorCode::kUsage, fmt::format("unknown AEAD '{}'", args.aead));
   opt.seal.aead = *aead;

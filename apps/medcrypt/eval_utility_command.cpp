@@ -45,7 +45,7 @@ Result<std::vector<nn::NoiseSpec>> noises_of(const UtilityArgs& args) {
 }
 
 Status run_utility(const UtilityArgs& args) {
-  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, nn::ClassifierModel::load_or_shipped(args.model));
+  MEDCRYPT_ASSIGN_OR_RETURN(nn::ClassifierModel model, load_classifier(args.model));
   MEDCRYPT_ASSIGN_OR_RETURN(std::vector<nn::NoiseSpec> noises, noises_of(args));
   const schemes::SchemeRegistry& registry = schemes::builtin_registry();
   analysis::UtilityOptions options;

@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "he_command.hpp"
 #include "core/file_io.hpp"
+#include "core/secret_bytes.hpp"
 #include "he/encrypted_head.hpp"
 #include "he/key_file.hpp"
 #include "image/image_file.hpp"
@@ -40,7 +41,15 @@ Result<std::optional<std::string>> passphrase_from(const std::string& file) {
 Result<he::PrivateKey> load_he_key(const std::string& key, const std::string& passphrase_file) {
   MEDCRYPT_TRY(check_private_file_mode(key));
   MEDCRYPT_ASSIGN_OR_RETURN(std::optional<std::string> passphrase, passphrase_from(passphrase_file));
-  return he::load_private_key(key, passphrase ? std::optional<std::string_view>(*passphrase) : std::nullopt);
+  auto loaded = he::load_private_key(key, passphrase ? std::optional<std::string_view>(*passphrase) : std::nullopt);
+  if (!loaded && !passphrase) {  // refused for want of a passphrase: say how to give one
+    if (auto text = read_file(key, 64 * 1024)) {
+      const bool locked = he::private_key_is_protected(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()));
+      secure_wipe(*text);
+      if (locked) return make_error(loaded.error().code, loaded.error().message + " (give --passphrase-file)");
+    }
+  }
+  return loaded;
 }
 
 // The classifier's last layer from its weights file: all the service holds, and what names the classes.

@@ -106,7 +106,7 @@ BinomialTest binomial_test(std::size_t correct, std::size_t n) {
 
 Result<DistinguisherReport> run_distinguisher(const schemes::Scheme* scheme, const DistinguisherSetup& setup) {
   if (setup.mode != "cipher" && setup.mode != "plain" && setup.mode != "key") {
-    return make_error(ErrorCode::kUsage, "distinguisher: --mode must be cipher, plain or key");
+    return make_error(ErrorCode::kUsage, "distinguisher: mode must be cipher, plain or key");
   }
   if (scheme == nullptr && setup.mode != "cipher") {
     return make_error(ErrorCode::kUsage, "distinguisher: the biased control has only the cipher mode");
@@ -115,9 +115,9 @@ Result<DistinguisherReport> run_distinguisher(const schemes::Scheme* scheme, con
     return make_error(ErrorCode::kUnsupported, "scheme '" + scheme->info().name + "' has no cipher image to judge");
   }
   if (setup.images < 10 || setup.images > 1'000'000) {
-    return make_error(ErrorCode::kUsage, "distinguisher: --images must be from 10 to 1000000");
+    return make_error(ErrorCode::kUsage, "distinguisher: images must be from 10 to 1000000");
   }
-  if (setup.data.empty()) return make_error(ErrorCode::kUsage, "distinguisher: give plain images with --data DIR");
+  if (setup.data.empty()) return make_error(ErrorCode::kUsage, "distinguisher: data must name folders of plain images");
   nn::DistinguisherOptions net;
   net.channels = setup.mode == "cipher" ? 1 : 2;
   net.side = setup.side;
@@ -129,7 +129,7 @@ Result<DistinguisherReport> run_distinguisher(const schemes::Scheme* scheme, con
   // Every sample is held in memory as floats: refuse what would not fit (4 GiB).
   const double sample_bytes = 4.0 * net.channels * double(setup.side) * setup.side;
   if (2.0 * double(setup.images) * sample_bytes > 4.0 * (1ull << 30)) {
-    return make_error(ErrorCode::kLimits, "distinguisher: --images x --side^2 would take more than 4 GiB of samples");
+    return make_error(ErrorCode::kLimits, "distinguisher: images x side^2 would take more than 4 GiB of samples");
   }
   const auto start = std::chrono::steady_clock::now();
   nn::DatasetOptions data;
@@ -140,7 +140,7 @@ Result<DistinguisherReport> run_distinguisher(const schemes::Scheme* scheme, con
   data.seed = setup.seed;
   MEDCRYPT_ASSIGN_OR_RETURN(const nn::Dataset plain, nn::load_dataset(data));
   if (plain.train.size() < 2 || plain.test.size() < 2) {
-    return make_error(ErrorCode::kUsage, "distinguisher: --data must hold at least two held-out and two training "
+    return make_error(ErrorCode::kUsage, "distinguisher: data must hold at least two held-out and two training "
                                          "images (files: the frames of one file stay together)");
   }
   SampleMaker maker{scheme, std::mt19937_64(setup.seed)};

@@ -170,7 +170,7 @@ Result<PrivateKey> parse_private_key(std::string_view pem, std::optional<std::st
     return bad_key("the Paillier private key's protection byte is unknown");
   }
   if (*protection == kPlain) return read_primes(r);
-  if (!passphrase) return bad_key("the Paillier private key is passphrase-protected: give --passphrase-file");
+  if (!passphrase) return bad_key("the Paillier private key is passphrase-protected and no passphrase was given");
   auto log2_n = r.u8("scrypt N"), sr = r.u8("scrypt r"), sp = r.u8("scrypt p");
   if (!log2_n || !sr || !sp) return bad_key("the Paillier private key is truncated");
   // Bounds on what a file may ask scrypt for: memory 128 N r at most 256 MiB, p at most 4.

@@ -211,8 +211,7 @@ Status ca_init(const std::filesystem::path& dir, const CaOptions& options) {
 Result<IssuedFiles> ca_issue(const std::filesystem::path& dir, const IssueOptions& options) {
   MEDCRYPT_TRY(check_name(options.name));
   if (options.server_hosts.empty() == options.identities.empty()) {
-    return make_error(ErrorCode::kUsage, "a certificate is either for a server (--server HOST) or for identities "
-                                         "(--identity NAME.pub), not both");
+    return make_error(ErrorCode::kUsage, "a certificate is for server hosts or for identities: one kind, not both");
   }
   IssuedFiles files{dir / (options.name + ".crt"), dir / (options.name + ".key")};
   MEDCRYPT_TRY(refuse_existing(files.cert));

@@ -97,7 +97,7 @@ Result<ClassifierModel> ClassifierModel::load_or_shipped(const std::filesystem::
   if (!path.empty()) return load(path);
   const std::filesystem::path shipped = classifier_model_path("pneumonia");
   if (!std::filesystem::exists(shipped)) {
-    return make_error(ErrorCode::kUnsupported, "no shipped classifier at " + shipped.string() + "; name one with --model");
+    return make_error(ErrorCode::kUnsupported, "no classifier file named, and none shipped at " + shipped.string());
   }
   return load(shipped);
 }

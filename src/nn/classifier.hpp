@@ -95,7 +95,7 @@ class ClassifierModel {
   // Refuses other architectures and versions, and files without the "classifier" description.
   static Result<ClassifierModel> from_weights(const Weights& weights);
   static Result<ClassifierModel> load(const std::filesystem::path& path);
-  // `path`, or when it is empty the shipped pneumonia network (kUnsupported, naming --model, if absent).
+  // `path`, or when it is empty the shipped pneumonia network (kUnsupported if absent).
   static Result<ClassifierModel> load_or_shipped(const std::filesystem::path& path);
 
   const ClassifierConfig& config() const;

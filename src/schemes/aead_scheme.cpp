@@ -36,7 +36,7 @@ SchemeInfo aead_scheme_info() {
 
 Result<std::unique_ptr<Scheme>> make_aead_scheme(const SchemeParams& params) {
   if (!params.empty()) {
-    return make_error(ErrorCode::kUsage, "scheme 'aead' takes no parameters (choose the cipher with --aead)");
+    return make_error(ErrorCode::kUsage, "scheme 'aead' takes no parameters (its cipher is a sealing option, not a scheme parameter)");
   }
   return std::unique_ptr<Scheme>(std::make_unique<AeadScheme>());
 }

@@ -352,6 +352,17 @@ TEST(AttackCli, WritesTheRecoveredTargetAndReportsJson) {
   ASSERT_TRUE(written);
   EXPECT_EQ(written->image, shared_image(kCtSlice));
 
+  // The distinguisher's setup fields are flags here: its messages name them so.
+  const std::string data = " --data " + quote(shared_data() / "train/ct_tcga_luad_128");
+  expect_one_line_failure(run_medcrypt("attack distinguisher --scheme aead --mode nonsense" + data),
+                          "distinguisher: --mode must be cipher, plain or key");
+  expect_one_line_failure(run_medcrypt("attack distinguisher --scheme aead --images 5" + data),
+                          "distinguisher: --images must be from 10 to 1000000");
+  expect_one_line_failure(run_medcrypt("attack distinguisher --scheme aead"),
+                          "distinguisher: --data must name folders of plain images");
+  expect_one_line_failure(run_medcrypt("attack distinguisher --scheme aead --images 1000000 --side 512" + data),
+                          "distinguisher: --images x --side^2 would take more than 4 GiB of samples");
+
   auto no_image = run_medcrypt("attack known-plaintext --scheme aead");
   EXPECT_EQ(no_image.exit_code, 2) << no_image.out;
   EXPECT_EQ(std::count(no_image.out.begin(), no_image.out.end(), '\n'), 1) << no_image.out;

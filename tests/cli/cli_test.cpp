@@ -337,6 +337,12 @@ TEST_F(CliErrors, BadInputsToEncrypt) {
                         " --scheme no-such-scheme");
   EXPECT_EQ(usage.exit_code, 2) << usage.out;
   EXPECT_EQ(run_medcrypt("encrypt " + quote(plain) + " -o " + quote(dir / "out" / "x.mct")).exit_code, 2);
+  // The library says aead takes no parameters; the CLI says where its one choice is made.
+  expect_one_line_failure(run_medcrypt("encrypt " + quote(plain) + " -o " + quote(dir / "out" / "x.mct") + " --to " +
+                                       quote(key("bob.pub")) + " --scheme-params cipher=chacha"),
+                          "takes no parameters (its cipher is a sealing option, not a scheme parameter); choose the "
+                          "cipher with --aead");
+  EXPECT_TRUE(listing(dir / "out").empty()) << "output left behind";
 }
 
 TEST_F(CliErrors, MalformedAndAbsurdDicom) {

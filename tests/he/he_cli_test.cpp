@@ -126,7 +126,7 @@ TEST(HeCli, RefusesKeysItShouldNotUse) {
   const std::string image = quote(shared_data() / kPneumonia / "IM-0115-0001.png");
   const std::string out = " -o " + quote(dir / "request.json");
   expect_one_line_failure(run_medcrypt("he request " + image + " --key " + quote(dir / "locked.hekey") + out),
-                          "passphrase-protected");
+                          "passphrase-protected and no passphrase was given (give --passphrase-file)");
   // A public key file as --key: refused for its mode first, and for what it is once private.
   expect_one_line_failure(run_medcrypt("he request " + image + " --key " + quote(dir / "owner.hepub") + out), "mode 0644");
   std::filesystem::permissions(dir / "owner.hepub", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);

@@ -93,6 +93,11 @@ TEST(ClassifierCli, BadInputIsOneLine) {
   expect_one_line_failure(run_medcrypt("classify " + quote(shared_data() / "dicom/US-PAL-8-10x-echo.dcm")), "not palette images");
   expect_one_line_failure(run_medcrypt("classify --model " + quote(kModels / "roi-lung.weights") + " " + quote(xray)),
                           "not the classifier");
+  // No --model and no shipped network: the CLI names the flag.
+  expect_one_line_failure(run_command("MEDCRYPT_MODELS=" + quote(dir.path()) + " " + shell_quote(MEDCRYPT_CLI) + " classify " +
+                                      quote(xray)),
+                          "no classifier file named, and none shipped at " + (dir / "classifier-pneumonia.weights").string() +
+                              "; name one with --model");
   // A truncated copy of the shipped weights.
   std::ifstream in(kModels / "classifier-pneumonia.weights", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
