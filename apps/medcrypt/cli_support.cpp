@@ -137,6 +137,9 @@ Result<crypto::Identity> load_identity(const std::filesystem::path& key_file,
   }
   auto id = crypto::load_private_identity(key_file, passphrase);
   if (passphrase) secure_wipe(*passphrase);
+  if (!id && !passphrase && id.error().message.find("passphrase-protected") != std::string::npos) {
+    return make_error(id.error().code, id.error().message + " (give --passphrase-file)");
+  }
   return id;
 }
 

@@ -18,6 +18,16 @@ struct DecryptArgs {
   bool quiet = false;
 };
 
+// The library says which kind of key a container needs; the command names the option that gives it.
+Error with_key_option(Error error) {
+  if (error.message.find("encrypted with a shared key, not to identities") != std::string::npos) {
+    error.message += " (give --key FILE)";
+  } else if (error.message.find("addressed to identities, not to a shared key") != std::string::npos) {
+    error.message += " (give --identity NAME.key)";
+  }
+  return error;
+}
+
 Status run(const DecryptArgs& args, Outcome& outcome) {
   pipeline::DecryptOptions opt;
   opt.open.threads = threads_from_jobs(args.jobs);
@@ -53,7 +63,7 @@ Status run(const DecryptArgs& args, Outcome& outcome) {
     };
     auto report = pipeline::decrypt_file(in, args.output, to_directory, opt);
     if (!report) {
-      outcome.fail(report.error(), in.string());
+      outcome.fail(with_key_option(report.error()), in.string());
       continue;
     }
     bar.update(i + 1);

@@ -39,7 +39,7 @@ Result<HeaderRead> read_and_check_header(Source& source) {
 
 Status check_signer(const Header& h, const std::optional<crypto::PublicKey>& expected) {
   if (!expected) return {};
-  if (!h.is_signed) return make_error(ErrorCode::kSignature, "the container is not signed, but --from requires a signature");
+  if (!h.is_signed) return make_error(ErrorCode::kSignature, "the container is not signed, but a signer is expected");
   if (CRYPTO_memcmp(h.signer.data(), expected->data(), expected->size()) != 0) {
     return make_error(ErrorCode::kSignature, "the container is signed by another key than the expected sender's");
   }
@@ -76,7 +76,7 @@ class HeadSource final : public Source {
 Result<SecretBytes> recover_content_key(const Header& h, const OpenKeys& keys) {
   if (h.key_mode == KeyMode::kSharedKey) {
     if (keys.shared_key == nullptr) {
-      return make_error(ErrorCode::kWrongKey, "the container is encrypted with a shared key: use --key");
+      return make_error(ErrorCode::kWrongKey, "the container is encrypted with a shared key, not to identities");
     }
     MEDCRYPT_ASSIGN_OR_RETURN(auto key_id, shared_key_id(*keys.shared_key));
     if (CRYPTO_memcmp(key_id.data(), h.shared.key_id.data(), key_id.size()) != 0) {
@@ -85,7 +85,7 @@ Result<SecretBytes> recover_content_key(const Header& h, const OpenKeys& keys) {
     return crypto::hkdf_sha256(keys.shared_key->span(), h.shared.salt, kLabelSharedContentKey, kContentKeyBytes);
   }
   if (keys.identity == nullptr) {
-    return make_error(ErrorCode::kWrongKey, "the container is addressed to recipients' identities: use --identity");
+    return make_error(ErrorCode::kWrongKey, "the container is addressed to identities, not to a shared key");
   }
   const crypto::PublicIdentity& me = keys.identity->public_identity;
   const crypto::Fingerprint fp = me.fingerprint();

@@ -52,7 +52,7 @@ Result<SecretBytes> set_up_keys(Header& h, const Recipients& to, const SealOptio
   const FixedRandomness* fixed = opt.fixed;
   if (to.shared_key != nullptr) {
     if (!to.identities.empty()) {
-      return make_error(ErrorCode::kUsage, "give either recipients (--to) or a shared key (--key), not both");
+      return make_error(ErrorCode::kUsage, "both identities and a shared key given: a container is sealed to one or the other");
     }
     if (to.shared_key->size() != crypto::kAeadKeyBytes) return make_error(ErrorCode::kBadKey, "shared key must be 32 bytes");
     h.key_mode = KeyMode::kSharedKey;
@@ -60,7 +60,7 @@ Result<SecretBytes> set_up_keys(Header& h, const Recipients& to, const SealOptio
     MEDCRYPT_TRY(fill_random(h.shared.salt, fixed ? &fixed->shared_salt : nullptr));
     return crypto::hkdf_sha256(to.shared_key->span(), h.shared.salt, kLabelSharedContentKey, kContentKeyBytes);
   }
-  if (to.identities.empty()) return make_error(ErrorCode::kUsage, "no recipient: give --to NAME.pub or --key FILE");
+  if (to.identities.empty()) return make_error(ErrorCode::kUsage, "no recipient: neither an identity nor a shared key given");
   if (to.identities.size() > kMaxRecipients) return make_error(ErrorCode::kLimits, "too many recipients");
   if (fixed != nullptr && fixed->ephemeral_keys.size() != to.identities.size()) {
     return make_error(ErrorCode::kInternal, "fixed randomness needs one ephemeral key per recipient");

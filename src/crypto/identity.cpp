@@ -140,7 +140,7 @@ bool pem_is_encrypted(std::string_view pem) {
 
 Result<Identity> parse_private_identity(std::string_view pem, std::optional<std::string_view> passphrase) {
   if (pem_is_encrypted(pem) && !passphrase) {
-    return bad_key("the identity key is passphrase-protected: give --passphrase-file");
+    return bad_key("the identity key is passphrase-protected and no passphrase was given");
   }
   auto bio = read_bio(pem);
   Identity id;

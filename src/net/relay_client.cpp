@@ -362,7 +362,7 @@ RelayClient::~RelayClient() = default;
 
 Result<RelayClient> RelayClient::create(const std::string& url, const TlsFiles& tls, RetryPolicy retry) {
   MEDCRYPT_ASSIGN_OR_RETURN(Url parsed, parse_url(url));
-  if (parsed.scheme != "https") return make_error(ErrorCode::kUsage, fmt::format("--server {}: expected https://", url));
+  if (parsed.scheme != "https") return make_error(ErrorCode::kUsage, fmt::format("relay URL {}: expected https://", url));
   MEDCRYPT_ASSIGN_OR_RETURN(ssl::context ctx, client_tls_context(tls));
   return RelayClient(std::make_unique<Impl>(std::move(parsed), std::move(ctx), retry));
 }

@@ -665,7 +665,7 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(const RelayOptions& opti
                                      threads, blocking);
   beast::error_code ec;
   auto address = asio::ip::make_address(listen.host, ec);
-  if (ec) return make_error(ErrorCode::kUsage, fmt::format("--listen: '{}' is not an IP address", listen.host));
+  if (ec) return make_error(ErrorCode::kUsage, fmt::format("listen address '{}' is not an IP address", listen.host));
   tcp::endpoint endpoint(address, listen.port);
   tcp::acceptor& acceptor = impl->acceptor;
   acceptor.open(endpoint.protocol(), ec);

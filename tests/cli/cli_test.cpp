@@ -268,11 +268,14 @@ class CliErrors : public Cli {
     sealed = dir / "sealed.mct";
     ASSERT_EQ(run_medcrypt("encrypt " + quote(plain) + " -o " + quote(sealed) + " --to " + quote(key("bob.pub")) + " -q").exit_code, 0);
   }
-  // Runs a decrypt expected to fail with `code`, and checks that it left nothing in out/.
-  void expect_decrypt_fails(const std::filesystem::path& container, const std::string& keys, int code) {
+  // Runs a decrypt expected to fail with `code` (saying `says`, if given), and checks that it left nothing in
+  // out/.
+  void expect_decrypt_fails(const std::filesystem::path& container, const std::string& keys, int code,
+                            const std::string& says = {}) {
     auto r = run_medcrypt("decrypt " + quote(container) + " -o " + quote(dir / "out" / "result.png") + " " + keys);
     EXPECT_EQ(r.exit_code, code) << r.out;
     EXPECT_NE(r.out.find("medcrypt: error:"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(says), std::string::npos) << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one line expected: " << r.out;
     EXPECT_TRUE(listing(dir / "out").empty()) << "output left behind";
   }
@@ -282,7 +285,13 @@ class CliErrors : public Cli {
 TEST_F(CliErrors, WrongIdentityOrKey) {
   expect_decrypt_fails(sealed, "--identity " + quote(key("eve.key")), 7);
   ASSERT_EQ(run_medcrypt("keygen --symmetric " + quote(dir / "k1")).exit_code, 0);
-  expect_decrypt_fails(sealed, "--key " + quote(dir / "k1"), 7);
+  // The library says which kind of key the container needs; the command names its option.
+  expect_decrypt_fails(sealed, "--key " + quote(dir / "k1"), 7,
+                       "addressed to identities, not to a shared key (give --identity NAME.key)");
+  auto shared = dir / "shared.mct";
+  ASSERT_EQ(run_medcrypt("encrypt " + quote(plain) + " -o " + quote(shared) + " --key " + quote(dir / "k1") + " -q").exit_code, 0);
+  expect_decrypt_fails(shared, "--identity " + quote(key("bob.key")), 7,
+                       "encrypted with a shared key, not to identities (give --key FILE)");
 }
 
 TEST_F(CliErrors, ModifiedContainer) {
@@ -316,6 +325,9 @@ TEST_F(CliErrors, WrongPassphrase) {
   auto for_carol = dir / "carol.mct";
   ASSERT_EQ(run_medcrypt("encrypt " + quote(plain) + " -o " + quote(for_carol) + " --to " + quote(key("carol.pub")) + " -q").exit_code, 0);
   expect_decrypt_fails(for_carol, "--identity " + quote(key("carol.key")) + " --passphrase-file " + quote(dir / "wrong"), 12);
+  // No passphrase and no terminal to ask on: the command names its option.
+  expect_decrypt_fails(for_carol, "--identity " + quote(key("carol.key")) + " < /dev/null", 12,
+                       "passphrase-protected and no passphrase was given (give --passphrase-file)");
   auto ok = run_medcrypt("decrypt " + quote(for_carol) + " -o " + quote(dir / "carol.png") + " --identity " + quote(key("carol.key")) +
                      " --passphrase-file " + quote(dir / "pass") + " -q");
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
