@@ -63,7 +63,7 @@ struct OpenKeys {
 struct OpenOptions {
   unsigned threads = default_threads();
   // When set, the container must be signed by exactly this Ed25519 key.
-  std::optional<crypto::PublicKey> expected_signer;
+  std::optional<crypto::Ed25519PublicKey> expected_signer;
   ProgressFn progress;
   const schemes::SchemeRegistry* registry = nullptr;  // null: the built-in schemes
 };

@@ -44,7 +44,7 @@ enum class KeyMode : std::uint8_t { kRecipients = 1, kSharedKey = 2 };
 
 struct RecipientStanza {
   crypto::Fingerprint fingerprint{};     // the recipient identity's fingerprint
-  crypto::PublicKey ephemeral{};         // ephemeral X25519 public key
+  crypto::X25519PublicKey ephemeral{};   // ephemeral X25519 public key
   std::array<std::uint8_t, kWrappedKeyBytes> wrapped_key{};  // AEAD(wrap key, zero nonce, fingerprint, CEK)
 };
 
@@ -74,8 +74,8 @@ struct Header {
   // HKDF(CEK, message id, "medcrypt v1 key commitment"): every recipient must find the same content key,
   // since AES-GCM alone would let a malicious sender make one container open differently for each.
   std::array<std::uint8_t, kKeyCommitmentBytes> key_commitment{};
-  crypto::PublicKey signer{};        // Ed25519 public key, when is_signed
-  crypto::PublicKey signer_x25519{};  // the signer identity's X25519 key, when is_signed, from version 2 on
+  crypto::Ed25519PublicKey signer{};        // when is_signed
+  crypto::X25519PublicKey signer_x25519{};  // the signer identity's X25519 key, when is_signed, from version 2 on
 
   // The identity that signed it: from version 2 on, when signed.
   std::optional<crypto::PublicIdentity> signer_identity() const;

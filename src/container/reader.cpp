@@ -37,7 +37,7 @@ Result<HeaderRead> read_and_check_header(Source& source) {
   return out;
 }
 
-Status check_signer(const Header& h, const std::optional<crypto::PublicKey>& expected) {
+Status check_signer(const Header& h, const std::optional<crypto::Ed25519PublicKey>& expected) {
   if (!expected) return {};
   if (!h.is_signed) return make_error(ErrorCode::kSignature, "the container is not signed, but a signer is expected");
   if (CRYPTO_memcmp(h.signer.data(), expected->data(), expected->size()) != 0) {
@@ -47,7 +47,8 @@ Status check_signer(const Header& h, const std::optional<crypto::PublicKey>& exp
 }
 
 Status check_signature(const Header& h, ByteView sig, ByteView transcript_digest) {
-  if (!crypto::ed25519_verify(h.signer, signature_message(transcript_digest), sig)) {
+  const auto signature = crypto::Ed25519Signature::from(sig);
+  if (!signature || !crypto::ed25519_verify(h.signer, signature_message(transcript_digest), *signature)) {
     return make_error(ErrorCode::kSignature, "the sender's signature does not verify: the container was modified");
   }
   return {};

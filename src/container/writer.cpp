@@ -24,7 +24,7 @@ Status fill_random(std::array<std::uint8_t, N>& out, const std::array<std::uint8
 // HPKE-style wrap of the content key for one recipient: ephemeral X25519, HKDF, AEAD.
 Result<RecipientStanza> wrap_for(const crypto::PublicIdentity& recipient, const SecretBytes& content_key,
                                  crypto::AeadAlgorithm aead, const SecretBytes* fixed_ephemeral) {
-  crypto::KeyPair eph;
+  crypto::X25519KeyPair eph;
   if (fixed_ephemeral != nullptr) {
     eph.private_key = *fixed_ephemeral;
     MEDCRYPT_ASSIGN_OR_RETURN(eph.public_key, crypto::x25519_public_key(eph.private_key));
@@ -162,8 +162,8 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
   MEDCRYPT_TRY(seal_payload(ctx, payload.bytes(), sink, stored));
 
   if (h.is_signed) {
-    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Signature sig, crypto::ed25519_sign(opt.signer->ed25519_private,
-                                                                           signature_message(transcript->finish())));
+    MEDCRYPT_ASSIGN_OR_RETURN(crypto::Ed25519Signature sig,
+                              crypto::ed25519_sign(opt.signer->ed25519_private, signature_message(transcript->finish())));
     MEDCRYPT_TRY(sink.write(sig));
   }
   return {};

@@ -1,7 +1,9 @@
 // X25519 key agreement (RFC 7748) and Ed25519 signatures (RFC 8032) on raw 32-byte keys.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -13,22 +15,38 @@ inline constexpr std::size_t kX25519KeyBytes = 32;
 inline constexpr std::size_t kEd25519KeyBytes = 32;
 inline constexpr std::size_t kEd25519SignatureBytes = 64;
 
-using PublicKey = std::array<std::uint8_t, 32>;
-using Signature = std::array<std::uint8_t, kEd25519SignatureBytes>;
+// Public keys and signatures as raw bytes, one type per use: an X25519 key cannot be passed where an Ed25519
+// key or a signature is expected. Each is an array of its size; from() takes bytes from outside (a file, a
+// test vector) and refuses any other length.
+template <typename Use, std::size_t N>
+struct RawBytes : std::array<std::uint8_t, N> {
+  static std::optional<RawBytes> from(ByteView bytes) {
+    if (bytes.size() != N) return std::nullopt;
+    RawBytes out{};
+    std::copy(bytes.begin(), bytes.end(), out.begin());
+    return out;
+  }
+};
+using X25519PublicKey = RawBytes<struct X25519Use, kX25519KeyBytes>;
+using Ed25519PublicKey = RawBytes<struct Ed25519Use, kEd25519KeyBytes>;
+using Ed25519Signature = RawBytes<struct Ed25519SignatureUse, kEd25519SignatureBytes>;
 
+template <typename PublicKey>
 struct KeyPair {
   SecretBytes private_key;  // 32 bytes
   PublicKey public_key{};
 };
+using X25519KeyPair = KeyPair<X25519PublicKey>;
+using Ed25519KeyPair = KeyPair<Ed25519PublicKey>;
 
-Result<KeyPair> x25519_generate();
-Result<PublicKey> x25519_public_key(const SecretBytes& private_key);
+Result<X25519KeyPair> x25519_generate();
+Result<X25519PublicKey> x25519_public_key(const SecretBytes& private_key);
 // The shared secret; an all-zero result (a low-order peer key) is refused as kAuthentication.
-Result<SecretBytes> x25519(const SecretBytes& private_key, ByteView peer_public_key);
+Result<SecretBytes> x25519(const SecretBytes& private_key, const X25519PublicKey& peer_public_key);
 
-Result<KeyPair> ed25519_generate();
-Result<PublicKey> ed25519_public_key(const SecretBytes& private_key);
-Result<Signature> ed25519_sign(const SecretBytes& private_key, ByteView message);
-bool ed25519_verify(ByteView public_key, ByteView message, ByteView signature);
+Result<Ed25519KeyPair> ed25519_generate();
+Result<Ed25519PublicKey> ed25519_public_key(const SecretBytes& private_key);
+Result<Ed25519Signature> ed25519_sign(const SecretBytes& private_key, ByteView message);
+bool ed25519_verify(const Ed25519PublicKey& public_key, ByteView message, const Ed25519Signature& signature);
 
 }  // namespace medcrypt::crypto

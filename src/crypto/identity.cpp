@@ -66,7 +66,7 @@ Result<std::string> pkcs8_pem(int type, const SecretBytes& raw, std::optional<st
   return bio_text(bio.get());
 }
 
-std::string pubkey_pem(int type, const PublicKey& raw) {
+std::string pubkey_pem(int type, ByteView raw) {
   PkeyPtr pkey(EVP_PKEY_new_raw_public_key(type, nullptr, raw.data(), raw.size()), EVP_PKEY_free);
   BioPtr bio(BIO_new(BIO_s_mem()), BIO_free);
   PEM_write_bio_PUBKEY(bio.get(), pkey.get());
@@ -113,8 +113,8 @@ Result<Identity> generate_identity(std::string name) {
   if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
     return make_error(ErrorCode::kUsage, "an identity name cannot contain control characters");
   }
-  MEDCRYPT_ASSIGN_OR_RETURN(KeyPair x, x25519_generate());
-  MEDCRYPT_ASSIGN_OR_RETURN(KeyPair e, ed25519_generate());
+  MEDCRYPT_ASSIGN_OR_RETURN(X25519KeyPair x, x25519_generate());
+  MEDCRYPT_ASSIGN_OR_RETURN(Ed25519KeyPair e, ed25519_generate());
   Identity id;
   id.name = std::move(name);
   id.public_identity = PublicIdentity{id.name, x.public_key, e.public_key};
@@ -179,17 +179,17 @@ Result<PublicIdentity> parse_public_identity(std::string_view pem) {
   for (int i = 0; i < 2; ++i) {
     PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
     if (!pkey) return bad_key("not a medcrypt public identity (expected two PEM public keys)");
-    PublicKey raw{};
+    std::array<std::uint8_t, 32> raw{};
     std::size_t len = raw.size();
     if (EVP_PKEY_get_raw_public_key(pkey.get(), raw.data(), &len) != 1 || len != 32) {
       return bad_key("public identity holds an unexpected key type");
     }
     int type = EVP_PKEY_get_id(pkey.get());
     if (type == EVP_PKEY_X25519 && !have_x) {
-      id.x25519 = raw;
+      id.x25519 = *X25519PublicKey::from(raw);
       have_x = true;
     } else if (type == EVP_PKEY_ED25519 && !have_e) {
-      id.ed25519 = raw;
+      id.ed25519 = *Ed25519PublicKey::from(raw);
       have_e = true;
     } else {
       return bad_key("public identity must hold one X25519 and one Ed25519 key");

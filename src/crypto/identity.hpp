@@ -22,8 +22,8 @@ using Fingerprint = std::array<std::uint8_t, kFingerprintBytes>;
 
 struct PublicIdentity {
   std::string name;
-  PublicKey x25519{};
-  PublicKey ed25519{};
+  X25519PublicKey x25519{};
+  Ed25519PublicKey ed25519{};
   // SHA-256("medcrypt identity v1" || 0x00 || x25519 || ed25519): names this identity in containers,
   // certificates and relay inboxes.
   Fingerprint fingerprint() const;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 #include "crypto_test_util.hpp"
 #include "vectors.hpp"
 
@@ -15,6 +17,27 @@ const Bytes kBasePoint = [] {
   b[0] = 9;
   return b;
 }();
+
+// One type per use: none converts to another, and plain bytes convert to none.
+static_assert(!std::is_convertible_v<crypto::X25519PublicKey, crypto::Ed25519PublicKey>);
+static_assert(!std::is_convertible_v<crypto::Ed25519PublicKey, crypto::X25519PublicKey>);
+static_assert(!std::is_convertible_v<crypto::Ed25519Signature, crypto::Ed25519PublicKey>);
+static_assert(!std::is_convertible_v<Bytes, crypto::X25519PublicKey>);
+static_assert(!std::is_convertible_v<ByteView, crypto::Ed25519Signature>);
+
+// Bytes from outside (a vector file, a flipped or cut copy) become a key or a signature only at their
+// exact length; any other length cannot be verified at all.
+crypto::X25519PublicKey x25519_key(ByteView bytes) {
+  auto key = crypto::X25519PublicKey::from(bytes);
+  EXPECT_TRUE(key) << bytes.size() << "-byte X25519 key";
+  return key.value_or(crypto::X25519PublicKey{});
+}
+
+bool verifies(ByteView public_key, ByteView message, ByteView signature) {
+  auto key = crypto::Ed25519PublicKey::from(public_key);
+  auto sig = crypto::Ed25519Signature::from(signature);
+  return key && sig && crypto::ed25519_verify(*key, message, *sig);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // X25519 known answers.
@@ -30,7 +53,7 @@ TEST_P(X25519VectorTest, MatchesPublishedValues) {
     ASSERT_GT(iterations, 0u);
     Bytes k = kBasePoint, u = kBasePoint;
     for (std::uint64_t i = 0; i < iterations; ++i) {
-      auto next = crypto::x25519(SecretBytes(k), u);
+      auto next = crypto::x25519(SecretBytes(k), x25519_key(u));
       ASSERT_TRUE(next) << "iteration " << i << ": " << next.error().message;
       u = k;
       k.assign(next->span().begin(), next->span().end());
@@ -42,7 +65,7 @@ TEST_P(X25519VectorTest, MatchesPublishedValues) {
 
   const SecretBytes scalar(v.bytes("scalar"));
   const Bytes u = v.bytes("u");
-  auto shared = crypto::x25519(scalar, u);
+  auto shared = crypto::x25519(scalar, x25519_key(u));
   if (v.valid()) {
     ASSERT_TRUE(shared) << shared.error().message;
     EXPECT_EQ(hex(shared->span()), hex(v.bytes("out")));
@@ -95,7 +118,7 @@ TEST_P(Ed25519VectorTest, MatchesPublishedValues) {
       EXPECT_EQ(hex(*sig), hex(signature));
     }
   }
-  EXPECT_EQ(crypto::ed25519_verify(pub, message, signature), v.valid());
+  EXPECT_EQ(verifies(pub, message, signature), v.valid());
 }
 
 INSTANTIATE_TEST_SUITE_P(Ed25519, Ed25519VectorTest, testing::ValuesIn(read_vectors("ed25519.vec")),
@@ -159,7 +182,7 @@ TEST(X25519, LowOrderPointsAreRejectedForAnyKey) {
     auto self = crypto::x25519_generate();
     ASSERT_TRUE(self);
     for (const Bytes& u : low_order) {
-      auto shared = crypto::x25519(self->private_key, u);
+      auto shared = crypto::x25519(self->private_key, x25519_key(u));
       ASSERT_FALSE(shared) << "accepted low-order point " << hex(u);
       EXPECT_EQ(shared.error().code, ErrorCode::kAuthentication);
     }
@@ -171,10 +194,7 @@ TEST(X25519, WrongSizedKeysAreRefused) {
   auto peer = crypto::x25519_generate();
   ASSERT_TRUE(self && peer);
   for (std::size_t n : {std::size_t{0}, std::size_t{31}, std::size_t{33}, std::size_t{64}}) {
-    Bytes peer_key(n, 0x55);
-    auto shared = crypto::x25519(self->private_key, peer_key);
-    ASSERT_FALSE(shared) << n << "-byte peer key";
-    EXPECT_EQ(shared.error().code, ErrorCode::kAuthentication);
+    EXPECT_FALSE(crypto::X25519PublicKey::from(Bytes(n, 0x55))) << n << "-byte peer key";
     EXPECT_FALSE(crypto::x25519(SecretBytes(n), peer->public_key)) << n << "-byte private key";
     auto pub = crypto::x25519_public_key(SecretBytes(n));
     ASSERT_FALSE(pub) << n << "-byte private key";
@@ -197,9 +217,9 @@ class Ed25519Property : public testing::Test {
     signature_ = *sig;
     ASSERT_TRUE(crypto::ed25519_verify(pair_.public_key, message_, signature_));
   }
-  crypto::KeyPair pair_;
+  crypto::Ed25519KeyPair pair_;
   Bytes message_;
-  crypto::Signature signature_{};
+  crypto::Ed25519Signature signature_{};
 };
 
 TEST_F(Ed25519Property, PublicKeyMatchesAndSigningIsDeterministic) {
@@ -213,33 +233,33 @@ TEST_F(Ed25519Property, PublicKeyMatchesAndSigningIsDeterministic) {
 
 TEST_F(Ed25519Property, EverySignatureBitFlipFailsToVerify) {
   for (std::size_t bit = 0; bit < signature_.size() * 8; ++bit) {
-    EXPECT_FALSE(crypto::ed25519_verify(pair_.public_key, message_, flipped(signature_, bit))) << "bit " << bit;
+    EXPECT_FALSE(verifies(pair_.public_key, message_, flipped(signature_, bit))) << "bit " << bit;
   }
 }
 
 TEST_F(Ed25519Property, EveryMessageBitFlipFailsToVerify) {
   for (std::size_t bit = 0; bit < message_.size() * 8; ++bit) {
-    EXPECT_FALSE(crypto::ed25519_verify(pair_.public_key, flipped(message_, bit), signature_)) << "bit " << bit;
+    EXPECT_FALSE(verifies(pair_.public_key, flipped(message_, bit), signature_)) << "bit " << bit;
   }
 }
 
 TEST_F(Ed25519Property, EveryPublicKeyBitFlipFailsToVerify) {
   for (std::size_t bit = 0; bit < pair_.public_key.size() * 8; ++bit) {
-    EXPECT_FALSE(crypto::ed25519_verify(flipped(pair_.public_key, bit), message_, signature_)) << "bit " << bit;
+    EXPECT_FALSE(verifies(flipped(pair_.public_key, bit), message_, signature_)) << "bit " << bit;
   }
 }
 
 TEST_F(Ed25519Property, TruncatedExtendedOrMovedInputsFailToVerify) {
   for (std::size_t n = 0; n < signature_.size(); ++n) {
-    EXPECT_FALSE(crypto::ed25519_verify(pair_.public_key, message_, ByteView(signature_).first(n))) << n;
+    EXPECT_FALSE(verifies(pair_.public_key, message_, ByteView(signature_).first(n))) << n;
   }
-  EXPECT_FALSE(crypto::ed25519_verify(pair_.public_key, message_, concat({signature_, Bytes{0}})));
+  EXPECT_FALSE(verifies(pair_.public_key, message_, concat({signature_, Bytes{0}})));
   for (std::size_t n = 0; n < message_.size(); ++n) {
-    EXPECT_FALSE(crypto::ed25519_verify(pair_.public_key, ByteView(message_).first(n), signature_)) << n;
+    EXPECT_FALSE(verifies(pair_.public_key, ByteView(message_).first(n), signature_)) << n;
   }
-  EXPECT_FALSE(crypto::ed25519_verify(pair_.public_key, concat({message_, Bytes{0}}), signature_));
-  EXPECT_FALSE(crypto::ed25519_verify(ByteView(pair_.public_key).first(31), message_, signature_));
-  EXPECT_FALSE(crypto::ed25519_verify(Bytes(32, 0), message_, signature_));
+  EXPECT_FALSE(verifies(pair_.public_key, concat({message_, Bytes{0}}), signature_));
+  EXPECT_FALSE(verifies(ByteView(pair_.public_key).first(31), message_, signature_));
+  EXPECT_FALSE(verifies(Bytes(32, 0), message_, signature_));
 
   auto other = crypto::ed25519_generate();
   ASSERT_TRUE(other);
