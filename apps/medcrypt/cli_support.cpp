@@ -117,29 +117,45 @@ Result<SecretBytes> load_shared_key(const std::filesystem::path& key_file) {
   return crypto::load_shared_key(key_file);
 }
 
+KeyPassphrase::~KeyPassphrase() {
+  if (text) secure_wipe(*text);
+}
+
+Result<KeyPassphrase> key_passphrase(const std::filesystem::path& key_file,
+                                     const std::optional<std::filesystem::path>& passphrase_file,
+                                     bool (*is_protected)(std::string_view text)) {
+  KeyPassphrase out;
+  if (passphrase_file) {
+    MEDCRYPT_ASSIGN_OR_RETURN(out.text, crypto::load_passphrase(*passphrase_file));
+    return out;
+  }
+  auto key_text = read_file(key_file, 64 * 1024);
+  if (!key_text) return out;  // the load that follows names the file's problem
+  out.needed = is_protected(std::string_view(reinterpret_cast<const char*>(key_text->data()), key_text->size()));
+  secure_wipe(*key_text);
+  if (out.needed && ::isatty(STDIN_FILENO) != 0) {
+    char buf[1024];
+    std::string prompt = fmt::format("Passphrase for {}: ", key_file.string());
+    if (UI_UTIL_read_pw_string(buf, sizeof buf, prompt.c_str(), 0) != 0) {
+      return make_error(ErrorCode::kBadKey, "no passphrase given");
+    }
+    out.text = std::string(buf);
+    secure_wipe(std::span(reinterpret_cast<std::uint8_t*>(buf), sizeof buf));
+  }
+  return out;
+}
+
+Error with_passphrase_hint(Error error, const KeyPassphrase& passphrase) {
+  if (passphrase.needed && !passphrase.text) error.message += " (give --passphrase-file)";
+  return error;
+}
+
 Result<crypto::Identity> load_identity(const std::filesystem::path& key_file,
                                        const std::optional<std::filesystem::path>& passphrase_file) {
   MEDCRYPT_TRY(check_private_file_mode(key_file));
-  std::optional<std::string> passphrase;
-  if (passphrase_file) {
-    MEDCRYPT_ASSIGN_OR_RETURN(passphrase, crypto::load_passphrase(*passphrase_file));
-  } else if (::isatty(STDIN_FILENO) != 0) {
-    auto text = read_file(key_file, 64 * 1024);
-    if (text && crypto::pem_is_encrypted(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()))) {
-      char buf[1024];
-      std::string prompt = fmt::format("Passphrase for {}: ", key_file.string());
-      if (UI_UTIL_read_pw_string(buf, sizeof buf, prompt.c_str(), 0) != 0) {
-        return make_error(ErrorCode::kBadKey, "no passphrase given");
-      }
-      passphrase = std::string(buf);
-      secure_wipe(std::span(reinterpret_cast<std::uint8_t*>(buf), sizeof buf));
-    }
-  }
-  auto id = crypto::load_private_identity(key_file, passphrase);
-  if (passphrase) secure_wipe(*passphrase);
-  if (!id && !passphrase && id.error().message.find("passphrase-protected") != std::string::npos) {
-    return make_error(id.error().code, id.error().message + " (give --passphrase-file)");
-  }
+  MEDCRYPT_ASSIGN_OR_RETURN(KeyPassphrase passphrase, key_passphrase(key_file, passphrase_file, crypto::pem_is_encrypted));
+  auto id = crypto::load_private_identity(key_file, passphrase.text);
+  if (!id) return with_passphrase_hint(id.error(), passphrase);
   return id;
 }
 

@@ -61,6 +61,22 @@ Status check_private_file_mode(const std::filesystem::path& key_file);
 // Loads a shared key file (--key), refusing one that others can read.
 Result<SecretBytes> load_shared_key(const std::filesystem::path& key_file);
 
+// The passphrase of a private key file: from `passphrase_file`, else asked on the terminal when
+// `is_protected` says the key's text needs one, else none. Wiped when it goes.
+struct KeyPassphrase {
+  std::optional<std::string> text;
+  bool needed = false;  // the key is protected
+  KeyPassphrase() = default;
+  KeyPassphrase(KeyPassphrase&&) = default;
+  KeyPassphrase& operator=(KeyPassphrase&&) = default;
+  ~KeyPassphrase();
+};
+Result<KeyPassphrase> key_passphrase(const std::filesystem::path& key_file,
+                                     const std::optional<std::filesystem::path>& passphrase_file,
+                                     bool (*is_protected)(std::string_view text));
+// A key refused for want of a passphrase: the error names --passphrase-file.
+Error with_passphrase_hint(Error error, const KeyPassphrase& passphrase);
+
 // Loads an identity key (refusing one that others can read), asking for its passphrase on the terminal
 // if it is protected and no passphrase file was given.
 Result<crypto::Identity> load_identity(const std::filesystem::path& key_file,

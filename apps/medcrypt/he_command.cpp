@@ -32,23 +32,14 @@ std::filesystem::path model_path(const std::string& model) {
   return model.empty() ? nn::classifier_model_path("pneumonia") : std::filesystem::path(model);
 }
 
-Result<std::optional<std::string>> passphrase_from(const std::string& file) {
-  if (file.empty()) return std::optional<std::string>();
-  MEDCRYPT_ASSIGN_OR_RETURN(std::string p, crypto::load_passphrase(file));
-  return std::optional<std::string>(std::move(p));
-}
-
+// The owner's Paillier key; its passphrase as an identity key's (--passphrase-file, else the terminal).
 Result<he::PrivateKey> load_he_key(const std::string& key, const std::string& passphrase_file) {
   MEDCRYPT_TRY(check_private_file_mode(key));
-  MEDCRYPT_ASSIGN_OR_RETURN(std::optional<std::string> passphrase, passphrase_from(passphrase_file));
-  auto loaded = he::load_private_key(key, passphrase ? std::optional<std::string_view>(*passphrase) : std::nullopt);
-  if (!loaded && !passphrase) {  // refused for want of a passphrase: say how to give one
-    if (auto text = read_file(key, 64 * 1024)) {
-      const bool locked = he::private_key_is_protected(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()));
-      secure_wipe(*text);
-      if (locked) return make_error(loaded.error().code, loaded.error().message + " (give --passphrase-file)");
-    }
-  }
+  std::optional<std::filesystem::path> file;
+  if (!passphrase_file.empty()) file = passphrase_file;
+  MEDCRYPT_ASSIGN_OR_RETURN(KeyPassphrase passphrase, key_passphrase(key, file, he::private_key_is_protected));
+  auto loaded = he::load_private_key(key, passphrase.text);
+  if (!loaded) return with_passphrase_hint(loaded.error(), passphrase);
   return loaded;
 }
 
@@ -96,14 +87,18 @@ Status run_keygen(const KeygenArgs& args) {
       return make_error(ErrorCode::kIo, p.string() + " exists; remove it first to make a new key");
     }
   }
-  MEDCRYPT_ASSIGN_OR_RETURN(std::optional<std::string> passphrase, passphrase_from(args.passphrase_file));
+  KeyPassphrase passphrase;
+  if (!args.passphrase_file.empty()) {
+    MEDCRYPT_ASSIGN_OR_RETURN(passphrase.text, crypto::load_passphrase(args.passphrase_file));
+  }
   MEDCRYPT_ASSIGN_OR_RETURN(he::PrivateKey key, he::PrivateKey::generate(args.bits));
   MEDCRYPT_ASSIGN_OR_RETURN(const SecretBytes private_pem,
-                            he::private_key_pem(key, passphrase ? std::optional<std::string_view>(*passphrase) : std::nullopt));
+                            he::private_key_pem(key, passphrase.text ? std::optional<std::string_view>(*passphrase.text)
+                                                                     : std::nullopt));
   MEDCRYPT_TRY(write_file_atomic(key_path, private_pem.span(), 0600, false));
   MEDCRYPT_TRY(write_file_atomic(pub_path, as_bytes(he::public_key_pem(key.public_key())), 0644, false));
   fmt::print("wrote {} (private, mode 0600{}) and {}\n{}-bit Paillier key, key id {}\n", key_path.string(),
-             passphrase ? ", passphrase-protected" : "", pub_path.string(), key.public_key().modulus_bits(),
+             passphrase.text ? ", passphrase-protected" : "", pub_path.string(), key.public_key().modulus_bits(),
              key.public_key().key_id());
   return {};
 }

@@ -331,6 +331,12 @@ TEST_F(CliErrors, WrongPassphrase) {
   auto ok = run_medcrypt("decrypt " + quote(for_carol) + " -o " + quote(dir / "carol.png") + " --identity " + quote(key("carol.key")) +
                      " --passphrase-file " + quote(dir / "pass") + " -q");
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  // On a terminal, without --passphrase-file, the passphrase is asked for (typed by pty_answer.py).
+  auto asked = run_command(system_python() + " " + quote(std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "tests/support/pty_answer.py") +
+                           " " + quote(dir / "pass") + " " + quote(MEDCRYPT_CLI) + " decrypt " + quote(for_carol) + " -o " +
+                           quote(dir / "carol2.png") + " --identity " + quote(key("carol.key")) + " -q");
+  EXPECT_EQ(asked.exit_code, 0) << asked.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "carol2.png"));
 }
 
 TEST_F(CliErrors, BadInputsToEncrypt) {

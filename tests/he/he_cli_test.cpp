@@ -140,5 +140,25 @@ TEST(HeCli, RefusesKeysItShouldNotUse) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
+// Without --passphrase-file, on a terminal, the owner is asked for the key's passphrase, as for an identity
+// key (tests/support/pty_answer.py types it on a pseudo-terminal); a wrong one is refused.
+TEST(HeCli, AsksForAProtectedKeysPassphraseOnTheTerminal) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  Keys k;
+  const ScratchDir& dir = k.dir;
+  std::ofstream(dir / "wrong") << "not it\n";
+  const std::string on_terminal = system_python() + " " + quote(std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "tests/support/pty_answer.py");
+  const std::string request = " " + quote(MEDCRYPT_CLI) + " he request " + quote(shared_data() / kPneumonia / "IM-0115-0001.png") +
+                              " --key " + quote(dir / "locked.hekey") + " -o " + quote(dir / "request.json");
+  auto r = run_command(on_terminal + " " + quote(dir / "pass") + request);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("Passphrase for"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "request.json"));
+  std::filesystem::remove(dir / "request.json");
+  r = run_command(on_terminal + " " + quote(dir / "wrong") + request);
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "request.json"));
+}
+
 }  // namespace
 }  // namespace medcrypt::test
