@@ -133,6 +133,25 @@ TEST(KnownAnswer, TheScriptStillWritesTheStoredFiles) {
   }
 }
 
+// The independent decoder opens the stored containers of both versions; version 2 names Bob's identity.
+TEST(KnownAnswer, ThePythonDecoderOpensBothVersions) {
+  ScratchDir dir;
+  const image::Image kat = kat_image();
+  const Bytes image(kat.bytes().begin(), kat.bytes().end());
+  for (auto [file, version] : {std::pair{"kat_recipients_aes256gcm_signed.mct", 1}, {"kat_recipients_aes256gcm_signed_v2.mct", 2}}) {
+    auto r = run_command(system_python() + " " + shell_quote((kInterop / "mct_decode.py").string()) + " " +
+                         shell_quote((kKatDir / file).string()) + " --identity " +
+                         shell_quote((kKatDir / "kat_alice.key").string()) + " --from " +
+                         shell_quote((kKatDir / "kat_bob.pub").string()) + " --payload " +
+                         shell_quote((dir / "out.bin").string()));
+    ASSERT_EQ(r.exit_code, 0) << file << ": " << r.out;
+    EXPECT_EQ(read_bytes(dir / "out.bin"), image) << file;
+    EXPECT_NE(r.out.find("\"version\": " + std::to_string(version)), std::string::npos) << r.out;
+    const std::string bob = to_hex(kat_identity("bob").public_identity.fingerprint());
+    EXPECT_EQ(r.out.find("\"signer_identity\": \"" + bob + "\"") != std::string::npos, version == 2) << r.out;
+  }
+}
+
 // medcrypt writes keys and containers; the Python decoder must open them.
 class PythonDecoder : public ::testing::TestWithParam<std::tuple<crypto::AeadAlgorithm, bool, bool>> {};
 
