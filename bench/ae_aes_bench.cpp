@@ -44,7 +44,7 @@ container::Metadata bench_metadata() {
 
 Bytes seal(const schemes::Scheme& scheme) {
   container::MemorySink sink;
-  if (!container::seal(bench_image(), bench_metadata(), scheme, {{}, &bench_key()}, {}, sink)) return {};
+  if (!container::seal(bench_image(), bench_metadata(), scheme, container::Recipients::shared_key(bench_key()), {}, sink)) return {};
   return std::move(sink).take();
 }
 
@@ -71,7 +71,7 @@ void BM_Open(benchmark::State& state, const char* name, const char* latent) {
   const Bytes sealed = seal(*scheme);
   for (auto _ : state) {
     container::MemorySource source(sealed);
-    auto opened = container::open(source, {nullptr, &bench_key()}, {});
+    auto opened = container::open(source, container::OpenKeys::shared_key(bench_key()), {});
     if (!opened) state.SkipWithError("open failed");
     benchmark::DoNotOptimize(opened->image.bytes().data());
   }

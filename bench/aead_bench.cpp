@@ -83,7 +83,7 @@ void BM_ContainerSeal(benchmark::State& state) {
   auto scheme = schemes::builtin_registry().create("aead").value();
   container::SealOptions opt;
   opt.threads = static_cast<unsigned>(state.range(1));
-  container::Recipients to{{}, &bench_key()};
+  const auto to = container::Recipients::shared_key(bench_key());
   Bytes out(img.bytes().size() + img.bytes().size() / 1000 + 4096);
   for (auto _ : state) {
     container::MemorySink sink(out);
@@ -96,7 +96,7 @@ void BM_ContainerSeal(benchmark::State& state) {
 void BM_ContainerOpen(benchmark::State& state) {
   const auto& img = bench_image(static_cast<int>(state.range(0)));
   auto scheme = schemes::builtin_registry().create("aead").value();
-  container::Recipients to{{}, &bench_key()};
+  const auto to = container::Recipients::shared_key(bench_key());
   container::MemorySink sink;
   if (!container::seal(img, bench_metadata(), *scheme, to, {}, sink)) state.SkipWithError("seal failed");
   Bytes sealed = std::move(sink).take();
@@ -104,7 +104,7 @@ void BM_ContainerOpen(benchmark::State& state) {
   opt.threads = static_cast<unsigned>(state.range(1));
   for (auto _ : state) {
     container::MemorySource source(sealed);
-    auto opened = container::open(source, {nullptr, &bench_key()}, opt);
+    auto opened = container::open(source, container::OpenKeys::shared_key(bench_key()), opt);
     if (!opened) state.SkipWithError("open failed");
     benchmark::DoNotOptimize(opened->image.bytes().data());
   }

@@ -59,8 +59,7 @@ bool seal_all(const Setup& s, int per_client, int kib) {
   std::mt19937 rng(1);
   for (auto& b : img->bytes()) b = static_cast<std::uint8_t>(rng());
   auto scheme = schemes::builtin_registry().create("aead");
-  container::Recipients to;
-  to.identities = {s.recipient.public_identity};
+  const auto to = container::Recipients::identities({s.recipient.public_identity});
   for (std::size_t c = 0; c < s.senders.size(); ++c) {
     container::SealOptions options;
     options.signer = &s.senders[c];

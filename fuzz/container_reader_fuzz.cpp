@@ -38,11 +38,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   medcrypt::ByteView input(data, size);
   {
     medcrypt::container::MemorySource source(input);
-    (void)medcrypt::container::open(source, {&keys.alice, nullptr}, {.threads = 1});
+    (void)medcrypt::container::open(source, medcrypt::container::OpenKeys::identity(keys.alice), {.threads = 1});
   }
   {
     medcrypt::container::MemorySource source(input);
-    (void)medcrypt::container::open(source, {nullptr, &keys.shared}, {.threads = 1});
+    (void)medcrypt::container::open(source, medcrypt::container::OpenKeys::shared_key(keys.shared), {.threads = 1});
   }
   {
     medcrypt::container::MemorySource source(input);

@@ -35,12 +35,12 @@ Status run(const DecryptArgs& args, Outcome& outcome) {
   std::optional<crypto::Identity> identity;
   if (!args.key_file.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(shared_key, load_shared_key(args.key_file));
-    opt.keys.shared_key = &shared_key;
+    opt.keys = container::OpenKeys::shared_key(shared_key);
   } else {
     std::optional<std::filesystem::path> pass;
     if (!args.passphrase_file.empty()) pass = args.passphrase_file;
     MEDCRYPT_ASSIGN_OR_RETURN(identity, load_identity(args.identity, pass));
-    opt.keys.identity = &*identity;
+    opt.keys = container::OpenKeys::identity(*identity);
   }
   if (!args.from.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(crypto::PublicIdentity sender, crypto::load_public_identity(args.from));

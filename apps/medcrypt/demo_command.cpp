@@ -101,10 +101,10 @@ Status run(const DemoArgs& args, Outcome& outcome) {
 
   pipeline::EncryptOptions enc;
   enc.scheme = args.scheme;
-  enc.recipients.identities = {bob.public_identity};
+  enc.recipients = container::Recipients::identities({bob.public_identity});
   enc.seal.signer = &alice;
   pipeline::DecryptOptions dec;
-  dec.keys.identity = &bob;
+  dec.keys = container::OpenKeys::identity(bob);
   dec.open.expected_signer = alice.public_identity.ed25519;
 
   fmt::print("{:<34} {:<8} {:>16} {:>5} {:<7} {:>10} {:>9} {:>9} {:>9}  {}\n", "file", "modality", "size", "bits",

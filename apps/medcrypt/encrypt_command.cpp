@@ -47,11 +47,14 @@ Status run(const EncryptArgs& args, Outcome& outcome) {
   SecretBytes shared_key;
   if (!args.key_file.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(shared_key, load_shared_key(args.key_file));
-    opt.recipients.shared_key = &shared_key;
-  }
-  for (const auto& pub : args.to) {
-    MEDCRYPT_ASSIGN_OR_RETURN(crypto::PublicIdentity id, crypto::load_public_identity(pub));
-    opt.recipients.identities.push_back(std::move(id));
+    opt.recipients = container::Recipients::shared_key(shared_key);
+  } else {
+    std::vector<crypto::PublicIdentity> to;
+    for (const auto& pub : args.to) {
+      MEDCRYPT_ASSIGN_OR_RETURN(crypto::PublicIdentity id, crypto::load_public_identity(pub));
+      to.push_back(std::move(id));
+    }
+    opt.recipients = container::Recipients::identities(std::move(to));
   }
   std::optional<crypto::Identity> signer;
   if (!args.sign_key.empty()) {

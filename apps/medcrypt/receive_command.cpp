@@ -163,7 +163,7 @@ Status run(const ReceiveArgs& args, Outcome& outcome) {
   Receiver r{args, outcome, client, {}, to_hex(me.public_identity.fingerprint()), {}, {},
              std::filesystem::path(args.output) / ".medcrypt-incoming",
              std::filesystem::path(args.output) / ".medcrypt-rejected", {}};
-  r.decrypt.keys.identity = &me;
+  r.decrypt.keys = container::OpenKeys::identity(me);
   r.decrypt.open.threads = threads_from_jobs(args.jobs);
   if (!args.from.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(crypto::PublicIdentity sender, crypto::load_public_identity(args.from));

@@ -52,10 +52,12 @@ Status run(const SendArgs& args, Outcome& outcome) {
   opt.scheme = args.scheme;
   MEDCRYPT_TRY(pipeline::scheme_for_sending(opt.scheme, opt.scheme_params));
   opt.seal.threads = threads_from_jobs(args.jobs);
+  std::vector<crypto::PublicIdentity> to;
   for (const auto& pub : args.to) {
     MEDCRYPT_ASSIGN_OR_RETURN(crypto::PublicIdentity id, crypto::load_public_identity(pub));
-    opt.recipients.identities.push_back(std::move(id));
+    to.push_back(std::move(id));
   }
+  opt.recipients = container::Recipients::identities(std::move(to));
   std::optional<std::filesystem::path> pass;
   if (!args.passphrase_file.empty()) pass = args.passphrase_file;
   MEDCRYPT_ASSIGN_OR_RETURN(crypto::Identity signer, load_identity(args.sign_key, pass));

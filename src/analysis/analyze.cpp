@@ -104,7 +104,7 @@ Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std:
   container::OpenOptions open_options;
   open_options.registry = &registry;
   MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened,
-                            container::open(source, container::OpenKeys{nullptr, &setup.shared_key}, open_options));
+                            container::open(source, container::OpenKeys::shared_key(setup.shared_key), open_options));
   MEDCRYPT_ASSIGN_OR_RETURN(a.quality, metrics::compare_images(plain, opened.image));
 
   const container::Metadata metadata{std::filesystem::path(file).filename().string(), std::string(image::format_name(loaded.format)), loaded.dicom_attributes,

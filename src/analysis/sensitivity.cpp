@@ -58,7 +58,7 @@ Result<KeySensitivity> key_sensitivity(const image::Image& plain, const TestMode
     container::MemorySource source(reference.container);
     container::OpenOptions options;
     options.registry = &registry;
-    auto opened = container::open(source, container::OpenKeys{nullptr, &flipped.key}, options);
+    auto opened = container::open(source, container::OpenKeys::shared_key(flipped.key), options);
     if (opened) {
       decrypted = std::move(opened->image);
     } else {

@@ -48,11 +48,13 @@ Result<TestModeCipher> encrypt_test_mode(const image::Image& plain, const scheme
                                          const SecretBytes& key, const container::FixedRandomness& fixed) {
   TestModeCipher out;
   container::SealOptions options;
-  options.fixed = &fixed;
-  options.cipher_image = &out.cipher;
+  options.want_cipher_image = true;
   options.allow_control = true;
   container::MemorySink sink;
-  MEDCRYPT_TRY(container::seal(plain, container::Metadata{}, scheme, container::Recipients{{}, &key}, options, sink));
+  MEDCRYPT_ASSIGN_OR_RETURN(container::SealReport sealed,
+                            container::seal_repeatable(plain, container::Metadata{}, scheme,
+                                                       container::Recipients::shared_key(key), options, fixed, sink));
+  out.cipher = std::move(sealed.cipher_image);
   out.container = std::move(sink).take();
   if (scheme.payload_size(plain.geometry()) > plain.bytes().size()) {
     // More than the cipher image (a sealed plan follows it): the same payload again, whole, from the same key.

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "container/container.hpp"
+#include "container/repeatable.hpp"
 #include "core/secret_bytes.hpp"
 #include "image/image.hpp"
 #include "schemes/scheme.hpp"

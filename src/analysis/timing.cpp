@@ -38,18 +38,18 @@ Result<Timing> time_encryption(const image::Image& plain, const container::Metad
 
   // The warm-up run sizes the output buffer; timed runs then write into it without allocating.
   container::MemorySink first;
-  MEDCRYPT_TRY(container::seal(plain, metadata, scheme, container::Recipients{{}, &key}, seal_options, first));
+  MEDCRYPT_TRY(container::seal(plain, metadata, scheme, container::Recipients::shared_key(key), seal_options, first));
   Bytes sealed = std::move(first).take();
   std::vector<double> encrypt_ms, decrypt_ms;
   for (unsigned run = 0; run < timing.runs; ++run) {
     container::MemorySink sink(sealed);
     auto start = std::chrono::steady_clock::now();
-    MEDCRYPT_TRY(container::seal(plain, metadata, scheme, container::Recipients{{}, &key}, seal_options, sink));
+    MEDCRYPT_TRY(container::seal(plain, metadata, scheme, container::Recipients::shared_key(key), seal_options, sink));
     encrypt_ms.push_back(elapsed_ms(start));
 
     container::MemorySource source(sealed);
     start = std::chrono::steady_clock::now();
-    MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened, container::open(source, {nullptr, &key}, open_options));
+    MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened, container::open(source, container::OpenKeys::shared_key(key), open_options));
     decrypt_ms.push_back(elapsed_ms(start));
     if (opened.image.bytes().size() != plain.bytes().size()) {
       return make_error(ErrorCode::kInternal, "timing: the decrypted image has another size");

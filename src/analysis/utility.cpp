@@ -105,12 +105,12 @@ Result<RoundTrip> round_trip(const image::Image& plain, const std::string& file,
   RoundTrip out;
   container::MemorySink sink;
   auto start = std::chrono::steady_clock::now();
-  MEDCRYPT_TRY(container::seal(plain, metadata, scheme, container::Recipients{{}, &key}, seal_options, sink));
+  MEDCRYPT_TRY(container::seal(plain, metadata, scheme, container::Recipients::shared_key(key), seal_options, sink));
   out.encrypt_ms = elapsed_ms(start);
   const Bytes sealed = std::move(sink).take();
   container::MemorySource source(sealed);
   start = std::chrono::steady_clock::now();
-  MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened, container::open(source, {nullptr, &key}, open_options));
+  MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened, container::open(source, container::OpenKeys::shared_key(key), open_options));
   out.decrypt_ms = elapsed_ms(start);
   out.decrypted = std::move(opened.image);
   return out;

@@ -3,6 +3,9 @@
 
 #include <functional>
 #include <optional>
+#include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "container/format.hpp"
@@ -15,20 +18,29 @@
 
 namespace medcrypt::container {
 
-// Who can open the container: recipients' public identities, or the holders of one shared key.
-struct Recipients {
-  std::vector<crypto::PublicIdentity> identities;
-  const SecretBytes* shared_key = nullptr;
-};
+// Who can open the container: recipients' public identities, or the holders of one shared key; never
+// both. An empty identity list is refused by seal (kUsage). The shared key is referred to, not copied: it
+// must outlive the Recipients.
+class Recipients {
+ public:
+  static Recipients identities(std::vector<crypto::PublicIdentity> identities) {
+    return Recipients(std::move(identities));
+  }
+  static Recipients shared_key(const SecretBytes& key) { return Recipients(&key); }
+  static Recipients shared_key(const SecretBytes&& key) = delete;  // would dangle
 
-// Fixed "random" values, for known-answer containers and for analysis that must be repeatable.
-// Never used by the normal command-line path.
-struct FixedRandomness {
-  SecretBytes content_key;                       // 32 bytes
-  std::array<std::uint8_t, kMessageIdBytes> message_id{};
-  std::array<std::uint8_t, kNoncePrefixBytes> nonce_prefix{};
-  std::vector<SecretBytes> ephemeral_keys;        // one X25519 private key per recipient
-  std::array<std::uint8_t, kSharedSaltBytes> shared_salt{};
+  // The one that is set; the other is null.
+  const std::vector<crypto::PublicIdentity>* as_identities() const {
+    return std::get_if<std::vector<crypto::PublicIdentity>>(&to_);
+  }
+  const SecretBytes* as_shared_key() const {
+    const auto* key = std::get_if<const SecretBytes*>(&to_);
+    return key != nullptr ? *key : nullptr;
+  }
+
+ private:
+  explicit Recipients(std::variant<std::vector<crypto::PublicIdentity>, const SecretBytes*> to) : to_(std::move(to)) {}
+  std::variant<std::vector<crypto::PublicIdentity>, const SecretBytes*> to_;
 };
 
 using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
@@ -38,26 +50,52 @@ struct SealOptions {
   std::uint8_t chunk_log2 = kDefaultChunkLog2;
   unsigned threads = default_threads();
   const crypto::Identity* signer = nullptr;
-  const FixedRandomness* fixed = nullptr;
   ProgressFn progress;
-  // If set, receives the stored payload as an image (schemes with exports_cipher_image only), with
-  // bits stored = bits allocated and unsigned: cipher words use the whole word.
-  image::Image* cipher_image = nullptr;
-  // If set, receives the scheme's notes (schemes::Payload::notes).
-  std::vector<std::string>* notes = nullptr;
+  // Return the stored payload as an image (SealReport::cipher_image); schemes with exports_cipher_image
+  // only, else kUsage.
+  bool want_cipher_image = false;
   // `analyze` measures control ciphers (SchemeInfo::control_only, `demo-weak`); every other caller is refused.
   bool allow_control = false;
 };
 
-Status seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
-            const Recipients& recipients, const SealOptions& options, Sink& sink);
+// What seal says besides the bytes it wrote to the sink.
+struct SealReport {
+  std::vector<std::string> notes;  // the scheme's notes (schemes::Payload::notes)
+  // With SealOptions::want_cipher_image, the stored payload as an image, with bits stored = bits allocated
+  // and unsigned (cipher words use the whole word); otherwise empty (no pixels).
+  image::Image cipher_image;
+};
+
+// Seals with fresh randomness (content key, message id, nonce prefix, ephemeral keys or key salt).
+// container/repeatable.hpp has the variant with fixed values, for known answers and analysis.
+Result<SealReport> seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
+                        const Recipients& recipients, const SealOptions& options, Sink& sink);
 
 // Reads and checks the preamble and header (no key needed): for `info` and for relays.
 Result<ParsedHeader> read_header(Source& source);
 
-struct OpenKeys {
-  const crypto::Identity* identity = nullptr;
-  const SecretBytes* shared_key = nullptr;
+// The key that opens a container: one identity's private keys, or a shared key; never both. Referred to,
+// not copied: it must outlive the OpenKeys.
+class OpenKeys {
+ public:
+  static OpenKeys identity(const crypto::Identity& identity) { return OpenKeys(&identity); }
+  static OpenKeys identity(const crypto::Identity&& identity) = delete;  // would dangle
+  static OpenKeys shared_key(const SecretBytes& key) { return OpenKeys(&key); }
+  static OpenKeys shared_key(const SecretBytes&& key) = delete;  // would dangle
+
+  // The one that is set; the other is null.
+  const crypto::Identity* as_identity() const {
+    const auto* identity = std::get_if<const crypto::Identity*>(&key_);
+    return identity != nullptr ? *identity : nullptr;
+  }
+  const SecretBytes* as_shared_key() const {
+    const auto* key = std::get_if<const SecretBytes*>(&key_);
+    return key != nullptr ? *key : nullptr;
+  }
+
+ private:
+  explicit OpenKeys(std::variant<const crypto::Identity*, const SecretBytes*> key) : key_(key) {}
+  std::variant<const crypto::Identity*, const SecretBytes*> key_;
 };
 
 struct OpenOptions {

@@ -75,24 +75,26 @@ class HeadSource final : public Source {
 };
 
 Result<SecretBytes> recover_content_key(const Header& h, const OpenKeys& keys) {
+  const SecretBytes* shared_key = keys.as_shared_key();
+  const crypto::Identity* identity = keys.as_identity();
   if (h.key_mode == KeyMode::kSharedKey) {
-    if (keys.shared_key == nullptr) {
+    if (shared_key == nullptr) {
       return make_error(ErrorCode::kWrongKey, "the container is encrypted with a shared key, not to identities");
     }
-    MEDCRYPT_ASSIGN_OR_RETURN(auto key_id, shared_key_id(*keys.shared_key));
+    MEDCRYPT_ASSIGN_OR_RETURN(auto key_id, shared_key_id(*shared_key));
     if (CRYPTO_memcmp(key_id.data(), h.shared.key_id.data(), key_id.size()) != 0) {
       return make_error(ErrorCode::kWrongKey, "wrong key: the container was encrypted with another shared key");
     }
-    return crypto::hkdf_sha256(keys.shared_key->span(), h.shared.salt, kLabelSharedContentKey, kContentKeyBytes);
+    return crypto::hkdf_sha256(shared_key->span(), h.shared.salt, kLabelSharedContentKey, kContentKeyBytes);
   }
-  if (keys.identity == nullptr) {
+  if (identity == nullptr) {
     return make_error(ErrorCode::kWrongKey, "the container is addressed to identities, not to a shared key");
   }
-  const crypto::PublicIdentity& me = keys.identity->public_identity;
+  const crypto::PublicIdentity& me = identity->public_identity;
   const crypto::Fingerprint fp = me.fingerprint();
   for (const RecipientStanza& stanza : h.recipients) {
     if (stanza.fingerprint != fp) continue;
-    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes shared, crypto::x25519(keys.identity->x25519_private, stanza.ephemeral));
+    MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes shared, crypto::x25519(identity->x25519_private, stanza.ephemeral));
     ByteWriter salt;
     salt.raw(stanza.ephemeral);
     salt.raw(me.x25519);

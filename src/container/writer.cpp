@@ -3,6 +3,7 @@
 
 #include "container/container.hpp"
 #include "container/payload_stream.hpp"
+#include "container/repeatable.hpp"
 #include "core/secret_bytes.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
@@ -48,21 +49,18 @@ Result<RecipientStanza> wrap_for(const crypto::PublicIdentity& recipient, const 
 }
 
 // Builds the key part of the header and returns the content key.
-Result<SecretBytes> set_up_keys(Header& h, const Recipients& to, const SealOptions& opt) {
-  const FixedRandomness* fixed = opt.fixed;
-  if (to.shared_key != nullptr) {
-    if (!to.identities.empty()) {
-      return make_error(ErrorCode::kUsage, "both identities and a shared key given: a container is sealed to one or the other");
-    }
-    if (to.shared_key->size() != crypto::kAeadKeyBytes) return make_error(ErrorCode::kBadKey, "shared key must be 32 bytes");
+Result<SecretBytes> set_up_keys(Header& h, const Recipients& to, const FixedRandomness* fixed) {
+  if (const SecretBytes* shared_key = to.as_shared_key()) {
+    if (shared_key->size() != crypto::kAeadKeyBytes) return make_error(ErrorCode::kBadKey, "shared key must be 32 bytes");
     h.key_mode = KeyMode::kSharedKey;
-    MEDCRYPT_ASSIGN_OR_RETURN(h.shared.key_id, shared_key_id(*to.shared_key));
+    MEDCRYPT_ASSIGN_OR_RETURN(h.shared.key_id, shared_key_id(*shared_key));
     MEDCRYPT_TRY(fill_random(h.shared.salt, fixed ? &fixed->shared_salt : nullptr));
-    return crypto::hkdf_sha256(to.shared_key->span(), h.shared.salt, kLabelSharedContentKey, kContentKeyBytes);
+    return crypto::hkdf_sha256(shared_key->span(), h.shared.salt, kLabelSharedContentKey, kContentKeyBytes);
   }
-  if (to.identities.empty()) return make_error(ErrorCode::kUsage, "no recipient: neither an identity nor a shared key given");
-  if (to.identities.size() > kMaxRecipients) return make_error(ErrorCode::kLimits, "too many recipients");
-  if (fixed != nullptr && fixed->ephemeral_keys.size() != to.identities.size()) {
+  const std::vector<crypto::PublicIdentity>& identities = *to.as_identities();
+  if (identities.empty()) return make_error(ErrorCode::kUsage, "no recipient: neither an identity nor a shared key given");
+  if (identities.size() > kMaxRecipients) return make_error(ErrorCode::kLimits, "too many recipients");
+  if (fixed != nullptr && fixed->ephemeral_keys.size() != identities.size()) {
     return make_error(ErrorCode::kInternal, "fixed randomness needs one ephemeral key per recipient");
   }
   h.key_mode = KeyMode::kRecipients;
@@ -72,19 +70,19 @@ Result<SecretBytes> set_up_keys(Header& h, const Recipients& to, const SealOptio
   } else {
     MEDCRYPT_ASSIGN_OR_RETURN(content_key, crypto::random_secret(kContentKeyBytes));
   }
-  for (std::size_t i = 0; i < to.identities.size(); ++i) {
+  for (std::size_t i = 0; i < identities.size(); ++i) {
     MEDCRYPT_ASSIGN_OR_RETURN(RecipientStanza stanza,
-                              wrap_for(to.identities[i], content_key, h.aead,
+                              wrap_for(identities[i], content_key, h.aead,
                                        fixed ? &fixed->ephemeral_keys[i] : nullptr));
     h.recipients.push_back(stanza);
   }
   return content_key;
 }
 
-}  // namespace
-
-Status seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
-            const Recipients& recipients, const SealOptions& opt, Sink& sink) {
+// seal and seal_repeatable: `fixed` null draws fresh randomness.
+Result<SealReport> seal_with(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
+                             const Recipients& recipients, const SealOptions& opt, const FixedRandomness* fixed,
+                             Sink& sink) {
   const schemes::SchemeInfo& info = scheme.info();
   if (info.control_only && !opt.allow_control) {
     return make_error(ErrorCode::kUsage, "scheme '" + info.name + "' is a deliberately broken control cipher: only "
@@ -108,9 +106,9 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
     h.signer = opt.signer->public_identity.ed25519;
     h.signer_x25519 = opt.signer->public_identity.x25519;
   }
-  MEDCRYPT_TRY(fill_random(h.message_id, opt.fixed ? &opt.fixed->message_id : nullptr));
-  MEDCRYPT_TRY(fill_random(h.nonce_prefix, opt.fixed ? &opt.fixed->nonce_prefix : nullptr));
-  MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes content_key, set_up_keys(h, recipients, opt));
+  MEDCRYPT_TRY(fill_random(h.message_id, fixed ? &fixed->message_id : nullptr));
+  MEDCRYPT_TRY(fill_random(h.nonce_prefix, fixed ? &fixed->nonce_prefix : nullptr));
+  MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes content_key, set_up_keys(h, recipients, fixed));
   MEDCRYPT_ASSIGN_OR_RETURN(h.key_commitment, key_commitment(content_key, h));
   MEDCRYPT_ASSIGN_OR_RETURN(MessageKeys keys, derive_message_keys(content_key, h));
 
@@ -122,7 +120,8 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
 
   // Encode before writing anything, so a scheme error leaves the sink untouched.
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::Payload payload, scheme.encode(image, keys.scheme));
-  if (opt.notes != nullptr) opt.notes->insert(opt.notes->end(), payload.notes.begin(), payload.notes.end());
+  SealReport report;
+  report.notes = std::move(payload.notes);
   if (payload.bytes().size() != h.payload_bytes) {
     return make_error(ErrorCode::kInternal, fmt::format("scheme {} produced {} payload bytes, announced {}",
                                                         info.name, payload.bytes().size(), h.payload_bytes));
@@ -144,7 +143,7 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
   MEDCRYPT_TRY(emit(sealed_metadata));
 
   std::span<std::uint8_t> stored;
-  if (opt.cipher_image != nullptr) {
+  if (opt.want_cipher_image) {
     if (!info.exports_cipher_image) {
       return make_error(ErrorCode::kUsage, fmt::format("scheme '{}' has no cipher image to export", info.name));
     }
@@ -152,8 +151,8 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
     image::Geometry cipher_geometry = h.geometry;
     cipher_geometry.bits_stored = cipher_geometry.bits_allocated;
     cipher_geometry.is_signed = false;
-    MEDCRYPT_ASSIGN_OR_RETURN(*opt.cipher_image, image::Image::create(cipher_geometry));
-    stored = opt.cipher_image->bytes();
+    MEDCRYPT_ASSIGN_OR_RETURN(report.cipher_image, image::Image::create(cipher_geometry));
+    stored = report.cipher_image.bytes();
   }
   StreamContext ctx{h, header_hash, keys.payload, opt.threads, transcript ? &*transcript : nullptr, nullptr};
   if (opt.progress) {
@@ -166,7 +165,20 @@ Status seal(const image::Image& image, const Metadata& metadata, const schemes::
                               crypto::ed25519_sign(opt.signer->ed25519_private, signature_message(transcript->finish())));
     MEDCRYPT_TRY(sink.write(sig));
   }
-  return {};
+  return report;
+}
+
+}  // namespace
+
+Result<SealReport> seal(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
+                        const Recipients& recipients, const SealOptions& options, Sink& sink) {
+  return seal_with(image, metadata, scheme, recipients, options, nullptr, sink);
+}
+
+Result<SealReport> seal_repeatable(const image::Image& image, const Metadata& metadata, const schemes::Scheme& scheme,
+                                   const Recipients& recipients, const SealOptions& options,
+                                   const FixedRandomness& fixed, Sink& sink) {
+  return seal_with(image, metadata, scheme, recipients, options, &fixed, sink);
 }
 
 }  // namespace medcrypt::container

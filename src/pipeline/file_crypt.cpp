@@ -110,13 +110,15 @@ Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std
   start = std::chrono::steady_clock::now();
   std::error_code ec;
   container::SealOptions seal = options.seal;
-  image::Image cipher_image;
-  if (options.cipher_image_png) seal.cipher_image = &cipher_image;
-  seal.notes = &report.notes;
+  seal.want_cipher_image = options.cipher_image_png.has_value();
   MEDCRYPT_ASSIGN_OR_RETURN(container::FileSink sink, container::FileSink::create(output));
-  MEDCRYPT_TRY(container::seal(loaded.image, metadata, *scheme, options.recipients, seal, sink));
+  // No recipients at all: seal refuses them as it refuses an empty identity list.
+  const container::Recipients recipients = options.recipients.value_or(container::Recipients::identities({}));
+  MEDCRYPT_ASSIGN_OR_RETURN(container::SealReport sealed,
+                            container::seal(loaded.image, metadata, *scheme, recipients, seal, sink));
+  report.notes.insert(report.notes.end(), sealed.notes.begin(), sealed.notes.end());
   if (options.cipher_image_png) {
-    MEDCRYPT_TRY(image::write_image_file(*options.cipher_image_png, cipher_image, image::FileFormat::kPng));
+    MEDCRYPT_TRY(image::write_image_file(*options.cipher_image_png, sealed.cipher_image, image::FileFormat::kPng));
   }
   Status committed = sink.finish();
   if (!committed) {
@@ -130,10 +132,11 @@ Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std
 
 Result<DecryptReport> decrypt_file(const std::filesystem::path& input, const std::filesystem::path& output,
                                    bool output_is_directory, const DecryptOptions& options) {
+  if (!options.keys) return make_error(ErrorCode::kUsage, "no key: neither an identity nor a shared key given");
   DecryptReport report;
   auto start = std::chrono::steady_clock::now();
   MEDCRYPT_ASSIGN_OR_RETURN(container::FileSource source, container::FileSource::open(input));
-  MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened, container::open(source, options.keys, options.open));
+  MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened, container::open(source, *options.keys, options.open));
   report.decrypt_ms = ms_since(start);
 
   auto original = image::parse_format_name(opened.metadata.format);

@@ -17,7 +17,7 @@ struct EncryptOptions {
   std::string scheme = "aead";
   schemes::SchemeParams scheme_params;
   container::SealOptions seal;
-  container::Recipients recipients;
+  std::optional<container::Recipients> recipients;  // none: refused, as an empty identity list is
   std::optional<std::filesystem::path> cipher_image_png;  // --emit-cipher-image
 };
 
@@ -41,7 +41,7 @@ Result<EncryptReport> encrypt_file(const std::filesystem::path& input, const std
                                    const EncryptOptions& options, const std::filesystem::path& folder = {});
 
 struct DecryptOptions {
-  container::OpenKeys keys;
+  std::optional<container::OpenKeys> keys;  // none: refused (kUsage)
   container::OpenOptions open;
 };
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "container/payload_stream.hpp"
+#include "container/repeatable.hpp"
 #include "crypto/random.hpp"
 #include "test_images.hpp"
 
@@ -34,11 +35,11 @@ TEST_P(RoundTrip, DecryptsBitExactly) {
   opt.aead = aead;
   opt.chunk_log2 = 12;  // 4 KiB: many chunks even for small images
   opt.threads = threads;
-  auto sealed = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, opt);
+  auto sealed = seal_to_memory(img, Recipients::identities({alice.public_identity}), opt);
   ASSERT_TRUE(sealed) << sealed.error().message;
   OpenOptions open_opt;
   open_opt.threads = threads;
-  auto opened = open_from_memory(*sealed, OpenKeys{&alice, nullptr}, open_opt);
+  auto opened = open_from_memory(*sealed, OpenKeys::identity(alice), open_opt);
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->image.geometry(), img.geometry());
   EXPECT_TRUE(std::equal(opened->image.bytes().begin(), opened->image.bytes().end(), img.bytes().begin(),
@@ -65,16 +66,18 @@ TEST(Container, SameBytesWhateverTheThreadCount) {
   fixed.ephemeral_keys.push_back(kat_value("eph"));
   SealOptions opt;
   opt.chunk_log2 = 12;
-  opt.fixed = &fixed;
+  auto scheme = schemes::builtin_registry().create("aead").value();
   Bytes reference;
   for (unsigned threads : {1u, 2u, 5u}) {
     opt.threads = threads;
-    auto sealed = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, opt);
-    ASSERT_TRUE(sealed);
+    container::MemorySink sink;
+    ASSERT_TRUE(container::seal_repeatable(img, sample_metadata(), *scheme, Recipients::identities({alice.public_identity}),
+                                           opt, fixed, sink));
+    Bytes sealed = std::move(sink).take();
     if (reference.empty()) {
-      reference = *sealed;
+      reference = sealed;
     } else {
-      EXPECT_EQ(*sealed, reference) << threads << " threads";
+      EXPECT_EQ(sealed, reference) << threads << " threads";
     }
   }
 }
@@ -82,8 +85,8 @@ TEST(Container, SameBytesWhateverTheThreadCount) {
 TEST(Container, FreshKeysAndNoncesEveryMessage) {
   auto img = random_image(32, 32, 1, 1, 8, 8, false, 1);
   auto alice = fresh_identity("alice");
-  auto a = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, {});
-  auto b = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, {});
+  auto a = seal_to_memory(img, Recipients::identities({alice.public_identity}), {});
+  auto b = seal_to_memory(img, Recipients::identities({alice.public_identity}), {});
   ASSERT_TRUE(a && b);
   ASSERT_EQ(a->size(), b->size());
   // Same image, same recipient: the ciphertexts agree only by chance (1 byte in 256 on average).
@@ -100,19 +103,19 @@ TEST(Container, EveryRecipientCanOpenOthersCannot) {
   auto img = random_image(40, 30, 1, 3, 8, 8, false, 3);
   auto alice = fresh_identity("alice"), bob = fresh_identity("bob"), carol = fresh_identity("carol");
   auto eve = fresh_identity("eve");
-  auto sealed = seal_to_memory(img, Recipients{{alice.public_identity, bob.public_identity, carol.public_identity}, nullptr}, {});
+  auto sealed = seal_to_memory(img, Recipients::identities({alice.public_identity, bob.public_identity, carol.public_identity}), {});
   ASSERT_TRUE(sealed);
   for (const auto* id : {&alice, &bob, &carol}) {
-    auto opened = open_from_memory(*sealed, OpenKeys{id, nullptr});
+    auto opened = open_from_memory(*sealed, OpenKeys::identity(*id));
     ASSERT_TRUE(opened) << id->name << ": " << opened.error().message;
     EXPECT_EQ(opened->image, img);
   }
-  auto denied = open_from_memory(*sealed, OpenKeys{&eve, nullptr});
+  auto denied = open_from_memory(*sealed, OpenKeys::identity(eve));
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().code, ErrorCode::kWrongKey);
 
   SecretBytes some_key(32);
-  auto with_key = open_from_memory(*sealed, OpenKeys{nullptr, &some_key});
+  auto with_key = open_from_memory(*sealed, OpenKeys::shared_key(some_key));
   ASSERT_FALSE(with_key);
   EXPECT_EQ(with_key.error().code, ErrorCode::kWrongKey);
 }
@@ -121,18 +124,30 @@ TEST(Container, SharedKey) {
   auto img = random_image(50, 50, 1, 1, 16, 16, true, 4);
   auto key = crypto::random_secret(32).value();
   auto other = crypto::random_secret(32).value();
-  auto sealed = seal_to_memory(img, Recipients{{}, &key}, {});
+  auto sealed = seal_to_memory(img, Recipients::shared_key(key), {});
   ASSERT_TRUE(sealed);
-  auto opened = open_from_memory(*sealed, OpenKeys{nullptr, &key});
+  auto opened = open_from_memory(*sealed, OpenKeys::shared_key(key));
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->image, img);
-  auto wrong = open_from_memory(*sealed, OpenKeys{nullptr, &other});
+  auto wrong = open_from_memory(*sealed, OpenKeys::shared_key(other));
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code, ErrorCode::kWrongKey);
   auto alice = fresh_identity("alice");
-  auto by_identity = open_from_memory(*sealed, OpenKeys{&alice, nullptr});
+  auto by_identity = open_from_memory(*sealed, OpenKeys::identity(alice));
   ASSERT_FALSE(by_identity);
   EXPECT_EQ(by_identity.error().code, ErrorCode::kWrongKey);
+}
+
+// A list of identities may be empty; seal refuses it, writing nothing.
+TEST(Container, NoRecipientIsRefused) {
+  auto img = random_image(9, 7, 1, 1, 8, 8, false, 9);
+  auto scheme = schemes::builtin_registry().create("aead").value();
+  container::MemorySink sink;
+  auto sealed = container::seal(img, sample_metadata(), *scheme, Recipients::identities({}), {}, sink);
+  ASSERT_FALSE(sealed);
+  EXPECT_EQ(sealed.error().code, ErrorCode::kUsage);
+  EXPECT_EQ(sealed.error().message, "no recipient: neither an identity nor a shared key given");
+  EXPECT_TRUE(std::move(sink).take().empty());
 }
 
 TEST(Container, Signatures) {
@@ -140,21 +155,21 @@ TEST(Container, Signatures) {
   auto alice = fresh_identity("alice"), bob = fresh_identity("bob"), mallory = fresh_identity("mallory");
   SealOptions opt;
   opt.signer = &bob;
-  auto signed_msg = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, opt);
-  auto unsigned_msg = seal_to_memory(img, Recipients{{alice.public_identity}, nullptr}, {});
+  auto signed_msg = seal_to_memory(img, Recipients::identities({alice.public_identity}), opt);
+  auto unsigned_msg = seal_to_memory(img, Recipients::identities({alice.public_identity}), {});
   ASSERT_TRUE(signed_msg && unsigned_msg);
 
   OpenOptions from_bob;
   from_bob.expected_signer = bob.public_identity.ed25519;
-  EXPECT_TRUE(open_from_memory(*signed_msg, OpenKeys{&alice, nullptr}, from_bob));
-  EXPECT_TRUE(open_from_memory(*signed_msg, OpenKeys{&alice, nullptr}));  // verified even when not required
+  EXPECT_TRUE(open_from_memory(*signed_msg, OpenKeys::identity(alice), from_bob));
+  EXPECT_TRUE(open_from_memory(*signed_msg, OpenKeys::identity(alice)));  // verified even when not required
 
   OpenOptions from_mallory;
   from_mallory.expected_signer = mallory.public_identity.ed25519;
-  auto wrong_sender = open_from_memory(*signed_msg, OpenKeys{&alice, nullptr}, from_mallory);
+  auto wrong_sender = open_from_memory(*signed_msg, OpenKeys::identity(alice), from_mallory);
   ASSERT_FALSE(wrong_sender);
   EXPECT_EQ(wrong_sender.error().code, ErrorCode::kSignature);
-  auto not_signed = open_from_memory(*unsigned_msg, OpenKeys{&alice, nullptr}, from_bob);
+  auto not_signed = open_from_memory(*unsigned_msg, OpenKeys::identity(alice), from_bob);
   ASSERT_FALSE(not_signed);
   EXPECT_EQ(not_signed.error().code, ErrorCode::kSignature);
 
@@ -197,7 +212,7 @@ TEST(Container, StreamingVerifierAgreesWithTheOneThatReads) {
   auto bob = fresh_identity("bob"), alice = fresh_identity("alice");
   SealOptions opt;
   opt.signer = &bob;
-  auto big = seal_to_memory(random_image(300, 200, 1, 1, 16, 16, false, 8), Recipients{{alice.public_identity}, nullptr}, opt);
+  auto big = seal_to_memory(random_image(300, 200, 1, 1, 16, 16, false, 8), Recipients::identities({alice.public_identity}), opt);
   ASSERT_TRUE(big);
   const crypto::Sha256Digest whole = crypto::sha256(*big);
   for (std::size_t piece : {std::size_t{1}, std::size_t{13}, std::size_t{64}, std::size_t{4096}, big->size()}) {
@@ -219,7 +234,7 @@ TEST(Container, StreamingVerifierAgreesWithTheOneThatReads) {
 
   // Every byte of a small container changed in turn, and every truncation (declared as sent, as a relay
   // sees a container that says less than it is): refused by both, for the same reason.
-  auto small = seal_to_memory(random_image(9, 7, 1, 1, 8, 8, false, 9), Recipients{{alice.public_identity}, nullptr}, opt);
+  auto small = seal_to_memory(random_image(9, 7, 1, 1, 8, 8, false, 9), Recipients::identities({alice.public_identity}), opt);
   ASSERT_TRUE(small);
   for (std::size_t i = 0; i < small->size(); ++i) {
     Bytes altered = *small;
@@ -240,7 +255,7 @@ TEST(Container, StreamingVerifierAgreesWithTheOneThatReads) {
     EXPECT_EQ(streamed.error().code, read.error().code) << n << " bytes";
     EXPECT_EQ(streamed.error().message, read.error().message) << n << " bytes";
   }
-  auto unsigned_msg = seal_to_memory(random_image(9, 7, 1, 1, 8, 8, false, 9), Recipients{{alice.public_identity}, nullptr}, {});
+  auto unsigned_msg = seal_to_memory(random_image(9, 7, 1, 1, 8, 8, false, 9), Recipients::identities({alice.public_identity}), {});
   ASSERT_TRUE(unsigned_msg);
   auto not_signed = verify_streamed(*unsigned_msg, 64, unsigned_msg->size());
   ASSERT_FALSE(not_signed);
@@ -268,9 +283,9 @@ std::string vm_flags_at(const void* p) {
 TEST(Container, LargeImagesOpenIntoHugePageMemory) {
   auto img = random_image(2048, 2048, 4, 1, 16, 12, false, 11);  // 32 MiB
   auto key = crypto::random_secret(32).value();
-  auto sealed = seal_to_memory(img, Recipients{{}, &key}, {});
+  auto sealed = seal_to_memory(img, Recipients::shared_key(key), {});
   ASSERT_TRUE(sealed);
-  auto opened = open_from_memory(*sealed, OpenKeys{nullptr, &key}, {});
+  auto opened = open_from_memory(*sealed, OpenKeys::shared_key(key), {});
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->image, img);
   const std::uint8_t* pixels = opened->image.bytes().data();
@@ -287,22 +302,25 @@ TEST(Container, LargeImagesOpenIntoHugePageMemory) {
 TEST(Container, CipherImageIsTheStoredCiphertext) {
   auto img = random_image(64, 48, 1, 1, 8, 8, false, 6);
   auto key = crypto::random_secret(32).value();
-  image::Image cipher;
   SealOptions opt;
-  opt.cipher_image = &cipher;
+  opt.want_cipher_image = true;
   opt.chunk_log2 = 12;
-  auto sealed = seal_to_memory(img, Recipients{{}, &key}, opt);
-  ASSERT_TRUE(sealed);
+  auto scheme = schemes::builtin_registry().create("aead").value();
+  container::MemorySink sink;
+  auto report = container::seal(img, sample_metadata(), *scheme, Recipients::shared_key(key), opt, sink);
+  ASSERT_TRUE(report) << report.error().message;
+  const image::Image& cipher = report->cipher_image;
+  const Bytes sealed = std::move(sink).take();
   ASSERT_EQ(cipher.geometry().width, img.geometry().width);
   ASSERT_EQ(cipher.geometry().bits_stored, 8);
   EXPECT_NE(cipher, img);
   // The first chunk's data sits right after the header and metadata; compare it with the cipher image.
-  container::MemorySource source(*sealed);
+  container::MemorySource source(sealed);
   auto parsed = container::read_header(source);
   ASSERT_TRUE(parsed);
   std::size_t start = parsed->total_bytes() + parsed->header.metadata_bytes;
   ASSERT_EQ(cipher.bytes().size(), 3072u);  // one chunk
-  EXPECT_TRUE(std::equal(cipher.bytes().begin(), cipher.bytes().end(), sealed->begin() + start));
+  EXPECT_TRUE(std::equal(cipher.bytes().begin(), cipher.bytes().end(), sealed.begin() + start));
 }
 
 TEST(Container, UnknownSchemeIsAVersionError) {
@@ -324,9 +342,9 @@ TEST(Container, UnknownSchemeIsAVersionError) {
   auto img = random_image(8, 8, 1, 1, 8, 8, false, 8);
   auto key = crypto::random_secret(32).value();
   container::MemorySink sink;
-  ASSERT_TRUE(container::seal(img, sample_metadata(), FutureScheme(), Recipients{{}, &key}, {}, sink));
+  ASSERT_TRUE(container::seal(img, sample_metadata(), FutureScheme(), Recipients::shared_key(key), {}, sink));
   Bytes data = std::move(sink).take();
-  auto opened = open_from_memory(data, OpenKeys{nullptr, &key});
+  auto opened = open_from_memory(data, OpenKeys::shared_key(key));
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, ErrorCode::kVersion);
   EXPECT_NE(opened.error().message.find("future"), std::string::npos);
@@ -359,9 +377,9 @@ TEST(Container, ParametersTheSchemeRefusesAreMalformed) {
     SCOPED_TRACE(params);
     container::MemorySink sink;
     WithParams scheme(schemes::builtin_registry().create("chaos-henon").value(), params);
-    ASSERT_TRUE(container::seal(img, sample_metadata(), scheme, Recipients{{}, &key}, {}, sink));
+    ASSERT_TRUE(container::seal(img, sample_metadata(), scheme, Recipients::shared_key(key), {}, sink));
     Bytes data = std::move(sink).take();
-    auto opened = open_from_memory(data, OpenKeys{nullptr, &key});
+    auto opened = open_from_memory(data, OpenKeys::shared_key(key));
     ASSERT_FALSE(opened);
     EXPECT_EQ(opened.error().code, ErrorCode::kMalformed) << opened.error().message;
   }
@@ -370,24 +388,24 @@ TEST(Container, ParametersTheSchemeRefusesAreMalformed) {
 TEST(Container, UnknownVersionAndBadMagic) {
   auto img = random_image(8, 8, 1, 1, 8, 8, false, 9);
   auto key = crypto::random_secret(32).value();
-  auto sealed = seal_to_memory(img, Recipients{{}, &key}, {});
+  auto sealed = seal_to_memory(img, Recipients::shared_key(key), {});
   ASSERT_TRUE(sealed);
   EXPECT_EQ((*sealed)[8], container::kVersion);
   for (std::uint8_t version : {0, container::kVersion + 1, 255}) {
     Bytes other = *sealed;
     other[8] = version;
-    EXPECT_EQ(open_from_memory(other, OpenKeys{nullptr, &key}).error().code, ErrorCode::kVersion) << int(version);
+    EXPECT_EQ(open_from_memory(other, OpenKeys::shared_key(key)).error().code, ErrorCode::kVersion) << int(version);
   }
   // Relabelled as version 1 (same fields when unsigned): the header is authenticated, so it does not open.
   Bytes relabelled = *sealed;
   relabelled[8] = 1;
-  auto downgraded = open_from_memory(relabelled, OpenKeys{nullptr, &key});
+  auto downgraded = open_from_memory(relabelled, OpenKeys::shared_key(key));
   ASSERT_FALSE(downgraded);
   EXPECT_EQ(downgraded.error().code, ErrorCode::kAuthentication) << downgraded.error().message;
   Bytes bad_magic = *sealed;
   bad_magic[1] = 'X';
-  EXPECT_EQ(open_from_memory(bad_magic, OpenKeys{nullptr, &key}).error().code, ErrorCode::kMalformed);
-  EXPECT_EQ(open_from_memory({}, OpenKeys{nullptr, &key}).error().code, ErrorCode::kMalformed);
+  EXPECT_EQ(open_from_memory(bad_magic, OpenKeys::shared_key(key)).error().code, ErrorCode::kMalformed);
+  EXPECT_EQ(open_from_memory({}, OpenKeys::shared_key(key)).error().code, ErrorCode::kMalformed);
 }
 
 TEST(Container, AbsurdGeometryIsRefusedBeforeAllocating) {
@@ -400,7 +418,7 @@ TEST(Container, AbsurdGeometryIsRefusedBeforeAllocating) {
   Bytes data = container::serialize_header(h);
   data.resize(data.size() + 64);
   auto key = crypto::random_secret(32).value();
-  auto opened = open_from_memory(data, OpenKeys{nullptr, &key});
+  auto opened = open_from_memory(data, OpenKeys::shared_key(key));
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, ErrorCode::kLimits);
 
@@ -408,7 +426,7 @@ TEST(Container, AbsurdGeometryIsRefusedBeforeAllocating) {
   h.geometry = image::Geometry{16, 16, 1, 1, 8, 8, false, "MONOCHROME2"};
   h.payload_bytes = std::uint64_t{1} << 35;
   Bytes data2 = container::serialize_header(h);
-  auto opened2 = open_from_memory(data2, OpenKeys{nullptr, &key});
+  auto opened2 = open_from_memory(data2, OpenKeys::shared_key(key));
   ASSERT_FALSE(opened2);
   EXPECT_EQ(opened2.error().code, ErrorCode::kMalformed);
 }
@@ -429,16 +447,16 @@ TEST(Container, EveryPixelKindRoundTripsWithAeadAndImageCiphersSayWhatTheyRefuse
     auto img = image::Image::create(g);
     ASSERT_TRUE(img) << img.error().message;
     for (auto& byte : img->bytes()) byte = static_cast<std::uint8_t>(g.bits_allocated == 1 ? rng() & 1 : rng());
-    auto sealed = seal_to_memory(*img, Recipients{{}, &key}, {});
+    auto sealed = seal_to_memory(*img, Recipients::shared_key(key), {});
     ASSERT_TRUE(sealed) << sealed.error().message;
-    auto opened = open_from_memory(*sealed, OpenKeys{nullptr, &key});
+    auto opened = open_from_memory(*sealed, OpenKeys::shared_key(key));
     ASSERT_TRUE(opened) << opened.error().message;
     EXPECT_EQ(opened->image, *img);
     for (const char* name : {"chaos-henon", "chaos-henon:paper", "ae-aes"}) {
       auto scheme = schemes::builtin_registry().create(name);
       if (!scheme) continue;  // ae-aes needs its model files
       container::MemorySink sink;
-      auto refused = container::seal(*img, sample_metadata(), **scheme, Recipients{{}, &key}, {}, sink);
+      auto refused = container::seal(*img, sample_metadata(), **scheme, Recipients::shared_key(key), {}, sink);
       ASSERT_FALSE(refused) << name;
       EXPECT_EQ(refused.error().code, ErrorCode::kUnsupported) << refused.error().message;
       EXPECT_NE(refused.error().message.find("8- or 16-bit integer samples"), std::string::npos)

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "container/repeatable.hpp"
 #include "core/file_io.hpp"
 #include "crypto/random.hpp"
 #include "image/image_file.hpp"
@@ -46,10 +47,9 @@ Bytes seal_kat(const container::Recipients& to, crypto::AeadAlgorithm aead, cons
   opt.aead = aead;
   opt.chunk_log2 = 12;
   opt.signer = signer;
-  opt.fixed = &fixed;
   container::MemorySink sink;
   container::Metadata metadata{"kat.png", "png", {}, {}, {}};
-  EXPECT_TRUE(container::seal(kat_image(), metadata, *scheme, to, opt, sink));
+  EXPECT_TRUE(container::seal_repeatable(kat_image(), metadata, *scheme, to, opt, fixed, sink));
   return std::move(sink).take();
 }
 
@@ -58,7 +58,7 @@ Bytes read_bytes(const std::filesystem::path& p) { return read_file(p, 1u << 30)
 TEST(KnownAnswer, RecipientsAesGcmSignedIsReproducedExactly) {
   auto alice = kat_identity("alice"), carol = kat_identity("carol"), bob = kat_identity("bob");
   auto fixed = kat_randomness(2);
-  Bytes ours = seal_kat(container::Recipients{{alice.public_identity, carol.public_identity}, nullptr},
+  Bytes ours = seal_kat(container::Recipients::identities({alice.public_identity, carol.public_identity}),
                         crypto::AeadAlgorithm::kAes256Gcm, &bob, fixed);
   EXPECT_EQ(ours, read_bytes(kKatDir / "kat_recipients_aes256gcm_signed_v2.mct"));
 
@@ -69,7 +69,7 @@ TEST(KnownAnswer, RecipientsAesGcmSignedIsReproducedExactly) {
     for (const auto* id : {&alice, &carol}) {
       container::OpenOptions opt;
       opt.expected_signer = bob.public_identity.ed25519;
-      auto opened = open_from_memory(stored, container::OpenKeys{id, nullptr}, opt);
+      auto opened = open_from_memory(stored, container::OpenKeys::identity(*id), opt);
       ASSERT_TRUE(opened) << file << ": " << opened.error().message;
       EXPECT_EQ(opened->image, kat_image());
       EXPECT_EQ(opened->metadata.file_name, "kat.png");
@@ -86,9 +86,9 @@ TEST(KnownAnswer, RecipientsAesGcmSignedIsReproducedExactly) {
 TEST(KnownAnswer, SharedKeyChaChaIsReproducedExactly) {
   auto fixed = kat_randomness(0);
   SecretBytes key = kat_value("kat shared key");
-  Bytes ours = seal_kat(container::Recipients{{}, &key}, crypto::AeadAlgorithm::kChaCha20Poly1305, nullptr, fixed);
+  Bytes ours = seal_kat(container::Recipients::shared_key(key), crypto::AeadAlgorithm::kChaCha20Poly1305, nullptr, fixed);
   EXPECT_EQ(ours, read_bytes(kKatDir / "kat_shared_chacha20poly1305_v2.mct"));
-  auto old = open_from_memory(read_bytes(kKatDir / "kat_shared_chacha20poly1305.mct"), container::OpenKeys{nullptr, &key});
+  auto old = open_from_memory(read_bytes(kKatDir / "kat_shared_chacha20poly1305.mct"), container::OpenKeys::shared_key(key));
   ASSERT_TRUE(old) << old.error().message;
   EXPECT_EQ(old->header.version, 1);
   EXPECT_EQ(old->image, kat_image());
@@ -112,7 +112,7 @@ TEST(KnownAnswer, KeyFilesOfTheScriptLoadAsTheSameIdentities) {
 TEST(KnownAnswer, ChaosHenonPaperVersionOneStillDecrypts) {
   auto key = crypto::load_shared_key(kKatDir / "kat_shared.key");
   ASSERT_TRUE(key);
-  auto opened = open_from_memory(read_bytes(kKatDir / "chaos_henon_paper_v1.mct"), container::OpenKeys{nullptr, &*key});
+  auto opened = open_from_memory(read_bytes(kKatDir / "chaos_henon_paper_v1.mct"), container::OpenKeys::shared_key(*key));
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->header.scheme_name, "chaos-henon:paper");
   EXPECT_EQ(opened->header.scheme_version, 1);
@@ -174,12 +174,8 @@ TEST_P(PythonDecoder, OpensWhatMedcryptWrites) {
   opt.aead = aead;
   opt.chunk_log2 = 14;
   opt.signer = &bob;
-  container::Recipients to;
-  if (shared) {
-    to.shared_key = &key;
-  } else {
-    to.identities = {fresh_identity("x").public_identity, alice.public_identity};
-  }
+  const auto to = shared ? container::Recipients::shared_key(key)
+                         : container::Recipients::identities({fresh_identity("x").public_identity, alice.public_identity});
   ASSERT_TRUE(write_file_atomic(dir / "msg.mct", seal_to_memory(img, to, opt).value()));
 
   std::string cmd = system_python() + " " + shell_quote((kInterop / "mct_decode.py").string()) + " " +

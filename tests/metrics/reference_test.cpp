@@ -100,13 +100,13 @@ void expect_compare(const metrics::ImageComparison& ours, const nlohmann::json& 
 // The aead cipher image of `plain` (random key: any key gives a uniform-looking cipher image).
 image::Image cipher_of(const image::Image& plain) {
   const SecretBytes key(std::vector<std::uint8_t>(32, 0x42));
-  image::Image cipher;
   container::SealOptions options;
-  options.cipher_image = &cipher;
+  options.want_cipher_image = true;
   container::MemorySink sink;
   const auto scheme = schemes::builtin_registry().create("aead").value();
-  EXPECT_TRUE(container::seal(plain, container::Metadata{}, *scheme, container::Recipients{{}, &key}, options, sink));
-  return cipher;
+  auto sealed = container::seal(plain, container::Metadata{}, *scheme, container::Recipients::shared_key(key), options, sink);
+  EXPECT_TRUE(sealed);
+  return sealed ? std::move(sealed->cipher_image) : image::Image{};
 }
 
 // `plain` with a deterministic bounded noise (-3..+3 levels, clamped), stored back as words.

@@ -158,8 +158,7 @@ void write_container(const std::filesystem::path& path, const std::vector<crypto
   auto img = image::Image::create(g);
   std::mt19937 rng(seed);
   for (auto& b : img->bytes()) b = static_cast<std::uint8_t>(rng());
-  container::Recipients recipients;
-  recipients.identities = to;
+  const auto recipients = container::Recipients::identities(to);
   container::SealOptions options;
   options.signer = signer;
   auto scheme = schemes::builtin_registry().create("aead");

@@ -25,7 +25,7 @@ class DecryptIntoFolder : public ::testing::Test {
     auto scheme = schemes::builtin_registry().create("aead").value();
     container::MemorySink sink;
     container::Metadata metadata{"scan.png", "png", {}, {}, folder};
-    EXPECT_TRUE(container::seal(img, metadata, *scheme, container::Recipients{{}, &key}, {}, sink));
+    EXPECT_TRUE(container::seal(img, metadata, *scheme, container::Recipients::shared_key(key), {}, sink));
     auto path = dir / "sealed.mct";
     EXPECT_TRUE(write_file_atomic(path, std::move(sink).take()));
     return path;
@@ -33,7 +33,7 @@ class DecryptIntoFolder : public ::testing::Test {
 
   Result<pipeline::DecryptReport> decrypt(const std::filesystem::path& container) {
     pipeline::DecryptOptions options;
-    options.keys.shared_key = &key;
+    options.keys = container::OpenKeys::shared_key(key);
     return pipeline::decrypt_file(container, dir / "out", true, options);
   }
 
@@ -62,6 +62,13 @@ TEST_F(DecryptIntoFolder, SealedFolderNamesStayBelowTheOutputFolder) {
   auto again = decrypt(seal_with_folder("series1/echo"));
   ASSERT_TRUE(again);
   EXPECT_EQ(again->output.lexically_relative(dir / "out").generic_string(), "series1/echo/scan_2.png");
+}
+
+TEST_F(DecryptIntoFolder, NoKeyIsRefused) {
+  auto refused = pipeline::decrypt_file(seal_with_folder(""), dir / "out", true, pipeline::DecryptOptions{});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUsage);
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "out"));
 }
 
 TEST_F(DecryptIntoFolder, NeverThroughALinkNorOverALinkOrFile) {

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "container/container.hpp"
+#include "container/repeatable.hpp"
 #include "core/file_io.hpp"
 #include "crypto/hash.hpp"
 #include "image/image.hpp"
@@ -31,18 +32,17 @@ Bytes seal(const container::Recipients& recipients, const crypto::Identity* sign
   for (auto& b : img->bytes()) b = static_cast<std::uint8_t>(rng());
   container::SealOptions options;
   options.signer = signer;
-  options.fixed = fixed;
   auto scheme = schemes::builtin_registry().create("aead");
   container::MemorySink sink;
   container::Metadata metadata{"image.png", "png", {}, {}, {}};
-  if (!container::seal(*img, metadata, **scheme, recipients, options, sink)) throw std::runtime_error("seal");
+  auto sealed = fixed != nullptr ? container::seal_repeatable(*img, metadata, **scheme, recipients, options, *fixed, sink)
+                                  : container::seal(*img, metadata, **scheme, recipients, options, sink);
+  if (!sealed) throw std::runtime_error("seal");
   return std::move(sink).take();
 }
 
 Bytes seal_to(const crypto::Identity& to, const crypto::Identity* signer, std::uint32_t seed) {
-  container::Recipients r;
-  r.identities = {to.public_identity};
-  return seal(r, signer, seed);
+  return seal(container::Recipients::identities({to.public_identity}), signer, seed);
 }
 
 // Why `outcome` was refused; kFailed with "not refused" when it was not.
@@ -216,9 +216,7 @@ TEST_F(MailboxTest, TrailingBytesAreRefusedAlsoWhenReadBackFromDisk) {
 
 TEST_F(MailboxTest, RefusesASignedContainerSealedWithAPassword) {
   SecretBytes key(32);
-  container::Recipients shared;
-  shared.shared_key = &key;
-  const relay::Refused r = refused(send(alice_client, seal(shared, &alice, 6)));
+  const relay::Refused r = refused(send(alice_client, seal(container::Recipients::shared_key(key), &alice, 6)));
   EXPECT_EQ(r.why, Refusal::kRejected);
   EXPECT_EQ(r.error.code, ErrorCode::kWrongKey);
 }
@@ -245,8 +243,7 @@ TEST_F(MailboxTest, AMessageIdIsStoredOncePerSender) {
   fixed.content_key = SecretBytes(std::vector<std::uint8_t>(32, 7));
   fixed.message_id.fill(0x42);
   fixed.ephemeral_keys.push_back(SecretBytes(std::vector<std::uint8_t>(32, 9)));
-  container::Recipients to_bob;
-  to_bob.identities = {bob.public_identity};
+  const auto to_bob = container::Recipients::identities({bob.public_identity});
   Bytes one = seal(to_bob, &alice, 8, &fixed), other = seal(to_bob, &alice, 9, &fixed);
   ASSERT_NE(one, other);
   ASSERT_TRUE(std::holds_alternative<relay::MessageRecord>(send(alice_client, one)));
@@ -413,8 +410,7 @@ TEST_F(MailboxTest, AnOrphanedPartIsSweptOrStartedAgain) {
 }
 
 TEST_F(MailboxTest, AMessageForTwoStaysUntilBothHaveIt) {
-  container::Recipients both;
-  both.identities = {bob.public_identity, carol.public_identity};
+  const auto both = container::Recipients::identities({bob.public_identity, carol.public_identity});
   Bytes sealed = seal(both, &alice, 18);
   auto m = take(send(alice_client, sealed));
   auto file = (*box->find(m.digest, bob_client))->file;
