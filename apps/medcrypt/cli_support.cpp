@@ -117,8 +117,23 @@ Result<SecretBytes> load_shared_key(const std::filesystem::path& key_file) {
   return crypto::load_shared_key(key_file);
 }
 
-KeyPassphrase::~KeyPassphrase() {
-  if (text) secure_wipe(*text);
+KeyPassphrase::KeyPassphrase(KeyPassphrase&& other) noexcept : text(other.text), needed(other.needed) { other.wipe(); }
+
+KeyPassphrase& KeyPassphrase::operator=(KeyPassphrase&& other) noexcept {
+  if (this != &other) {
+    wipe();
+    text = other.text;
+    needed = other.needed;
+    other.wipe();
+  }
+  return *this;
+}
+
+void KeyPassphrase::wipe() {
+  if (!text) return;
+  text->resize(text->capacity());  // every byte the string owns, inline or not
+  secure_wipe(*text);
+  text.reset();
 }
 
 Result<KeyPassphrase> key_passphrase(const std::filesystem::path& key_file,
@@ -139,7 +154,7 @@ Result<KeyPassphrase> key_passphrase(const std::filesystem::path& key_file,
     if (UI_UTIL_read_pw_string(buf, sizeof buf, prompt.c_str(), 0) != 0) {
       return make_error(ErrorCode::kBadKey, "no passphrase given");
     }
-    out.text = std::string(buf);
+    out.text.emplace(buf);
     secure_wipe(std::span(reinterpret_cast<std::uint8_t*>(buf), sizeof buf));
   }
   return out;

@@ -67,9 +67,11 @@ struct KeyPassphrase {
   std::optional<std::string> text;
   bool needed = false;  // the key is protected
   KeyPassphrase() = default;
-  KeyPassphrase(KeyPassphrase&&) = default;
-  KeyPassphrase& operator=(KeyPassphrase&&) = default;
-  ~KeyPassphrase();
+  // A moved-from string keeps its bytes (inline ones, for a short passphrase): moves copy, then wipe.
+  KeyPassphrase(KeyPassphrase&& other) noexcept;
+  KeyPassphrase& operator=(KeyPassphrase&& other) noexcept;
+  ~KeyPassphrase() { wipe(); }
+  void wipe();
 };
 Result<KeyPassphrase> key_passphrase(const std::filesystem::path& key_file,
                                      const std::optional<std::filesystem::path>& passphrase_file,

@@ -55,7 +55,10 @@ struct Client : relay::Client {
 template <typename T>
 class Counted {
  public:
-  explicit Counted(std::atomic<T>& n) : n_(n) { ++n_; }
+  // `count`: false when the caller has counted already.
+  explicit Counted(std::atomic<T>& n, bool count = true) : n_(n) {
+    if (count) ++n_;
+  }
   ~Counted() { --n_; }
   Counted(const Counted&) = delete;
   Counted& operator=(const Counted&) = delete;
@@ -178,6 +181,7 @@ struct RelayServer::Impl {
   RateLimiter limiter;
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};
+  std::atomic<unsigned> evaluations{0};  // encrypted-inference requests being read or evaluated
   std::atomic<std::size_t> connections{0};
   std::mutex shutdown_mutex;
   bool stopped = false;
@@ -245,7 +249,7 @@ struct RelayServer::Impl {
       req.header_limit(limits.max_header_bytes);
       // A handler lowers it before it reads a body. A refused single-request upload is read whole (to
       // answer it), which may be more than the relay's maximum message.
-      req.body_limit(std::max<std::uint64_t>(limits.max_message_bytes, kSingleRequestUploadMax));
+      req.body_limit(std::max({limits.max_message_bytes, kSingleRequestUploadMax, limits.max_inference_request_bytes}));
       beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
       co_await http::async_read_header(stream, buffer, req, into(ec));
       if (ec == http::error::header_limit || ec == http::error::body_limit) {
@@ -607,6 +611,16 @@ struct RelayServer::Impl {
                                    limits.max_inference_request_bytes),
                        ErrorCode::kLimits);
     }
+    // At most inference_jobs requests are held in memory and evaluated at once, so that they never take
+    // the blocking pool (and its fsyncs and database calls) from the mailbox, nor more memory than
+    // inference_jobs x max_inference_request_bytes.
+    if (++evaluations > limits.inference_jobs) {
+      --evaluations;
+      Reply r = refuse(http::status::service_unavailable, "encrypted inference is busy", ErrorCode::kLimits);
+      r.headers.emplace_back("Retry-After", "1");
+      co_return r;
+    }
+    Counted<unsigned> evaluating(evaluations, false);
     std::string body;
     auto append = [&body](ByteView bytes) -> Status {
       body.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());

@@ -52,6 +52,7 @@ Result<RelayConfig> load_relay_config(const std::filesystem::path& path) {
       {"max_message_bytes", set_number(l.max_message_bytes)},
       {"max_header_bytes", set_number(l.max_header_bytes)},
       {"max_inference_request_bytes", set_number(l.max_inference_request_bytes)},
+      {"inference_jobs", set_number(l.inference_jobs)},
       {"quota_bytes", set_number(l.quota_bytes)},
       {"rate_per_second", set_number(l.rate_per_second)},
       {"rate_burst", set_number(l.rate_burst)},
@@ -74,6 +75,7 @@ Result<RelayConfig> load_relay_config(const std::filesystem::path& path) {
   }
   if (l.max_header_bytes < 1024) return make_error(ErrorCode::kUsage, "max_header_bytes must be at least 1024");
   if (l.rate_burst < 1) return make_error(ErrorCode::kUsage, "rate_burst must be at least 1");
+  if (l.inference_jobs < 1) return make_error(ErrorCode::kUsage, "inference_jobs must be at least 1");
   return config;
 }
 

@@ -26,6 +26,9 @@ struct RelayLimits {
   // One encrypted-inference request (POST /v1/he/evaluate), held in memory while it is evaluated: 2048
   // features of 47 images at 3072 bits take about 1 MiB.
   std::uint64_t max_inference_request_bytes = 64ull << 20;
+  // Encrypted-inference requests read and evaluated at once (more are answered 503 and retried): each
+  // holds its request in memory and keeps one blocking thread and every core busy while it is evaluated.
+  unsigned inference_jobs = 1;
 };
 
 struct RelayConfig {

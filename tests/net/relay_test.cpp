@@ -507,6 +507,43 @@ TEST_F(Relay, EvaluatesAHeadOnEncryptedFeaturesForCertifiedClientsOnly) {
   EXPECT_NE(garbage.error().message.find("encrypted head"), std::string::npos) << garbage.error().message;
 }
 
+// One request at a time by default (inference_jobs): a second one, while the first is still arriving,
+// gets 503 and Retry-After rather than a blocking thread and its memory.
+TEST_F(Relay, EvaluatesOneEncryptedRequestAtATime) {
+  auto head = he::quantize_head({2, 1, {1.0f, -1.0f}, {0.0f, 0.0f}, std::string(64, '7')});
+  ASSERT_TRUE(head) << head.error().message;
+  inference = std::make_shared<relay::InferenceService>(*head, 1);
+  start({});
+  // Declares 100000 bytes, sends 10, and stalls until the probe gives up (5 s). A second request a second
+  // later finds the relay busy (tried again, should a loaded machine delay the first past that second).
+  net::RetryPolicy once;
+  once.attempts = 1;
+  bool busy = false;
+  std::string seen;
+  for (int attempt = 0; attempt < 3 && !busy; ++attempt) {
+    ProbeResult first;
+    std::thread stalled([&] {
+      first = tls_probe(server->port(), probe_as("alice", "POST /v1/he/evaluate HTTP/1.1\r\nHost: x\r\n"
+                                                          "Content-Length: 100000\r\n\r\n0123456789"));
+    });
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto answer = client("bob", once).evaluate_encrypted("{}");
+    seen = answer ? "evaluated" : answer.error().message;
+    busy = seen.find("encrypted inference is busy") != std::string::npos;
+    stalled.join();
+    seen += "; stalled request answered '" + first.response.substr(0, 40) + "'";
+  }
+  EXPECT_TRUE(busy) << seen;
+  // Once the stalled request is gone, requests are evaluated again (this one is refused for what it is).
+  std::string last;
+  bool served = wait_until([&] {
+    auto after = client("bob", once).evaluate_encrypted("{}");
+    last = after ? "evaluated" : after.error().message;
+    return last.find("encrypted head") != std::string::npos;
+  }, std::chrono::seconds(10));
+  EXPECT_TRUE(served) << last;
+}
+
 TEST_F(Relay, ARelayWithoutAHeadServesNoEncryptedInference) {
   auto answer = client("alice").evaluate_encrypted("{}");
   ASSERT_FALSE(answer);

@@ -13,7 +13,7 @@ TEST(RelayConfig, ReadsKeysAndRefusesUnknownOnes) {
   ScratchDir dir;
   std::ofstream(dir / "relay.json") << R"({"store": "postgresql://relay@db/medcrypt", "threads": 3,
       "max_message_bytes": 1000000, "idle_timeout_s": 5, "rate_per_second": 2.5,
-      "max_inference_request_bytes": 2000000})";
+      "max_inference_request_bytes": 2000000, "inference_jobs": 2})";
   auto config = relay::load_relay_config(dir / "relay.json");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->store, "postgresql://relay@db/medcrypt");
@@ -22,6 +22,7 @@ TEST(RelayConfig, ReadsKeysAndRefusesUnknownOnes) {
   EXPECT_EQ(config->limits.idle_timeout, std::chrono::seconds(5));
   EXPECT_DOUBLE_EQ(config->limits.rate_per_second, 2.5);
   EXPECT_EQ(config->limits.max_inference_request_bytes, 2000000u);
+  EXPECT_EQ(config->limits.inference_jobs, 2u);
   EXPECT_EQ(config->limits.max_header_bytes, 16u * 1024);  // untouched keys keep their default
 
   std::ofstream(dir / "typo.json") << R"({"max_mesage_bytes": 10})";
