@@ -24,9 +24,15 @@ namespace medcrypt::container {
 class Recipients {
  public:
   static Recipients identities(std::vector<crypto::PublicIdentity> identities) {
-    return Recipients(std::move(identities));
+    Recipients r;
+    r.to_.emplace<0>(std::move(identities));
+    return r;
   }
-  static Recipients shared_key(const SecretBytes& key) { return Recipients(&key); }
+  static Recipients shared_key(const SecretBytes& key) {
+    Recipients r;
+    r.to_.emplace<1>(&key);
+    return r;
+  }
   static Recipients shared_key(const SecretBytes&& key) = delete;  // would dangle
 
   // The one that is set; the other is null.
@@ -39,7 +45,8 @@ class Recipients {
   }
 
  private:
-  explicit Recipients(std::variant<std::vector<crypto::PublicIdentity>, const SecretBytes*> to) : to_(std::move(to)) {}
+  // Built in place by the two factories (GCC 12 at -O1 takes a moved variant temporary for uninitialised).
+  Recipients() = default;
   std::variant<std::vector<crypto::PublicIdentity>, const SecretBytes*> to_;
 };
 
