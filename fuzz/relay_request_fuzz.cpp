@@ -7,11 +7,13 @@
 
 #include <boost/beast/http.hpp>
 
+#include "core/text.hpp"
 #include "net/internal/request_rules.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace http = boost::beast::http;
   using namespace medcrypt::net::internal;  // NOLINT: the rules under test
+  using medcrypt::is_lower_hex;
   http::request_parser<http::empty_body> parser;
   parser.header_limit(16 * 1024);  // the relay's default max_header_bytes
   boost::beast::error_code ec;
@@ -27,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto query = parse_inbox_query(target.query);
   if (query) {
     if (query->limit < 1 || query->limit > 1000) std::abort();
-    if (!query->from.empty() && !is_hex(query->from, 64)) std::abort();
-    if (query->after.uploaded >= 0 && !is_hex(query->after.digest, 64)) std::abort();
+    if (!query->from.empty() && !is_lower_hex(query->from, 64)) std::abort();
+    if (query->after.uploaded >= 0 && !is_lower_hex(query->after.digest, 64)) std::abort();
   }
   return 0;
 }

@@ -24,18 +24,17 @@ SecretBytes candidate_key(std::uint32_t candidate) {
 
 }  // namespace
 
-Result<image::Image> key_search(Oracle& oracle, const schemes::Scheme& scheme, const VictimMessage& victim,
-                                std::vector<std::string>& notes) {
-  const image::Geometry& g = victim.geometry;
+Result<std::optional<SecretBytes>> search_paper_key(Oracle& oracle, const schemes::Scheme& scheme,
+                                                    const image::Geometry& like, std::vector<std::string>& notes) {
   if (scheme.info().name.starts_with("zigzag-gan")) {
     return make_error(ErrorCode::kUnsupported, "key-search searches paper 000's key space; zigzag-gan's key is "
                                                "its generator's key image (known-plaintext attacks its paper variant)");
   }
-  if (scheme.payload_size(g) != g.byte_size()) {
+  if (scheme.payload_size(like) != like.byte_size()) {
     return make_error(ErrorCode::kUnsupported, "key-search decrypts a cipher image alone, not a payload that seals "
                                                "more beside it (roi=)");
   }
-  image::Geometry small{kKnownSide, kKnownSide, 1, 1, g.bits_allocated, g.bits_allocated, false, "MONOCHROME2"};
+  image::Geometry small{kKnownSide, kKnownSide, 1, 1, like.bits_allocated, like.bits_allocated, false, "MONOCHROME2"};
   MEDCRYPT_ASSIGN_OR_RETURN(const image::Image known, known_image(small));
   MEDCRYPT_ASSIGN_OR_RETURN(const image::Image known_cipher, oracle.encrypt(known));
   const Bytes known_id = oracle.last_message_id();
@@ -56,15 +55,23 @@ Result<image::Image> key_search(Oracle& oracle, const schemes::Scheme& scheme, c
   const std::uint32_t c = found.load();
   if (c == kCandidates) {
     notes.push_back(fmt::format("none of the {} keys of paper 000's key space (x0, y0 = X / 256, Y / 256) encrypts "
-                                "the known image as the oracle did: the key is not in that space",
-                                kCandidates));
-    return image::Image::from_bytes(g, PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()));
+                                "the {}x{} image as the oracle did: the key is not in that space",
+                                kCandidates, kKnownSide, kKnownSide));
+    return std::optional<SecretBytes>();
   }
   notes.push_back(fmt::format("key found after {} of {} trials on {} threads: x0 = {}/256, y0 = {}/256", tried.load(),
                               kCandidates, default_threads(), c >> 8, c & 0xff));
+  return std::optional<SecretBytes>(candidate_key(c));
+}
+
+Result<image::Image> key_search(Oracle& oracle, const schemes::Scheme& scheme, const VictimMessage& victim,
+                                std::vector<std::string>& notes) {
+  const image::Geometry& g = victim.geometry;
+  MEDCRYPT_ASSIGN_OR_RETURN(std::optional<SecretBytes> found, search_paper_key(oracle, scheme, g, notes));
+  if (!found) return image::Image::from_bytes(g, PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()));
   // The victim's cipher image is the scheme's payload here: key-search finds no key for a scheme whose
   // chunks the container encrypts.
-  const schemes::SchemeKey key{candidate_key(c), victim.message_id};
+  const schemes::SchemeKey key{std::move(*found), victim.message_id};
   return scheme.decode(PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()), g, key);
 }
 

@@ -8,6 +8,7 @@
 // target's size each trial is a whole encryption (23 ms at 512x512: docs/SECURITY.md).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,14 @@
 
 namespace medcrypt::attacks {
 
-// kUnsupported for zigzag-gan (its encryption runs a network; its paper variant falls to known-plaintext).
+// The oracle's key within paper 000's key space, from one chosen 32x32 image of `like`'s word size, or
+// nullopt with a note where no key of the space matches. kUnsupported for zigzag-gan (its encryption runs
+// a network; its paper variant falls to known-plaintext) and for a payload that seals more than the cipher
+// image beside it.
+Result<std::optional<SecretBytes>> search_paper_key(Oracle& oracle, const schemes::Scheme& scheme,
+                                                    const image::Geometry& like, std::vector<std::string>& notes);
+
+// search_paper_key, then the victim's cipher image decrypted under the key found (or returned as it is).
 Result<image::Image> key_search(Oracle& oracle, const schemes::Scheme& scheme, const VictimMessage& victim,
                                 std::vector<std::string>& notes);
 

@@ -1,5 +1,6 @@
 #include "core/text.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -92,6 +93,11 @@ std::string printable(std::string_view text) {
 
 std::string safe_name_characters(std::string_view text) {
   return filter(text, [](std::string& out, std::optional<char32_t>, std::uint8_t) { out += '_'; });
+}
+
+bool is_lower_hex(std::string_view text, std::size_t digits) {
+  return text.size() == digits &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace medcrypt

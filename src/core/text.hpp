@@ -15,6 +15,9 @@ bool is_valid_utf8(std::string_view text);
 // are not UTF-8 become escapes (\n, \x1b, \u202e, \xff); printable UTF-8 stays as it is.
 std::string printable(std::string_view text);
 
+// Whether `text` is exactly `digits` lower-case hex digits (digests, fingerprints, upload ids).
+bool is_lower_hex(std::string_view text, std::size_t digits);
+
 // `text` made safe as one file name: what printable() would escape becomes '_'.
 std::string safe_name_characters(std::string_view text);
 

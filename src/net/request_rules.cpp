@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace medcrypt::net::internal {
 namespace {
 
@@ -10,12 +12,6 @@ bool digits(std::string_view v, std::size_t max) {
 }
 
 }  // namespace
-
-bool is_hex(std::string_view s, std::size_t n) {
-  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 Target split_target(std::string_view target) {
   Target t;
@@ -53,13 +49,13 @@ Result<relay::InboxQuery> parse_inbox_query(std::string_view query) {
   if (std::string a = query_value(query, "after"); !a.empty()) {
     auto dot = a.find('.');
     if (dot == std::string::npos || !digits(std::string_view(a).substr(0, dot), 18) ||
-        !is_hex(std::string_view(a).substr(dot + 1), 64)) {
+        !is_lower_hex(std::string_view(a).substr(dot + 1), 64)) {
       return make_error(ErrorCode::kUsage, "after= must be UPLOADED.DIGEST");
     }
     q.after = {std::stoll(a.substr(0, dot)), a.substr(dot + 1)};
   }
   q.from = query_value(query, "from");
-  if (!q.from.empty() && !is_hex(q.from, 64)) {
+  if (!q.from.empty() && !is_lower_hex(q.from, 64)) {
     return make_error(ErrorCode::kUsage, "from= must be a fingerprint (64 hex digits)");
   }
   q.for_identity = query_value(query, "for");

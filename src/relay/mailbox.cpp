@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "container/container.hpp"
+#include "core/text.hpp"
 #include "crypto/identity.hpp"
 #include "crypto/random.hpp"
 #include "relay/internal/message_files.hpp"
@@ -23,10 +24,6 @@ using internal::VerifiedUpload;
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool is_hex(std::string_view s, std::size_t n) {
-  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 Refused refuse(Refusal why, Error error) { return Refused{why, std::move(error), {}, 0}; }
@@ -152,7 +149,7 @@ Outcome<Slot> Mailbox::begin_upload(const Client& client, NewUpload upload) {
   if (client.identities.empty()) {
     return refuse(Refusal::kNotAllowed, ErrorCode::kUsage, "the certificate names no identity");
   }
-  if (!upload.id.empty() && !is_hex(upload.id, 32)) {
+  if (!upload.id.empty() && !is_lower_hex(upload.id, 32)) {
     return refuse(Refusal::kMalformed, ErrorCode::kUsage, "the upload id is not 32 hex digits");
   }
   if (upload.length == 0) return refuse(Refusal::kMalformed, ErrorCode::kUsage, "an upload of no bytes");
@@ -213,7 +210,7 @@ Status Mailbox::keep_for_resume(Slot& slot) {
 Outcome<UploadProgress> Mailbox::upload_progress(const std::string& id, const Client& client) {
   Impl& m = *impl_;
   const Refused not_found = refuse(Refusal::kNotFound, ErrorCode::kUsage, "no such upload");
-  if (!is_hex(id, 32)) return not_found;
+  if (!is_lower_hex(id, 32)) return not_found;
   auto row = m.store->find_upload(id);
   if (row && *row && (*row)->client == client.id) {
     auto size = m.files.part_size(id);
@@ -233,7 +230,7 @@ Outcome<Slot> Mailbox::resume_upload(const std::string& id, const Client& client
                                      std::uint64_t length) {
   Impl& m = *impl_;
   const Refused not_found = refuse(Refusal::kNotFound, ErrorCode::kUsage, "no such upload");
-  if (!is_hex(id, 32)) return not_found;
+  if (!is_lower_hex(id, 32)) return not_found;
   auto row = m.store->find_upload(id);
   if (!row || !*row || (*row)->client != client.id) return not_found;
   UploadRecord& upload = **row;
@@ -333,7 +330,7 @@ Outcome<std::vector<MessageRecord>> Mailbox::inbox(const Client& client, const I
 }
 
 Result<std::optional<Delivery>> Mailbox::find(const std::string& digest, const Client& client) {
-  if (!is_hex(digest, 64)) return std::optional<Delivery>();
+  if (!is_lower_hex(digest, 64)) return std::optional<Delivery>();
   MEDCRYPT_ASSIGN_OR_RETURN(std::optional<MessageRecord> found, impl_->store->find_message(digest, client.identities));
   if (!found) return std::optional<Delivery>();
   return std::optional<Delivery>(Delivery{std::move(*found), impl_->files.object_path(digest)});
@@ -346,7 +343,7 @@ Status Mailbox::record_download(const Client& client, const MessageRecord& messa
 
 Outcome<bool> Mailbox::acknowledge(const std::string& digest, const Client& client) {
   const Refused not_found = refuse(Refusal::kNotFound, ErrorCode::kUsage, "no such message for this client");
-  if (!is_hex(digest, 64)) return not_found;
+  if (!is_lower_hex(digest, 64)) return not_found;
   auto outcome = impl_->store->acknowledge(digest, client.identities, client.id, impl_->now());
   if (!outcome) return failed(outcome.error());
   if (!outcome->found) return not_found;

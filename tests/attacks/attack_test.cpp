@@ -129,9 +129,16 @@ TEST(Oracle, RefusesToDecryptTheChallenge) {
   }
 }
 
+// Version 2's rounds break Zhou's model; the attack adapts with one more chosen (32x32) image and the key
+// from paper 000's key space: 1 + up to 3 digits + 1 images here.
+TEST(ChosenPlaintext, RecoversTheTargetFromThePaperChaosVariantThroughItsKey) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  expect_recovered("chosen-plaintext", "chaos-henon:paper", 5);
+}
+
 TEST(ChosenPlaintext, RecoversNothingFromTheOtherSchemes) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
-  expect_nothing("chosen-plaintext", {"chaos-henon:paper", "chaos-henon", "zigzag-gan", "aead"});
+  expect_nothing("chosen-plaintext", {"chaos-henon", "zigzag-gan", "aead"});
 }
 
 TEST(KeySearch, RecoversTheTargetFromThePaperChaosVariant) {
@@ -243,8 +250,12 @@ TEST(Keystream, PassesABoundedDieharderBattery) {
   for (const char* scheme : {"aead", "chaos-henon"}) {
     for (const char* test : {"100", "101", "2"}) {
       SCOPED_TRACE(std::string(scheme) + " -d " + test);
-      auto r = run_medcrypt(std::string("keystream --scheme ") + scheme +
-                            " --bytes 400000000 2>/dev/null | dieharder -g 200 -p 10 -d " + test);
+      const std::string battery = std::string("keystream --scheme ") + scheme +
+                                  " --bytes 400000000 2>/dev/null | dieharder -g 200 -p 10 -d " + test;
+      auto r = run_medcrypt(battery);
+      // A good generator fails a test at dieharder's 1e-6 now and then; dieharder's advice is to run it
+      // again. A fresh key (every run draws one) must then pass: a broken stream fails every time.
+      if (r.out.find("FAILED") != std::string::npos) r = run_medcrypt(battery);
       EXPECT_EQ(r.exit_code, 0) << r.out;
       EXPECT_TRUE(r.out.find("PASSED") != std::string::npos || r.out.find("WEAK") != std::string::npos) << r.out;
       EXPECT_EQ(r.out.find("FAILED"), std::string::npos) << r.out;

@@ -12,9 +12,6 @@
 
 namespace medcrypt::net::internal {
 
-// Lower-case hex of exactly `n` digits (digests, fingerprints, upload ids).
-bool is_hex(std::string_view s, std::size_t n);
-
 // "/a/b?x=1": the path's non-empty segments and the query string.
 struct Target {
   std::vector<std::string> segments;
