@@ -32,6 +32,9 @@ struct TrainArgs {
   std::uint32_t side = 0;
   double test_fraction = 0.1;
   std::size_t limit = 0;
+  std::vector<std::string> replay;
+  double replay_test_fraction = 0.1;
+  std::size_t replay_limit = 0;
   nn::TrainOptions options;
 };
 
@@ -54,6 +57,19 @@ Status run(TrainArgs& args) {
   fmt::print("data: {} training images, {} held out for testing (seed {}, test fraction {})\n", dataset.train.size(),
              dataset.test.size(), data.seed, data.test_fraction);
   for (const auto& note : dataset.notes) fmt::print("  {}\n", note);
+  if (!args.replay.empty()) {
+    // Fine-tuning on new images forgets the old ones; training on the old set's training split as well keeps
+    // them, and its test split (the split its own training held out) stays unseen.
+    nn::DatasetOptions old = data;
+    old.sources.assign(args.replay.begin(), args.replay.end());
+    old.test_fraction = args.replay_test_fraction;
+    old.limit = 0;
+    MEDCRYPT_ASSIGN_OR_RETURN(nn::Dataset replayed, nn::load_dataset(old));
+    if (args.replay_limit != 0 && replayed.train.size() > args.replay_limit) replayed.train.resize(args.replay_limit);
+    fmt::print("replay: {} training images of the replayed set, whose {} test images stay held out (test fraction {})\n",
+               replayed.train.size(), replayed.test.size(), old.test_fraction);
+    for (auto& img : replayed.train) dataset.train.push_back(std::move(img));
+  }
 
   nn::TrainOptions& o = args.options;
   o.channels = args.channels;
@@ -358,6 +374,11 @@ void add_train_command(CLI::App& app, Outcome& outcome, int argc, char** argv) {
   cmd->add_option("--limit", args->limit, "Use at most this many images (0: all)")->capture_default_str();
   cmd->add_option("--checkpoint", args->checkpoint, "Checkpoint written after each epoch (default OUT.checkpoint)");
   cmd->add_option("--resume", args->resume, "Start from these weights");
+  cmd->add_option("--replay", args->replay,
+                  "Also train on this set's training split, its test split held out as --data would hold it out "
+                  "(repeatable; keeps what --resume's model learned there)");
+  cmd->add_option("--replay-test-fraction", args->replay_test_fraction, "The replayed set's test fraction")->capture_default_str();
+  cmd->add_option("--replay-limit", args->replay_limit, "At most this many replayed images, a seeded sample (0: all)")->capture_default_str();
   cmd->callback([args, &outcome] {
     Status s = run(*args);
     if (!s) outcome.fail(s.error());

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "nn/image_codec.hpp"
 
 namespace medcrypt::schemes {
@@ -15,14 +16,19 @@ namespace {
 enum class Precision { kFloat32, kFloat16 };
 
 // Loaded once per process and shared: the weights never change while medcrypt runs.
-Result<nn::Autoencoder> shared_model(int channels, nn::AeVariant variant) {
+Result<nn::Autoencoder> shared_model(const std::filesystem::path& path) {
   static std::mutex mutex;
-  static std::map<std::pair<int, nn::AeVariant>, Result<nn::Autoencoder>> cache;
+  static std::map<std::filesystem::path, Result<nn::Autoencoder>> cache;
   std::lock_guard lock(mutex);
-  const auto key = std::make_pair(channels, variant);
-  auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, nn::Autoencoder::load(ae_aes_model_path(channels, variant))).first;
+  auto it = cache.find(path);
+  if (it == cache.end()) it = cache.emplace(path, nn::Autoencoder::load(path)).first;
   return it->second;
+}
+
+// An earlier model that a retrained one replaced, kept beside it so that containers made with it still
+// open: ARCH-DIGEST16.weights, DIGEST16 the first 16 hex digits of its SHA-256.
+std::filesystem::path earlier_model_path(const std::filesystem::path& current, const std::string& digest) {
+  return current.parent_path() / (current.stem().string() + "-" + digest.substr(0, 16) + ".weights");
 }
 
 // The grey and RGB models of one variant; the paper variant's may be missing (a copy without models/).
@@ -112,8 +118,13 @@ Result<Models> load_models(const std::string& scheme, nn::AeVariant variant, con
       }
       continue;
     }
-    auto model = shared_model(channels, variant);
+    auto model = shared_model(path);
     if (!model) return make_error(model.error().code, scheme + ": " + model.error().message);
+    if (wanted != params.end() && wanted->second != model->digest_hex() && is_lower_hex(wanted->second, 64) &&
+        std::filesystem::exists(earlier_model_path(path, wanted->second))) {
+      model = shared_model(earlier_model_path(path, wanted->second));
+      if (!model) return make_error(model.error().code, scheme + ": " + model.error().message);
+    }
     if (wanted != params.end() && wanted->second != model->digest_hex()) {
       return make_error(ErrorCode::kVersion, scheme + ": this container was made with the " + role + " model " +
                                                  wanted->second.substr(0, 16) + "..., but " + path.string() + " is " +

@@ -75,6 +75,29 @@ TEST_F(AeAesCli, TamperedContainerAndOtherModelsAreRefused) {
   EXPECT_NE(r.out.find("was made with the rgb model"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
 
+  // The model it was made with, kept beside the new one as ae-aes-rgb-DIGEST16.weights, opens it.
+  const std::string params = nlohmann::json::parse(run_medcrypt("info " + quote(dir / "c.mct") + " --json").out)["scheme_params"];
+  const auto at = params.find("rgb=");
+  ASSERT_NE(at, std::string::npos) << params;
+  const auto earlier = models / ("ae-aes-rgb-" + params.substr(at + 4, 16) + ".weights");
+  std::filesystem::copy_file(std::filesystem::path(MEDCRYPT_SOURCE_DIR) / "models" / "ae-aes-rgb.weights", earlier);
+  r = run_command("MEDCRYPT_MODELS=" + quote(models) + " " + MEDCRYPT_CLI + " decrypt " + quote(dir / "c.mct") + " -o " +
+                  quote(dir / "x.png") + " --key " + quote(dir / "k") + "");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "x.png"));
+  std::filesystem::remove(dir / "x.png");
+  // An altered earlier model is refused by its SHA-256, and nothing is written.
+  Bytes kept = read_file(earlier, 1 << 30).value();
+  kept[kept.size() / 2] ^= 1;
+  ASSERT_TRUE(write_file_atomic(earlier, kept));
+  r = run_command("MEDCRYPT_MODELS=" + quote(models) + " " + MEDCRYPT_CLI + " decrypt " + quote(dir / "c.mct") + " -o " +
+                  quote(dir / "x.png") + " --key " + quote(dir / "k") + "");
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("SHA-256 mismatch"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
+  std::filesystem::remove(earlier);
+
   // An altered model file is refused by its SHA-256.
   Bytes weights = read_file(models / "ae-aes-rgb.weights", 1 << 30).value();
   weights[weights.size() / 2] ^= 1;
