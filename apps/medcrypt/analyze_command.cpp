@@ -34,12 +34,7 @@ Result<std::vector<std::unique_ptr<schemes::Scheme>>> schemes_to_run(const Analy
     if (!args.scheme_params.empty() || !args.roi.mode.empty() || !args.roi.network.empty()) {
       return make_error(ErrorCode::kUsage, "--scheme-params and --roi need one --scheme");
     }
-    for (const schemes::SchemeInfo& info : registry.list()) {
-      if (!info.exports_cipher_image) continue;
-      MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, registry.create(info.name));
-      out.push_back(std::move(scheme));
-    }
-    return out;
+    return analysis::analyzable_schemes(registry);
   }
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeParams params, schemes::parse_params(args.scheme_params));
   MEDCRYPT_TRY(apply_roi_options(args.roi, params));

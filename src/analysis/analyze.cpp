@@ -70,6 +70,16 @@ std::vector<std::string> notes_for(const ImageAnalysis& a, const schemes::Scheme
 
 }  // namespace
 
+Result<std::vector<std::unique_ptr<schemes::Scheme>>> analyzable_schemes(const schemes::SchemeRegistry& registry) {
+  std::vector<std::unique_ptr<schemes::Scheme>> out;
+  for (const schemes::SchemeInfo& info : registry.list()) {
+    if (!info.exports_cipher_image) continue;
+    MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, registry.create(info.name));
+    out.push_back(std::move(scheme));
+  }
+  return out;
+}
+
 Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std::string& file,
                                     const schemes::Scheme& scheme, const schemes::SchemeRegistry& registry,
                                     const AnalyzeOptions& options) {
@@ -106,6 +116,7 @@ Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std:
   MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened,
                             container::open(source, container::OpenKeys::shared_key(setup.shared_key), open_options));
   MEDCRYPT_ASSIGN_OR_RETURN(a.quality, metrics::compare_images(plain, opened.image));
+  MEDCRYPT_ASSIGN_OR_RETURN(a.thumbnails, make_thumbnails(plain, reference.cipher, opened.image));
 
   const container::Metadata metadata{std::filesystem::path(file).filename().string(), std::string(image::format_name(loaded.format)), loaded.dicom_attributes,
                                      loaded.notes, {}};

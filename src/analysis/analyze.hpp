@@ -9,6 +9,7 @@
 #include "analysis/plot_data.hpp"
 #include "analysis/selective.hpp"
 #include "analysis/sensitivity.hpp"
+#include "analysis/thumbnails.hpp"
 #include "analysis/timing.hpp"
 #include "core/parallel.hpp"
 #include "image/image_file.hpp"
@@ -40,7 +41,11 @@ struct ImageAnalysis {
   std::vector<std::string> notes;    // what a reader of the figures must know (test mode, refusals)
   PlotData plain_plots;
   PlotData cipher_plots;
+  Thumbnails thumbnails;  // for the HTML report
 };
+
+// Every registered scheme with a cipher image, with its default parameters (`analyze --scheme all`).
+Result<std::vector<std::unique_ptr<schemes::Scheme>>> analyzable_schemes(const schemes::SchemeRegistry& registry);
 
 // The scheme must export a cipher image (SchemeInfo::exports_cipher_image), else kUsage.
 Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std::string& file,

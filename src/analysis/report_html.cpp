@@ -5,6 +5,7 @@
 #include "analysis/report_tables.hpp"
 #include "analysis/svg_plots.hpp"
 #include "analysis/text_table.hpp"
+#include "crypto/base64.hpp"
 
 namespace medcrypt::analysis {
 namespace {
@@ -24,10 +25,30 @@ tbody th { text-align: left; font-weight: normal; }
 .plots svg { border: 1px solid #ddd; }
 .notes li { margin: 4px 0; }
 .refusal { max-width: 320px; font-size: 13px; }
+.pictures { display: flex; flex-wrap: wrap; gap: 8px 16px; }
+.pictures figure { margin: 0; }
+.pictures img { height: 160px; image-rendering: pixelated; border: 1px solid #ddd; }
+.pictures figcaption { font-size: 12px; max-width: 200px; }
 )";
 
 constexpr char kPlainColour[] = "#3465a4";
 constexpr char kCipherColour[] = "#cc0000";
+
+std::string figure(const Bytes& png, const std::string& caption) {
+  if (png.empty()) return "";
+  return fmt::format("<figure><img src=\"data:image/png;base64,{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
+                     crypto::base64(png), html_escape(caption), html_escape(caption));
+}
+
+// The images themselves, frame 0, beside the figures that describe them.
+std::string pictures_for(const ImageAnalysis& a) {
+  const Thumbnails& t = a.thumbnails;
+  const std::string difference =
+      t.max_difference == 0 ? "Difference: none, the decryption is bit-exact"
+                            : fmt::format("|plain - decrypted|, black 0 to white {} (stored values)", t.max_difference);
+  return "<div class=\"pictures\">\n" + figure(t.plain, "Plain image") + figure(t.cipher, "Cipher image") +
+         figure(t.decrypted, "Decrypted image") + figure(t.difference, difference) + "</div>\n";
+}
 
 std::string plots_for(std::size_t n, const ImageAnalysis& a) {
   std::string out;
@@ -62,6 +83,7 @@ std::string section_for(std::size_t n, const ImageAnalysis& a) {
   out += "<ul class=\"notes\">\n";
   for (const std::string& note : a.notes) out += "<li>" + html_escape(note) + "</li>\n";
   out += "</ul>\n";
+  out += pictures_for(a);
   out += plots_for(n, a);
   out += "<div class=\"tables\">\n";
   out += render_html(stats_table(a.plain, "Plain image"));

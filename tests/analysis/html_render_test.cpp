@@ -1,5 +1,5 @@
-// The HTML report: self-contained (no scripts, no external files), every plot present with its id, and
-// rendered by headless Chromium (Debian's chromium, installed by scripts/install-deps.sh) into a
+// The HTML report: self-contained (no scripts, no external files), every plot present with its id, the
+// images themselves as PNG thumbnails (checked against numpy), and rendered by headless Chromium (Debian's chromium, installed by scripts/install-deps.sh) into a
 // screenshot that has the page's size and is not blank.
 #include <gtest/gtest.h>
 
@@ -7,6 +7,9 @@
 #include <set>
 
 #include "analysis/report_html.hpp"
+#include "analysis/thumbnails.hpp"
+#include "crypto/base64.hpp"
+#include "image/image_file.hpp"
 #include "analysis_test_util.hpp"
 #include "core/file_io.hpp"
 #include "support/test_support.hpp"
@@ -76,9 +79,15 @@ std::string* HtmlReport::html_ = nullptr;
 TEST_F(HtmlReport, IsOneSelfContainedPageWithEveryPlot) {
   const std::string& html = *html_;
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-  for (const char* banned : {"<script", "src=", "href=", "url(", "@import", "<link", "<iframe", "<img"}) {
+  for (const char* banned : {"<script", "href=", "url(", "@import", "<link", "<iframe"}) {
     EXPECT_EQ(html.find(banned), std::string::npos) << banned;
   }
+  // Pictures only as data: URLs, four per analysis.
+  std::size_t pictures = 0;
+  for (std::size_t at = html.find("src="); at != std::string::npos; at = html.find("src=", at + 1), ++pictures) {
+    EXPECT_EQ(html.compare(at, 32, "src=\"data:image/png;base64,iVBOR"), 0) << html.substr(at, 40);
+  }
+  EXPECT_EQ(pictures, 4 * analyses_->size());
   // The only URL is the SVG namespace name, which is never fetched.
   for (std::size_t at = html.find("://"); at != std::string::npos; at = html.find("://", at + 1)) {
     EXPECT_EQ(html.substr(html.rfind('"', at) + 1, html.find('"', at) - html.rfind('"', at) - 1),
@@ -113,6 +122,62 @@ TEST_F(HtmlReport, PlotsHaveTheirData) {
   EXPECT_NE(svg.find(">65535<"), std::string::npos);  // the value axis ends at F
   EXPECT_EQ(shapes_in(html, "a0-scatter-plain-c0-diagonal"), analysis::kScatterPoints);
   EXPECT_EQ(shapes_in(html, "a1-scatter-cipher-c2-vertical"), analysis::kScatterPoints);
+}
+
+// The PNGs of the page, in order.
+std::vector<Bytes> pictures_in(const std::string& html) {
+  std::vector<Bytes> out;
+  const std::string prefix = "src=\"data:image/png;base64,";
+  for (std::size_t at = html.find(prefix); at != std::string::npos; at = html.find(prefix, at + 1)) {
+    const std::size_t start = at + prefix.size();
+    out.push_back(crypto::from_base64(html.substr(start, html.find('"', start) - start)).value());
+  }
+  return out;
+}
+
+// The grey 200x160 image: its thumbnail is the 2x2 block mean numpy computes (100x80, rounded), the cipher
+// picture is noise (neighbours uncorrelated), and aead's decryption is bit-exact, so the difference is black and says so.
+TEST_F(HtmlReport, ShowsThePlainCipherAndDecryptedImagesAndTheirDifference) {
+  const std::vector<Bytes> png = pictures_in(*html_);
+  ASSERT_EQ(png.size(), 12u);
+  ScratchDir dir;
+  const analysis::ImageAnalysis& grey = (*analyses_)[0];
+  ASSERT_TRUE(image::write_image_file(dir / "plain.png", generated_image(200, 160, 1, 8, 0).image, image::FileFormat::kPng));
+  const char* names[] = {"thumb.png", "cipher.png", "decrypted.png", "difference.png"};
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(write_file_atomic(dir / names[i], png[i]));
+  const auto py = run_command(
+      system_python() + " -c " +
+      shell_quote("import numpy as np, sys; from PIL import Image\n"
+                  "d = sys.argv[1]; load = lambda n: np.asarray(Image.open(d + '/' + n)).astype(float)\n"
+                  "a = load('plain.png'); t = load('thumb.png'); c = load('cipher.png')\n"
+                  "m = np.floor(a.reshape(80, 2, 100, 2).mean(axis=(1, 3)) + 0.5)\n"
+                  "print(t.shape[1], t.shape[0], int(np.abs(m - t).max()), int(np.array_equal(t, load('decrypted.png'))),"
+                  " int(load('difference.png').max()), abs(np.corrcoef(c[:, :-1].ravel(), c[:, 1:].ravel())[0, 1]) < 0.1)") +
+      " " + shell_quote(dir.path().string()));
+  ASSERT_EQ(py.exit_code, 0) << py.out;
+  EXPECT_EQ(py.out, "100 80 0 1 0 True\n");
+  EXPECT_EQ(grey.thumbnails.max_difference, 0u);
+  EXPECT_NE(html_->find("Difference: none, the decryption is bit-exact"), std::string::npos);
+  // The colour image's pictures are RGB, the 16-bit one's grey.
+  EXPECT_EQ(image::read_image_bytes(png[4]).value().image.geometry().samples, 3);
+  EXPECT_EQ(image::read_image_bytes(png[8]).value().image.geometry().samples, 1);
+}
+
+// A decryption that differs: the largest difference is white, the rest black, its value in the caption's number.
+TEST(Thumbnails, ShowTheDifferenceOfALossyDecryption) {
+  const image::Image plain = generated_image(64, 48, 1, 12, 3).image;
+  image::Image decrypted = plain;
+  decrypted.set_word(10 * 64 + 20, decrypted.word(10 * 64 + 20) ^ 0x100);  // a difference of 256
+  auto t = analysis::make_thumbnails(plain, plain, decrypted);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->max_difference, 256u);
+  const image::Image difference = image::read_image_bytes(t->difference).value().image;
+  EXPECT_EQ(difference.geometry().width, 64u);  // no shrinking below 160 pixels
+  for (std::size_t i = 0; i < difference.geometry().sample_count(); ++i) {
+    EXPECT_EQ(difference.word(i), i == 10 * 64 + 20 ? 255u : 0u) << i;
+  }
+  image::Image other = image::Image::create({32, 32, 1, 1, 8, 8, false, "MONOCHROME2"}).value();
+  EXPECT_EQ(analysis::make_thumbnails(plain, plain, other).error().code, ErrorCode::kInternal);
 }
 
 TEST_F(HtmlReport, RendersInHeadlessChromium) {
