@@ -37,11 +37,10 @@ std::vector<std::unique_ptr<schemes::Scheme>> schemes_to_run(const std::string& 
   const schemes::SchemeRegistry& registry = schemes::builtin_registry();
   std::vector<std::unique_ptr<schemes::Scheme>> out;
   if (name != "all") {
-    schemes::SchemeParams parsed;
-    if (!params.is_none()) parsed = unwrap(schemes::parse_params(params.cast<std::string>()));
-    out.push_back(unwrap(registry.create(name, parsed)));
+    out.push_back(unwrap(registry.create(name, scheme_params(params))));
     return out;
   }
+  if (!params.is_none()) raise(make_error(ErrorCode::kUsage, "params= needs one scheme, not 'all'"));
   for (const schemes::SchemeInfo& info : registry.list()) {
     if (info.exports_cipher_image) out.push_back(unwrap(registry.create(info.name)));
   }

@@ -11,6 +11,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "image/image.hpp"
+#include "schemes/scheme.hpp"
 
 namespace medcrypt::python {
 
@@ -48,6 +49,9 @@ T like_value(const py::object& like, const char* key, T fallback) {
   if (like.is_none() || !like.contains(key)) return fallback;
   return like[key].cast<T>();
 }
+
+// Scheme parameters as "k=v;k=v" or a dict of them; None: none.
+schemes::SchemeParams scheme_params(const py::object& params);
 
 void bind_images(py::module_& m);
 void bind_metrics(py::module_& m);

@@ -24,15 +24,6 @@ SecretBytes shared_key(const py::object& key) {
   throw py::type_error("key= takes 32 bytes or the path of a shared key file");
 }
 
-// "k=v;k=v", or a dict of them.
-schemes::SchemeParams scheme_params(const py::object& params) {
-  if (params.is_none()) return {};
-  if (py::isinstance<py::str>(params)) return unwrap(schemes::parse_params(params.cast<std::string>()));
-  schemes::SchemeParams out;
-  for (auto [k, v] : params.cast<py::dict>()) out[py::str(k).cast<std::string>()] = py::str(v).cast<std::string>();
-  return out;
-}
-
 py::list list_schemes() {
   py::list out;
   for (const schemes::SchemeInfo& info : schemes::builtin_registry().list()) {
@@ -97,6 +88,14 @@ py::tuple decrypt(const py::bytes& container_bytes, const py::object& key) {
 }
 
 }  // namespace
+
+schemes::SchemeParams scheme_params(const py::object& params) {
+  if (params.is_none()) return {};
+  if (py::isinstance<py::str>(params)) return unwrap(schemes::parse_params(params.cast<std::string>()));
+  schemes::SchemeParams out;
+  for (auto [k, v] : params.cast<py::dict>()) out[py::str(k).cast<std::string>()] = py::str(v).cast<std::string>();
+  return out;
+}
 
 void bind_crypt(py::module_& m) {
   m.def("schemes", &list_schemes, "The registered schemes: name, version, lossless, exports_cipher_image, "

@@ -40,3 +40,5 @@ def test_analyze_arrays_and_errors(shared):
     assert len(report["images"]) == 2
     with pytest.raises(medcrypt.Error):
         medcrypt.analyze(pixels, scheme="no-such-scheme")
+    with pytest.raises(medcrypt.UsageError):
+        medcrypt.analyze(pixels, scheme="all", params="rounds=3")

@@ -96,3 +96,11 @@ def test_unknown_scheme(key, phantom):
 def test_control_cipher_is_refused(key, phantom):
     with pytest.raises(medcrypt.UsageError):
         medcrypt.encrypt(phantom, scheme="demo-weak", key=key)
+
+
+def test_scheme_params(key, phantom):
+    for params in ("rounds=3;block=16", {"rounds": 3, "block": 16}):
+        _, container = medcrypt.encrypt(phantom, scheme="chaos-henon", key=key, params=params)
+        np.testing.assert_array_equal(medcrypt.decrypt(container, key=key)[0], phantom)
+    with pytest.raises(medcrypt.UsageError):
+        medcrypt.encrypt(phantom, scheme="chaos-henon", key=key, params={"no-such-parameter": 1})
