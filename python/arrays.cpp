@@ -1,5 +1,5 @@
 // numpy arrays <-> Image. Out: the array owns the Image's pixels (no copy). In: one copy into the Image,
-// which owns its pixels; a non-contiguous array is read through numpy's contiguous view of it.
+// which owns its pixels; numpy first makes a contiguous copy of a strided or transposed array.
 #include <cstring>
 
 #include <fmt/format.h>

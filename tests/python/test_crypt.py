@@ -88,9 +88,10 @@ def test_bad_keys(phantom):
 
 
 def test_unknown_scheme(key, phantom):
-    with pytest.raises(medcrypt.Error) as e:
+    with pytest.raises(medcrypt.UsageError) as e:
         medcrypt.encrypt(phantom, scheme="no-such-scheme", key=key)
-    assert "no-such-scheme" in str(e.value)
+    assert str(e.value).startswith("unknown scheme 'no-such-scheme'") and e.value.exit_code == 2
+    assert isinstance(e.value, ValueError)
 
 
 def test_control_cipher_is_refused(key, phantom):
