@@ -15,7 +15,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-numpy python3-skimage python3-pil python3-pydicom python3-gdcm python3-cryptography
+  python3-numpy python3-skimage python3-pil python3-pydicom python3-gdcm python3-cryptography python3-pytest
+  # the Python module (python/, docs/PYTHON.md) and its notebook walk-through
+  pybind11-dev python3-dev python3-matplotlib
   # transmission tests: the servers they start on loopback (PostgreSQL, Orthanc, nginx with stream)
   postgresql orthanc nginx libnginx-mod-stream
   # security analysis: reference metrics (scipy, mpmath) and the HTML report rendered headless
