@@ -41,10 +41,7 @@ std::vector<std::unique_ptr<schemes::Scheme>> schemes_to_run(const std::string& 
     return out;
   }
   if (!params.is_none()) raise(make_error(ErrorCode::kUsage, "params= needs one scheme, not 'all'"));
-  for (const schemes::SchemeInfo& info : registry.list()) {
-    if (info.exports_cipher_image) out.push_back(unwrap(registry.create(info.name)));
-  }
-  return out;
+  return unwrap(analysis::analyzable_schemes(registry));
 }
 
 py::object analyze(const py::object& images, const std::string& scheme, const py::object& params,
