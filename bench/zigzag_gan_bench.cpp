@@ -1,7 +1,7 @@
 // zigzag-gan (paper 001) encrypt and decrypt at 256x256 and 512x512 8-bit, and their shares: the ZZ-GAN
-// generator making the key image (float64, at most 128x128 whatever the frame; encrypting only), the scan
-// plan's order and the zigzag + XOR path; beside AES-256-GCM opening the same bytes (aead's cipher) and a
-// plain memory pass (copy) in the same run.
+// generator making the key image (float64, at most 128x128 whatever the frame; encrypting only), the zigzag
+// + XOR path, each scan alone and the composed-order scatter the path replaced; beside AES-256-GCM opening
+// the same bytes (aead's cipher) and a plain memory pass (copy) in the same run.
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -71,34 +71,55 @@ void BM_KeyGenerator(benchmark::State& state) {
 }
 BENCHMARK(BM_KeyGenerator)->Unit(benchmark::kMillisecond);
 
-// The zigzag and XOR path alone, as the sound variant runs it once it has the key image and the scan
-// plan's order: the AES-256-CTR keystream XORed onto the key image, and the inverse scatter with XOR.
+// The zigzag and XOR path alone, as the sound variant runs it once it has the key image: the AES-256-CTR
+// keystream XORed onto the key image, then the XOR and the three inverse scans, line by line.
 void BM_ZigzagXorDecrypt(benchmark::State& state) {
   const std::uint32_t n = side(state);
   auto img = make_image(n);
   const Bytes key_image(img.bytes().begin(), img.bytes().end());
   const SecretBytes stream_key(crypto::sha256(as_bytes("stream")));
-  const auto order = zigzag::plan_order(n, n, zigzag::scan_plan(77)).value();
-  Bytes words(key_image.size()), out(key_image.size());
+  const zigzag::ScanPlan plan = zigzag::scan_plan(77);
+  Bytes words(key_image.size()), out(key_image.size()), scratch(key_image.size());
   for (auto _ : state) {
     (void)crypto::aes256_ctr_keystream(stream_key, Bytes(16, 0), words);
     for (std::size_t i = 0; i < words.size(); ++i) words[i] ^= key_image[i];
-    (void)zigzag::decrypt_frame<std::uint8_t>(order, img.bytes(), words, out, 1);
+    (void)zigzag::decrypt_frame<std::uint8_t>(n, n, plan, img.bytes(), words, out, scratch, 1);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * img.bytes().size()));
 }
 BENCHMARK(BM_ZigzagXorDecrypt)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
 
-// The scan plan's composed order, made once per message (three scans, two gathers).
-void BM_PlanOrder(benchmark::State& state) {
+// The scans alone, one at a time, each a pass over the frame: horizontal (row copies), vertical (a
+// transpose) and diagonal (JPEG's zigzag).
+void BM_OneScan(benchmark::State& state) {
   const std::uint32_t n = side(state);
+  auto img = make_image(n);
+  Bytes out(img.bytes().size());
+  const zigzag::Scan scan{static_cast<zigzag::Pattern>(state.range(1)), zigzag::Corner::kBottomRight};
   for (auto _ : state) {
-    auto order = zigzag::plan_order(n, n, zigzag::scan_plan(77));
-    benchmark::DoNotOptimize(order->data());
+    (void)zigzag::unscramble<std::uint8_t>(n, n, scan, img.bytes(), out, 1);
+    benchmark::DoNotOptimize(out.data());
   }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * img.bytes().size()));
+  state.SetLabel(zigzag::describe(scan));
 }
-BENCHMARK(BM_PlanOrder)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OneScan)->ArgsProduct({{512}, {0, 1, 2}})->Unit(benchmark::kMicrosecond);
+
+// What the path did before it ran line by line, for comparison in the same run: the plan's composed order
+// built (three scans, two gathers) and the inverse scatter through it.
+void BM_ComposedOrderScatter(benchmark::State& state) {
+  const std::uint32_t n = side(state);
+  auto img = make_image(n);
+  Bytes out(img.bytes().size());
+  for (auto _ : state) {
+    const auto order = zigzag::plan_order(n, n, zigzag::scan_plan(77)).value();
+    for (std::size_t i = 0; i < order.size(); ++i) out[order[i]] = img.bytes()[i];
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * img.bytes().size()));
+}
+BENCHMARK(BM_ComposedOrderScatter)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
 
 // References in the same run: AES-256-GCM opening the same bytes in one call, and one memcpy of them.
 void BM_AesGcmOpen(benchmark::State& state) {

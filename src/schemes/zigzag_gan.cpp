@@ -182,7 +182,7 @@ class ZigzagGan final : public Scheme {
     return key_image;
   }
 
-  // Encrypts `in` into `out` or decrypts it, frame by frame: the scan plan's order, the key image over the
+  // Encrypts `in` into `out` or decrypts it, frame by frame: the scan plan's three scans, the key image over the
   // frame and (sound variant) the AES-256-CTR keystream from counter block (frame, 0), so frames never
   // share keystream.
   Status run(const image::Geometry& g, const SchemeKey& key, ByteView key_image, ByteView in,
@@ -190,13 +190,13 @@ class ZigzagGan final : public Scheme {
     MEDCRYPT_ASSIGN_OR_RETURN(SecretBytes choice, derive(key, "scans", 4));
     std::uint32_t c = 0;
     std::memcpy(&c, choice.data(), 4);
-    MEDCRYPT_ASSIGN_OR_RETURN(const std::vector<std::uint32_t> order, zigzag::plan_order(g.height, g.width, zigzag::scan_plan(c)));
+    const zigzag::ScanPlan plan = zigzag::scan_plan(c);
     std::optional<SecretBytes> stream_key;
     if (!paper_) {
       MEDCRYPT_ASSIGN_OR_RETURN(stream_key, derive(key, "keystream", 32));
     }
     const Bytes tiled = frame_key(g, key_image);
-    Bytes words = tiled;
+    Bytes words = tiled, scratch(tiled.size());
     const std::uint64_t frame_bytes = g.frame_bytes();
     for (std::uint32_t f = 0; f < g.frames; ++f) {
       if (stream_key) {
@@ -207,20 +207,19 @@ class ZigzagGan final : public Scheme {
       }
       const ByteView frame_in = in.subspan(f * frame_bytes, frame_bytes);
       const std::span<std::uint8_t> frame_out = out.subspan(f * frame_bytes, frame_bytes);
-      MEDCRYPT_TRY(g.bits_allocated == 8 ? cipher<std::uint8_t>(order, frame_in, words, frame_out, g.samples, encrypt)
-                                         : cipher<std::uint16_t>(order, frame_in, words, frame_out, g.samples, encrypt));
+      MEDCRYPT_TRY(g.bits_allocated == 8 ? cipher<std::uint8_t>(g, plan, frame_in, words, frame_out, scratch, encrypt)
+                                         : cipher<std::uint16_t>(g, plan, frame_in, words, frame_out, scratch, encrypt));
     }
     return {};
   }
 
   template <typename Word>
-  static Status cipher(std::span<const std::uint32_t> order, ByteView in, ByteView key, std::span<std::uint8_t> out,
-                       std::uint32_t samples, bool encrypt) {
-    const std::span<const Word> in_words(reinterpret_cast<const Word*>(in.data()), in.size() / sizeof(Word));
-    const std::span<const Word> key_words(reinterpret_cast<const Word*>(key.data()), key.size() / sizeof(Word));
-    const std::span<Word> out_words(reinterpret_cast<Word*>(out.data()), out.size() / sizeof(Word));
-    return encrypt ? zigzag::encrypt_frame<Word>(order, in_words, key_words, out_words, samples)
-                   : zigzag::decrypt_frame<Word>(order, in_words, key_words, out_words, samples);
+  static Status cipher(const image::Geometry& g, const zigzag::ScanPlan& plan, ByteView in, ByteView key,
+                       std::span<std::uint8_t> out, std::span<std::uint8_t> scratch, bool encrypt) {
+    auto read = [](ByteView b) { return std::span(reinterpret_cast<const Word*>(b.data()), b.size() / sizeof(Word)); };
+    auto write = [](std::span<std::uint8_t> b) { return std::span(reinterpret_cast<Word*>(b.data()), b.size() / sizeof(Word)); };
+    return encrypt ? zigzag::encrypt_frame<Word>(g.height, g.width, plan, read(in), read(key), write(out), write(scratch), g.samples)
+                   : zigzag::decrypt_frame<Word>(g.height, g.width, plan, read(in), read(key), write(out), write(scratch), g.samples);
   }
 
   bool paper_;

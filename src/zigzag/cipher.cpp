@@ -7,21 +7,23 @@
 namespace medcrypt::zigzag {
 namespace {
 
-template <typename Word>
-Status check_sizes(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<const Word> key,
-                   std::span<Word> out, std::uint32_t samples_per_pixel) {
-  const std::uint64_t samples = std::uint64_t{order.size()} * samples_per_pixel;
-  if (samples_per_pixel == 0 || in.size() != samples || key.size() != samples || out.size() != samples) {
-    return make_error(ErrorCode::kInternal, fmt::format("zigzag cipher: expected {} samples in, key and out", samples));
-  }
-  const auto* a = reinterpret_cast<const std::uint8_t*>(in.data());
-  const auto* b = reinterpret_cast<const std::uint8_t*>(out.data());
-  if (a < b + out.size_bytes() && b < a + in.size_bytes()) return make_error(ErrorCode::kInternal, "zigzag cipher: in and out overlap");
-  return {};
+bool overlap(const void* a, std::size_t a_bytes, const void* b, std::size_t b_bytes) {
+  const auto* x = static_cast<const std::uint8_t*>(a);
+  const auto* y = static_cast<const std::uint8_t*>(b);
+  return x < y + b_bytes && y < x + a_bytes;
 }
 
-Status not_a_permutation() {
-  return make_error(ErrorCode::kInternal, "zigzag cipher: the order is not a permutation of its pixels");
+// The scrambles check in and out against the frame; this checks the key and the scratch space.
+template <typename Word>
+Status check_sizes(std::span<const Word> in, std::span<const Word> key, std::span<Word> out, std::span<Word> scratch) {
+  if (key.size() != in.size() || scratch.size() != in.size()) {
+    return make_error(ErrorCode::kInternal, fmt::format("zigzag cipher: expected {} samples of key and scratch", in.size()));
+  }
+  if (overlap(scratch.data(), scratch.size_bytes(), in.data(), in.size_bytes()) ||
+      overlap(scratch.data(), scratch.size_bytes(), out.data(), out.size_bytes())) {
+    return make_error(ErrorCode::kInternal, "zigzag cipher: the scratch space overlaps in or out");
+  }
+  return {};
 }
 
 }  // namespace
@@ -48,54 +50,37 @@ Result<std::vector<std::uint32_t>> plan_order(std::uint32_t rows, std::uint32_t 
 }
 
 template <typename Word>
-Status encrypt_frame(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<const Word> key,
-                     std::span<Word> out, std::uint32_t samples_per_pixel) {
-  MEDCRYPT_TRY(check_sizes(order, in, key, out, samples_per_pixel));
-  const std::size_t n = order.size(), spp = samples_per_pixel;
-  if (spp == 1) {  // grey: no inner loop (measured 1.5x faster)
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t from = order[i];
-      if (from >= n) return not_a_permutation();
-      out[i] = static_cast<Word>(in[from] ^ key[i]);
-    }
-    return {};
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t from = order[i];
-    if (from >= n) return not_a_permutation();
-    for (std::size_t s = 0; s < spp; ++s) out[i * spp + s] = static_cast<Word>(in[from * spp + s] ^ key[i * spp + s]);
-  }
+Status encrypt_frame(std::uint32_t rows, std::uint32_t cols, const ScanPlan& plan, std::span<const Word> in,
+                     std::span<const Word> key, std::span<Word> out, std::span<Word> scratch,
+                     std::uint32_t samples_per_pixel) {
+  MEDCRYPT_TRY(check_sizes(in, key, out, scratch));
+  const auto [a, b, c] = plan.scans;
+  MEDCRYPT_TRY(scramble<Word>(rows, cols, a, in, out, samples_per_pixel));
+  MEDCRYPT_TRY(scramble<Word>(rows, cols, b, out, scratch, samples_per_pixel));
+  MEDCRYPT_TRY(scramble<Word>(rows, cols, c, scratch, out, samples_per_pixel));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] ^= key[i];
   return {};
 }
 
 template <typename Word>
-Status decrypt_frame(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<const Word> key,
-                     std::span<Word> out, std::uint32_t samples_per_pixel) {
-  MEDCRYPT_TRY(check_sizes(order, in, key, out, samples_per_pixel));
-  const std::size_t n = order.size(), spp = samples_per_pixel;
-  if (spp == 1) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t to = order[i];
-      if (to >= n) return not_a_permutation();
-      out[to] = static_cast<Word>(in[i] ^ key[i]);
-    }
-    return {};
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t to = order[i];
-    if (to >= n) return not_a_permutation();
-    for (std::size_t s = 0; s < spp; ++s) out[to * spp + s] = static_cast<Word>(in[i * spp + s] ^ key[i * spp + s]);
-  }
-  return {};
+Status decrypt_frame(std::uint32_t rows, std::uint32_t cols, const ScanPlan& plan, std::span<const Word> in,
+                     std::span<const Word> key, std::span<Word> out, std::span<Word> scratch,
+                     std::uint32_t samples_per_pixel) {
+  MEDCRYPT_TRY(check_sizes(in, key, out, scratch));
+  const auto [a, b, c] = plan.scans;
+  for (std::size_t i = 0; i < scratch.size(); ++i) scratch[i] = static_cast<Word>(in[i] ^ key[i]);
+  MEDCRYPT_TRY(unscramble<Word>(rows, cols, c, scratch, out, samples_per_pixel));
+  MEDCRYPT_TRY(unscramble<Word>(rows, cols, b, out, scratch, samples_per_pixel));
+  return unscramble<Word>(rows, cols, a, scratch, out, samples_per_pixel);
 }
 
-template Status encrypt_frame<std::uint8_t>(std::span<const std::uint32_t>, std::span<const std::uint8_t>,
-                                            std::span<const std::uint8_t>, std::span<std::uint8_t>, std::uint32_t);
-template Status encrypt_frame<std::uint16_t>(std::span<const std::uint32_t>, std::span<const std::uint16_t>,
-                                             std::span<const std::uint16_t>, std::span<std::uint16_t>, std::uint32_t);
-template Status decrypt_frame<std::uint8_t>(std::span<const std::uint32_t>, std::span<const std::uint8_t>,
-                                            std::span<const std::uint8_t>, std::span<std::uint8_t>, std::uint32_t);
-template Status decrypt_frame<std::uint16_t>(std::span<const std::uint32_t>, std::span<const std::uint16_t>,
-                                             std::span<const std::uint16_t>, std::span<std::uint16_t>, std::uint32_t);
+template Status encrypt_frame<std::uint8_t>(std::uint32_t, std::uint32_t, const ScanPlan&, std::span<const std::uint8_t>,
+                                            std::span<const std::uint8_t>, std::span<std::uint8_t>, std::span<std::uint8_t>, std::uint32_t);
+template Status encrypt_frame<std::uint16_t>(std::uint32_t, std::uint32_t, const ScanPlan&, std::span<const std::uint16_t>,
+                                             std::span<const std::uint16_t>, std::span<std::uint16_t>, std::span<std::uint16_t>, std::uint32_t);
+template Status decrypt_frame<std::uint8_t>(std::uint32_t, std::uint32_t, const ScanPlan&, std::span<const std::uint8_t>,
+                                            std::span<const std::uint8_t>, std::span<std::uint8_t>, std::span<std::uint8_t>, std::uint32_t);
+template Status decrypt_frame<std::uint16_t>(std::uint32_t, std::uint32_t, const ScanPlan&, std::span<const std::uint16_t>,
+                                             std::span<const std::uint16_t>, std::span<std::uint16_t>, std::span<std::uint16_t>, std::uint32_t);
 
 }  // namespace medcrypt::zigzag

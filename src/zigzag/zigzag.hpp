@@ -31,15 +31,15 @@ std::string describe(const Scan& scan);  // "diagonal from the bottom-right corn
 // of more than 2^32 - 1 samples, or a pattern or corner outside the enums (read from a header).
 Result<std::vector<std::uint32_t>> scan_order(std::uint32_t rows, std::uint32_t cols, const Scan& scan);
 
-// out[i] = in[order[i]] for every sample of `samples_per_pixel` words (an RGB pixel moves whole). Fails
-// (kInternal) unless in and out hold order.size() pixels each, do not overlap, and order's entries are
-// pixel indices.
+// Scrambling by a scan: out[i] = in[order[i]] for every sample of `samples_per_pixel` words (an RGB pixel
+// moves whole), line by line without building the order. Fails (kUsage) as scan_order does, and
+// (kInternal) unless in and out hold rows x cols pixels each and do not overlap.
 template <typename Word>
-Status scramble(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<Word> out,
+Status scramble(std::uint32_t rows, std::uint32_t cols, const Scan& scan, std::span<const Word> in, std::span<Word> out,
                 std::uint32_t samples_per_pixel);
 // The inverse: out[order[i]] = in[i].
 template <typename Word>
-Status unscramble(std::span<const std::uint32_t> order, std::span<const Word> in, std::span<Word> out,
-                  std::uint32_t samples_per_pixel);
+Status unscramble(std::uint32_t rows, std::uint32_t cols, const Scan& scan, std::span<const Word> in,
+                  std::span<Word> out, std::uint32_t samples_per_pixel);
 
 }  // namespace medcrypt::zigzag

@@ -266,6 +266,32 @@ TEST(Keystream, PassesABoundedDieharderBattery) {
   EXPECT_EQ(std::count(bad.out.begin(), bad.out.end(), '\n'), 1) << bad.out;
 }
 
+// --side sets the blank images' side, so one message per side x side bytes: chaos-henon:paper, which
+// reuses its key, repeats with that period, and the sound chaos-henon does not.
+TEST(Keystream, TheSideSetsTheMessageAndAReusedKeyRepeatsWithIt) {
+  ScratchDir dir;
+  auto stream = [&](const std::string& scheme, const std::string& side) {
+    const auto path = dir / (scheme + side + ".bin");
+    auto r = run_medcrypt("keystream --scheme " + scheme + " --bytes 12288" + side + " > " + quote(path));
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string paper = stream("chaos-henon:paper", " --side 64"), sound = stream("chaos-henon", " --side 64");
+  ASSERT_EQ(paper.size(), 12288u);
+  ASSERT_EQ(sound.size(), 12288u);
+  EXPECT_EQ(paper.substr(0, 4096), paper.substr(4096, 4096));
+  EXPECT_EQ(paper.substr(0, 4096), paper.substr(8192, 4096));
+  EXPECT_NE(sound.substr(0, 4096), sound.substr(4096, 4096));
+  // The default side, 1024: the first 12288 bytes are one message, so they do not repeat at 4096.
+  const std::string wide = stream("chaos-henon:paper", "");
+  EXPECT_NE(wide.substr(0, 4096), wide.substr(4096, 4096));
+  for (const char* side : {"8", "9000"}) {
+    expect_one_line_failure(run_medcrypt(std::string("keystream --scheme aead --bytes 16 --side ") + side),
+                            "side must be 16 to 8192");
+  }
+}
+
 // The distinguisher on tiny images: it catches the biased control and does not detect aead.
 TEST(Distinguisher, CatchesTheBiasedControlAndNotAead) {
   MEDCRYPT_REQUIRE_SHARED_DATA();

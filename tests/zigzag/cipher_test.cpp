@@ -54,8 +54,7 @@ TEST(ZigzagCipher, ComposedOrderEqualsTheThreeScramblesInTurn) {
       std::vector<std::uint16_t> x(std::size_t{rows} * cols), y(x.size());
       std::iota(x.begin(), x.end(), std::uint16_t{0});
       for (const auto& s : plan.scans) {
-        const auto o = zigzag::scan_order(rows, cols, s).value();
-        ASSERT_TRUE(zigzag::scramble<std::uint16_t>(o, x, y, 1));
+        ASSERT_TRUE(zigzag::scramble<std::uint16_t>(rows, cols, s, x, y, 1));
         x.swap(y);
       }
       const auto composed = zigzag::plan_order(rows, cols, plan).value();
@@ -69,18 +68,19 @@ template <typename Word>
 void round_trip(std::uint32_t rows, std::uint32_t cols, std::uint32_t samples) {
   std::mt19937 rng(rows * 1000 + cols + samples);
   const std::size_t n = std::size_t{rows} * cols * samples;
-  std::vector<Word> plain(n), key(n), cipher(n), back(n);
+  std::vector<Word> plain(n), key(n), cipher(n), back(n), scratch(n);
   for (auto& v : plain) v = static_cast<Word>(rng());
   for (auto& v : key) v = static_cast<Word>(rng());
-  const auto order = zigzag::plan_order(rows, cols, zigzag::scan_plan(rng())).value();
-  ASSERT_TRUE(zigzag::encrypt_frame<Word>(order, plain, key, cipher, samples));
-  // Encryption is the scramble of whole pixels, then XOR with the key.
+  const zigzag::ScanPlan plan = zigzag::scan_plan(rng());
+  ASSERT_TRUE(zigzag::encrypt_frame<Word>(rows, cols, plan, plain, key, cipher, scratch, samples));
+  // Encryption is the scramble of whole pixels by the composed order, then XOR with the key.
+  const auto order = zigzag::plan_order(rows, cols, plan).value();
   for (std::size_t i = 0; i < order.size(); ++i) {
     for (std::uint32_t s = 0; s < samples; ++s) {
       ASSERT_EQ(cipher[i * samples + s], static_cast<Word>(plain[std::size_t{order[i]} * samples + s] ^ key[i * samples + s]));
     }
   }
-  ASSERT_TRUE(zigzag::decrypt_frame<Word>(order, cipher, key, back, samples));
+  ASSERT_TRUE(zigzag::decrypt_frame<Word>(rows, cols, plan, cipher, key, back, scratch, samples));
   EXPECT_EQ(back, plain);
 }
 
@@ -92,14 +92,17 @@ TEST(ZigzagCipher, DecryptionIsExact) {
   round_trip<std::uint16_t>(20, 30, 3);
 }
 
-TEST(ZigzagCipher, MisfitBuffersAndBadOrdersAreRefused) {
-  std::vector<std::uint8_t> in(6), key(6), out(6), short_key(5);
-  std::vector<std::uint32_t> order{0, 1, 2, 3, 4, 5}, bad{0, 1, 2, 3, 4, 6};
-  EXPECT_FALSE(zigzag::encrypt_frame<std::uint8_t>(order, in, short_key, out, 1));
-  EXPECT_FALSE(zigzag::encrypt_frame<std::uint8_t>(order, in, key, out, 2));
-  EXPECT_FALSE(zigzag::encrypt_frame<std::uint8_t>(bad, in, key, out, 1));
-  EXPECT_FALSE(zigzag::decrypt_frame<std::uint8_t>(bad, in, key, out, 1));
-  EXPECT_FALSE(zigzag::encrypt_frame<std::uint8_t>(order, in, key, in, 1));  // overlapping
+TEST(ZigzagCipher, MisfitBuffersAreRefused) {
+  std::vector<std::uint8_t> in(6), key(6), out(6), scratch(6), short_key(5), short_scratch(5);
+  const zigzag::ScanPlan plan = zigzag::scan_plan(5);
+  EXPECT_TRUE(zigzag::encrypt_frame<std::uint8_t>(2, 3, plan, in, key, out, scratch, 1));
+  EXPECT_FALSE(zigzag::encrypt_frame<std::uint8_t>(2, 3, plan, in, short_key, out, scratch, 1));
+  EXPECT_FALSE(zigzag::decrypt_frame<std::uint8_t>(2, 3, plan, in, key, out, short_scratch, 1));
+  EXPECT_FALSE(zigzag::encrypt_frame<std::uint8_t>(2, 3, plan, in, key, out, scratch, 2));
+  EXPECT_FALSE(zigzag::encrypt_frame<std::uint8_t>(3, 3, plan, in, key, out, scratch, 1));
+  EXPECT_FALSE(zigzag::encrypt_frame<std::uint8_t>(2, 3, plan, in, key, in, scratch, 1));        // out overlaps in
+  EXPECT_FALSE(zigzag::decrypt_frame<std::uint8_t>(2, 3, plan, in, key, out, std::span(in), 1));  // scratch overlaps in
+  EXPECT_FALSE(zigzag::decrypt_frame<std::uint8_t>(2, 3, plan, in, key, out, std::span(out), 1));
 }
 
 }  // namespace

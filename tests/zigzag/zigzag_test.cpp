@@ -65,18 +65,18 @@ TEST(Zigzag, ScramblingIsUndoneExactlyAndMovesWholePixels) {
   for (int p = 0; p < 3; ++p) {
     const std::vector<std::uint32_t> o = order(rows, cols, Pattern(p), Corner::kBottomRight);
     std::vector<std::uint16_t> scrambled(plain.size()), back(plain.size());
-    ASSERT_TRUE(zigzag::scramble<std::uint16_t>(o, plain, scrambled, samples));
+    ASSERT_TRUE(zigzag::scramble<std::uint16_t>(rows, cols, {Pattern(p), Corner::kBottomRight}, plain, scrambled, samples));
     EXPECT_NE(scrambled, plain);
     for (std::size_t i = 0; i < o.size(); ++i) {
       for (std::uint32_t s = 0; s < samples; ++s) EXPECT_EQ(scrambled[i * samples + s], plain[o[i] * samples + s]);
     }
-    ASSERT_TRUE(zigzag::unscramble<std::uint16_t>(o, scrambled, back, samples));
+    ASSERT_TRUE(zigzag::unscramble<std::uint16_t>(rows, cols, {Pattern(p), Corner::kBottomRight}, scrambled, back, samples));
     EXPECT_EQ(back, plain);
   }
 }
 
 // An empty frame, a pattern or corner outside the enums (as a corrupt header would give), and buffers that
-// do not fit the order or overlap are errors, never an empty order or a write out of bounds.
+// do not fit the frame or overlap are errors, never an empty order or a write out of bounds.
 TEST(Zigzag, RefusesWhatIsNotAScan) {
   EXPECT_EQ(zigzag::scan_order(0, 5, {}).error().code, ErrorCode::kUsage);
   EXPECT_EQ(zigzag::scan_order(5, 0, {}).error().code, ErrorCode::kUsage);
@@ -84,15 +84,14 @@ TEST(Zigzag, RefusesWhatIsNotAScan) {
   EXPECT_EQ(zigzag::scan_order(4, 4, {Pattern::kDiagonal, Corner(4)}).error().code, ErrorCode::kUsage);
   EXPECT_EQ(zigzag::describe({Pattern(9), Corner::kTopLeft}), "an unknown scan");
 
-  const std::vector<std::uint32_t> o = order(2, 3, Pattern::kVertical, Corner::kTopLeft);
+  const Scan v{Pattern::kVertical, Corner::kTopLeft};
   std::vector<std::uint8_t> in(6, 1), out(6), short_out(5);
-  EXPECT_TRUE(zigzag::scramble<std::uint8_t>(o, in, out, 1));
-  EXPECT_EQ(zigzag::scramble<std::uint8_t>(o, in, short_out, 1).error().code, ErrorCode::kInternal);
-  EXPECT_EQ(zigzag::unscramble<std::uint8_t>(o, in, out, 3).error().code, ErrorCode::kInternal);
-  EXPECT_EQ(zigzag::scramble<std::uint8_t>(o, in, std::span<std::uint8_t>(in), 1).error().code, ErrorCode::kInternal);
-  std::vector<std::uint32_t> bad = o;
-  bad[0] = 6;
-  EXPECT_EQ(zigzag::unscramble<std::uint8_t>(bad, in, out, 1).error().code, ErrorCode::kInternal);
+  EXPECT_TRUE(zigzag::scramble<std::uint8_t>(2, 3, v, in, out, 1));
+  EXPECT_EQ(zigzag::scramble<std::uint8_t>(2, 3, v, in, short_out, 1).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(zigzag::unscramble<std::uint8_t>(2, 3, v, in, out, 3).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(zigzag::scramble<std::uint8_t>(2, 3, v, in, std::span<std::uint8_t>(in), 1).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(zigzag::unscramble<std::uint8_t>(3, 2, {Pattern(3), Corner::kTopLeft}, in, out, 1).error().code, ErrorCode::kUsage);
+  EXPECT_EQ(zigzag::scramble<std::uint8_t>(0, 3, v, {}, {}, 1).error().code, ErrorCode::kUsage);
 }
 
 }  // namespace
