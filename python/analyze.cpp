@@ -32,7 +32,7 @@ Input input(const py::handle& item, const py::object& like) {
   return {path.string(), unwrap(std::move(loaded))};
 }
 
-// The scheme named, or with "all" every registered scheme that exports a cipher image.
+// The scheme named, or with "all" every registered scheme.
 std::vector<std::unique_ptr<schemes::Scheme>> schemes_to_run(const std::string& name, const py::object& params) {
   const schemes::SchemeRegistry& registry = schemes::builtin_registry();
   std::vector<std::unique_ptr<schemes::Scheme>> out;

@@ -1,5 +1,6 @@
 // medcrypt analyze IMAGE... --scheme NAME|all [--json FILE] [--csv FILE] [--html FILE]: encrypts each
-// image (test mode for the sensitivity tests), exports the cipher image, decrypts, and measures it all.
+// image (test mode for the sensitivity tests), exports the cipher image where the scheme has one, decrypts,
+// and measures it all.
 #include <fmt/format.h>
 
 #include "analysis/analyze.hpp"
@@ -26,7 +27,7 @@ struct AnalyzeArgs {
   bool quiet = false;
 };
 
-// The schemes to run: the one named, or with "all" every registered scheme with a cipher image.
+// The schemes to run: the one named, or with "all" every registered scheme.
 Result<std::vector<std::unique_ptr<schemes::Scheme>>> schemes_to_run(const AnalyzeArgs& args) {
   const schemes::SchemeRegistry& registry = schemes::builtin_registry();
   std::vector<std::unique_ptr<schemes::Scheme>> out;
@@ -39,10 +40,6 @@ Result<std::vector<std::unique_ptr<schemes::Scheme>>> schemes_to_run(const Analy
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeParams params, schemes::parse_params(args.scheme_params));
   MEDCRYPT_TRY(apply_roi_options(args.roi, params));
   MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, registry.create(args.scheme, params));
-  if (!scheme->info().exports_cipher_image) {
-    return make_error(ErrorCode::kUsage,
-                      fmt::format("scheme '{}' has no cipher image: its statistics cannot be measured", args.scheme));
-  }
   out.push_back(std::move(scheme));
   return out;
 }
@@ -107,7 +104,7 @@ void add_analyze_command(CLI::App& app, Outcome& outcome) {
   CLI::App* cmd = app.add_subcommand("analyze", "Measure a scheme the way image-cipher papers do: statistics, "
                                                 "sensitivity, quality, key space, speed");
   cmd->add_option("inputs", args->inputs, "Image files or directories")->required();
-  cmd->add_option("--scheme", args->scheme, "Scheme, or 'all' for every scheme with a cipher image")
+  cmd->add_option("--scheme", args->scheme, "Scheme, or 'all' for every scheme")
       ->capture_default_str();
   cmd->add_option("--scheme-params", args->scheme_params, "Scheme parameters, key=value;key=value");
   add_roi_options(cmd, args->roi);

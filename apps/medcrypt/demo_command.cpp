@@ -42,7 +42,8 @@ Result<bool> same_pixels(const std::filesystem::path& original, const std::files
 // A real CT slice, where ../shared/data sits beside the checkout (CI's layout); else none.
 constexpr char kRealScan[] = "../shared/data/dicom/CT1_UNC.explicit_little_endian.dcm";
 
-// Every scheme with a cipher image on (at most kAnalysed of) the images: the security analysis as an HTML page.
+// Every scheme, the lossy ones included, on (at most kAnalysed of) the images: the security analysis as an
+// HTML page.
 constexpr std::size_t kAnalysed = 4;
 
 Status analyze_all(std::vector<std::filesystem::path> images, const std::filesystem::path& page, Outcome& outcome) {
@@ -54,7 +55,7 @@ Status analyze_all(std::vector<std::filesystem::path> images, const std::filesys
   if (std::filesystem::is_regular_file(kRealScan, ec)) images.emplace_back(kRealScan);
   const schemes::SchemeRegistry& registry = schemes::builtin_registry();
   MEDCRYPT_ASSIGN_OR_RETURN(auto schemes, analysis::analyzable_schemes(registry));
-  fmt::print("\nAnalysing {} images with the {} schemes that have a cipher image...\n", images.size(), schemes.size());
+  fmt::print("\nAnalysing {} images with every scheme ({}, the lossy ones included)...\n", images.size(), schemes.size());
   std::vector<analysis::ImageAnalysis> analyses;
   for (const auto& path : images) {
     auto loaded = image::read_image_file(path);
@@ -67,8 +68,8 @@ Status analyze_all(std::vector<std::filesystem::path> images, const std::filesys
   }
   if (analyses.empty()) return make_error(ErrorCode::kInternal, "analysis: no image could be analysed");
   MEDCRYPT_TRY(write_file_atomic(page, as_bytes(analysis::html_report(analyses))));
-  fmt::print("Security analysis (statistics, sensitivity, speed, and the plain, cipher, decrypted and difference "
-             "images of every scheme): {}\n", page.string());
+  fmt::print("Security analysis (statistics, sensitivity, quality, speed, and the plain, cipher, decrypted and "
+             "difference images of every scheme): {}\n", page.string());
   return {};
 }
 

@@ -24,6 +24,19 @@ Measured measure(const image::Image& image, const metrics::StatsOptions& options
 
 std::vector<std::string> notes_for(const ImageAnalysis& a, const schemes::SchemeInfo& info, std::uint64_t seed) {
   std::vector<std::string> notes;
+  if (!info.lossless) {
+    notes.push_back(fmt::format("LOSSY: '{}' does not give back the original image: the decrypted image is PSNR "
+                                "{:.2f} dB, SSIM {:.4f}, MSE {:.4g} from it (a diagnosis must not rely on it unchecked)",
+                                info.name, a.quality.overall.error.psnr, a.quality.overall.ssim,
+                                a.quality.overall.error.mse));
+  }
+  if (!a.cipher_image) {
+    notes.push_back(fmt::format("no cipher image: '{}' sends no pixels ({}), so the cipher image's statistics and the "
+                                "plaintext and key sensitivity tests do not apply; what is measured is the decrypted "
+                                "image, the key space and the speed",
+                                info.name, info.summary));
+    return notes;
+  }
   notes.push_back(fmt::format(
       "test mode: plaintext and key sensitivity were measured with a fixed key, key salt, message id and "
       "nonce prefix (seed {}); in normal use every encryption draws a fresh content key and nonce, so two "
@@ -73,7 +86,6 @@ std::vector<std::string> notes_for(const ImageAnalysis& a, const schemes::Scheme
 Result<std::vector<std::unique_ptr<schemes::Scheme>>> analyzable_schemes(const schemes::SchemeRegistry& registry) {
   std::vector<std::unique_ptr<schemes::Scheme>> out;
   for (const schemes::SchemeInfo& info : registry.list()) {
-    if (!info.exports_cipher_image) continue;
     MEDCRYPT_ASSIGN_OR_RETURN(auto scheme, registry.create(info.name));
     out.push_back(std::move(scheme));
   }
@@ -84,10 +96,6 @@ Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std:
                                     const schemes::Scheme& scheme, const schemes::SchemeRegistry& registry,
                                     const AnalyzeOptions& options) {
   const schemes::SchemeInfo& info = scheme.info();
-  if (!info.exports_cipher_image) {
-    return make_error(ErrorCode::kUsage,
-                      fmt::format("scheme '{}' has no cipher image: its statistics cannot be measured", info.name));
-  }
   const image::Image& plain = loaded.image;
   const std::uint64_t seed = options.stats.seed;
   ImageAnalysis a;
@@ -95,6 +103,7 @@ Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std:
   a.scheme = info.name;
   a.geometry = plain.geometry();
   a.key_space_bits = info.key_space_bits;
+  a.cipher_image = info.exports_cipher_image;
 
   Measured plain_measured = measure(plain, options.stats);
   a.plain = std::move(plain_measured.stats);
@@ -102,12 +111,13 @@ Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std:
 
   MEDCRYPT_ASSIGN_OR_RETURN(TestModeSetup setup, test_mode_setup(seed));
   MEDCRYPT_ASSIGN_OR_RETURN(TestModeCipher reference, encrypt_test_mode(plain, scheme, setup.shared_key, setup.fixed));
-  Measured cipher_measured = measure(reference.cipher, options.stats);
-  a.cipher = std::move(cipher_measured.stats);
-  a.cipher_plots = std::move(cipher_measured.plots);
-
-  MEDCRYPT_ASSIGN_OR_RETURN(a.plaintext_sensitivity, plaintext_sensitivity(plain, reference, scheme, setup, seed + 2));
-  MEDCRYPT_ASSIGN_OR_RETURN(a.key_sensitivity, key_sensitivity(plain, reference, scheme, registry, setup, seed + 3));
+  if (a.cipher_image) {
+    Measured cipher_measured = measure(reference.cipher, options.stats);
+    a.cipher = std::move(cipher_measured.stats);
+    a.cipher_plots = std::move(cipher_measured.plots);
+    MEDCRYPT_ASSIGN_OR_RETURN(a.plaintext_sensitivity, plaintext_sensitivity(plain, reference, scheme, setup, seed + 2));
+    MEDCRYPT_ASSIGN_OR_RETURN(a.key_sensitivity, key_sensitivity(plain, reference, scheme, registry, setup, seed + 3));
+  }
 
   // Quality: the real reader with the right key.
   container::MemorySource source(reference.container);
@@ -116,7 +126,8 @@ Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std:
   MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened,
                             container::open(source, container::OpenKeys::shared_key(setup.shared_key), open_options));
   MEDCRYPT_ASSIGN_OR_RETURN(a.quality, metrics::compare_images(plain, opened.image));
-  MEDCRYPT_ASSIGN_OR_RETURN(a.thumbnails, make_thumbnails(plain, reference.cipher, opened.image));
+  MEDCRYPT_ASSIGN_OR_RETURN(a.thumbnails,
+                            make_thumbnails(plain, a.cipher_image ? &reference.cipher : nullptr, opened.image));
 
   const container::Metadata metadata{std::filesystem::path(file).filename().string(), std::string(image::format_name(loaded.format)), loaded.dicom_attributes,
                                      loaded.notes, {}};

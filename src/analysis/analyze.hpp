@@ -1,6 +1,8 @@
 // `medcrypt analyze`: one image through one scheme, measured the way the image-cipher literature does:
 // statistics of the plain and cipher images, plaintext and key sensitivity (test mode), the quality of the
-// decrypted image, the key space and the encryption and decryption speed.
+// decrypted image, the key space and the encryption and decryption speed. A scheme without a cipher image
+// (ae-aes: its payload is sealed features, not pixels) gets what applies to it: the plain image's
+// statistics, the decrypted image's quality, key space and speed.
 #pragma once
 
 #include <string>
@@ -30,6 +32,7 @@ struct ImageAnalysis {
   std::string file;
   std::string scheme;
   image::Geometry geometry;
+  bool cipher_image = true;  // false: the scheme has none, and cipher, the sensitivities and cipher_plots are empty
   metrics::ImageStats plain;
   metrics::ImageStats cipher;
   PlaintextSensitivity plaintext_sensitivity;
@@ -44,10 +47,10 @@ struct ImageAnalysis {
   Thumbnails thumbnails;  // for the HTML report
 };
 
-// Every registered scheme with a cipher image, with its default parameters (`analyze --scheme all`).
+// Every registered scheme, lossy ones and those without a cipher image included, with its default
+// parameters (`analyze --scheme all`).
 Result<std::vector<std::unique_ptr<schemes::Scheme>>> analyzable_schemes(const schemes::SchemeRegistry& registry);
 
-// The scheme must export a cipher image (SchemeInfo::exports_cipher_image), else kUsage.
 Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std::string& file,
                                     const schemes::Scheme& scheme, const schemes::SchemeRegistry& registry,
                                     const AnalyzeOptions& options);

@@ -46,7 +46,10 @@ std::string pictures_for(const ImageAnalysis& a) {
   const std::string difference =
       t.max_difference == 0 ? "Difference: none, the decryption is bit-exact"
                             : fmt::format("|plain - decrypted|, black 0 to white {} (stored values)", t.max_difference);
-  return "<div class=\"pictures\">\n" + figure(t.plain, "Plain image") + figure(t.cipher, "Cipher image") +
+  const std::string cipher = a.cipher_image ? figure(t.cipher, "Cipher image")
+                                            : "<figure><figcaption>No cipher image: the scheme sends no pixels"
+                                              "</figcaption></figure>\n";
+  return "<div class=\"pictures\">\n" + figure(t.plain, "Plain image") + cipher +
          figure(t.decrypted, "Decrypted image") + figure(t.difference, difference) + "</div>\n";
 }
 
@@ -56,6 +59,7 @@ std::string plots_for(std::size_t n, const ImageAnalysis& a) {
     const std::string channel = a.plain_plots.channel_names[c];
     out += fmt::format("<h3>Channel {}</h3>\n<div class=\"plots\">\n", html_escape(channel));
     for (bool cipher : {false, true}) {
+      if (cipher && !a.cipher_image) continue;
       const PlotData& plots = cipher ? a.cipher_plots : a.plain_plots;
       const char* which = cipher ? "cipher" : "plain";
       const char* colour = cipher ? kCipherColour : kPlainColour;
@@ -87,6 +91,10 @@ std::string section_for(std::size_t n, const ImageAnalysis& a) {
   out += plots_for(n, a);
   out += "<div class=\"tables\">\n";
   out += render_html(stats_table(a.plain, "Plain image"));
+  if (!a.cipher_image) {
+    out += render_html(compare_table(a.quality, "Decryption quality: plain image against its decryption"));
+    return out + "</div>\n</section>\n";
+  }
   out += render_html(stats_table(a.cipher, "Cipher image"));
   out += render_html(compare_table(a.plaintext_sensitivity.cipher,
                                    "Plaintext sensitivity: cipher images of the plain image and of the plain image "

@@ -76,21 +76,12 @@ nlohmann::json to_json(const RegionLeakage& r) {
 }  // namespace
 
 nlohmann::json to_json(const ImageAnalysis& a) {
-  nlohmann::json plaintext = metrics::to_json(a.plaintext_sensitivity.cipher);
-  plaintext["changed_sample"] = a.plaintext_sensitivity.changed_sample;
-  plaintext["test_mode"] = true;
   nlohmann::json out = {
       {"file", a.file},
       {"scheme", a.scheme},
       {"geometry", geometry_json(a.geometry)},
+      {"cipher_image", a.cipher_image},
       {"plain", metrics::to_json(a.plain)},
-      {"cipher", metrics::to_json(a.cipher)},
-      {"plaintext_sensitivity", std::move(plaintext)},
-      {"key_sensitivity",
-       {{"flipped_bit", a.key_sensitivity.flipped_bit},
-        {"test_mode", true},
-        {"cipher", metrics::to_json(a.key_sensitivity.cipher)},
-        {"decrypt", decrypt_json(a.key_sensitivity.decrypt)}}},
       {"quality", metrics::to_json(a.quality)},
       {"key_space_bits", a.key_space_bits},
       {"timing",
@@ -102,6 +93,17 @@ nlohmann::json to_json(const ImageAnalysis& a) {
         {"threads", a.timing.threads}}},
       {"notes", a.notes},
   };
+  if (a.cipher_image) {  // without one, these sections are absent rather than zero
+    nlohmann::json plaintext = metrics::to_json(a.plaintext_sensitivity.cipher);
+    plaintext["changed_sample"] = a.plaintext_sensitivity.changed_sample;
+    plaintext["test_mode"] = true;
+    out["cipher"] = metrics::to_json(a.cipher);
+    out["plaintext_sensitivity"] = std::move(plaintext);
+    out["key_sensitivity"] = {{"flipped_bit", a.key_sensitivity.flipped_bit},
+                              {"test_mode", true},
+                              {"cipher", metrics::to_json(a.key_sensitivity.cipher)},
+                              {"decrypt", decrypt_json(a.key_sensitivity.decrypt)}};
+  }
   if (a.selective) {
     const SelectiveLeakage& s = *a.selective;
     out["selective"] = {{"light_share", s.light_share},

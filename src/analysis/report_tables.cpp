@@ -116,6 +116,7 @@ struct Figure {
   int digits = 4;
   bool pass_rate = false;          // a pass flag (0 or 1), or the fraction passing once averaged
   std::string missing = "undefined";
+  bool of_cipher_image = false;    // measured on cipher images: none where the scheme has none
 };
 
 double channel_mean(const metrics::ImageStats& stats, const std::function<double(const ChannelStats&)>& field) {
@@ -130,7 +131,7 @@ std::vector<Figure> figures(std::size_t sampled_pairs) {
                           std::function<double(const ChannelStats&)> field, int digits, bool pass_rate = false) {
     out.push_back({section, label,
                    [cipher, field](const ImageAnalysis& a) { return channel_mean(cipher ? a.cipher : a.plain, field); },
-                   digits, pass_rate});
+                   digits, pass_rate, "undefined", cipher});
   };
   const std::string entropy = "Entropy (bits)";
   stats_figure(entropy, "plain", false, [](const ChannelStats& c) { return c.entropy; }, 6);
@@ -168,7 +169,7 @@ std::vector<Figure> figures(std::size_t sampled_pairs) {
                        const metrics::ImageComparison* c = pick(a);
                        return c ? field(c->overall) : kNone;
                      },
-                     digits, pass_rate, missing});
+                     digits, pass_rate, missing, true});
     };
     add("NPCR %", [](const auto& c) { return c.differential.npcr; }, 4);
     add("UACI %", [](const auto& c) { return c.differential.uaci; }, 4);
@@ -209,6 +210,7 @@ struct Column {
 double aggregate(const Figure& f, const Column& column) {
   std::vector<double> values;
   for (const ImageAnalysis* a : column.analyses) {
+    if (f.of_cipher_image && !a->cipher_image) continue;
     const double v = f.value(*a);
     if (!std::isnan(v)) values.push_back(v);
   }
@@ -283,7 +285,11 @@ Table analysis_table(std::span<const ImageAnalysis> analyses) {
       t.add_section(section);
     }
     std::vector<std::string> cells{f.label};
-    for (const Column& c : columns) cells.push_back(cell(f, aggregate(f, c)));
+    for (const Column& c : columns) {
+      const bool none = f.of_cipher_image && std::none_of(c.analyses.begin(), c.analyses.end(),
+                                                          [](const ImageAnalysis* a) { return a->cipher_image; });
+      cells.push_back(none ? "no cipher image" : cell(f, aggregate(f, c)));
+    }
     t.add_row(std::move(cells));
   }
   return t;

@@ -48,7 +48,7 @@ Result<TestModeCipher> encrypt_test_mode(const image::Image& plain, const scheme
                                          const SecretBytes& key, const container::FixedRandomness& fixed) {
   TestModeCipher out;
   container::SealOptions options;
-  options.want_cipher_image = true;
+  options.want_cipher_image = scheme.info().exports_cipher_image;
   options.allow_control = true;
   container::MemorySink sink;
   MEDCRYPT_ASSIGN_OR_RETURN(container::SealReport sealed,
@@ -56,7 +56,7 @@ Result<TestModeCipher> encrypt_test_mode(const image::Image& plain, const scheme
                                                        container::Recipients::shared_key(key), options, fixed, sink));
   out.cipher = std::move(sealed.cipher_image);
   out.container = std::move(sink).take();
-  if (scheme.payload_size(plain.geometry()) > plain.bytes().size()) {
+  if (options.want_cipher_image && scheme.payload_size(plain.geometry()) > plain.bytes().size()) {
     // More than the cipher image (a sealed plan follows it): the same payload again, whole, from the same key.
     MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeKey right, scheme_key(out.container, key));
     MEDCRYPT_ASSIGN_OR_RETURN(schemes::Payload payload, scheme.encode(plain, right));

@@ -22,12 +22,13 @@ struct TestModeSetup {
 Result<TestModeSetup> test_mode_setup(std::uint64_t seed);
 
 struct TestModeCipher {
-  image::Image cipher;  // the stored payload as an image (bits stored = bits allocated, unsigned)
+  image::Image cipher;  // the stored payload as an image (bits stored = bits allocated, unsigned); empty
+                        // where the scheme has no cipher image
   Bytes container;      // the whole .mct
   Bytes payload;        // the scheme's whole payload where it holds more than the cipher image; else empty
 };
 
-// Seals `plain` for `key` with the fixed randomness; the scheme must export a cipher image.
+// Seals `plain` for `key` with the fixed randomness, and keeps the cipher image where the scheme has one.
 Result<TestModeCipher> encrypt_test_mode(const image::Image& plain, const schemes::Scheme& scheme,
                                          const SecretBytes& key, const container::FixedRandomness& fixed);
 

@@ -64,11 +64,12 @@ Result<Bytes> picture(const std::vector<metrics::Channel>& channels, Window wind
 
 }  // namespace
 
-Result<Thumbnails> make_thumbnails(const image::Image& plain, const image::Image& cipher,
+Result<Thumbnails> make_thumbnails(const image::Image& plain, const image::Image* cipher,
                                    const image::Image& decrypted, std::uint32_t side) {
-  const std::vector<metrics::Channel> p = first_frame(plain), c = first_frame(cipher), d = first_frame(decrypted);
-  if (p.size() != d.size() || p[0].values.size() != d[0].values.size() || p[0].width != c[0].width ||
-      p[0].height != c[0].height) {
+  const std::vector<metrics::Channel> p = first_frame(plain), d = first_frame(decrypted);
+  const std::vector<metrics::Channel> c = cipher ? first_frame(*cipher) : std::vector<metrics::Channel>{};
+  if (p.size() != d.size() || p[0].values.size() != d[0].values.size() ||
+      (cipher && (p[0].width != c[0].width || p[0].height != c[0].height))) {
     return make_error(ErrorCode::kInternal, "thumbnails: the plain, cipher and decrypted images differ in shape");
   }
   Thumbnails t;
@@ -82,7 +83,9 @@ Result<Thumbnails> make_thumbnails(const image::Image& plain, const image::Image
   }
   const Window window = plain_window(p);
   MEDCRYPT_ASSIGN_OR_RETURN(t.plain, picture(p, window, side));
-  MEDCRYPT_ASSIGN_OR_RETURN(t.cipher, picture(c, full_range(c[0]), side));
+  if (cipher) {
+    MEDCRYPT_ASSIGN_OR_RETURN(t.cipher, picture(c, full_range(c[0]), side));
+  }
   MEDCRYPT_ASSIGN_OR_RETURN(t.decrypted, picture(d, window, side));
   MEDCRYPT_ASSIGN_OR_RETURN(t.difference, picture(diff, {0, double(std::max<std::uint32_t>(t.max_difference, 1))}, side));
   return t;

@@ -18,8 +18,9 @@ struct Thumbnails {
 // Shrunk by an integer box filter to at most `side` pixels on the longer side. The plain and decrypted
 // pictures share one window (the plain frame's range where it is deeper than 8 bits, so a 12-bit CT is
 // not black), the cipher picture spans its whole range, and the difference maps 0 to black and its
-// largest value to white. Three samples make an RGB picture; other images show their first sample.
-Result<Thumbnails> make_thumbnails(const image::Image& plain, const image::Image& cipher,
+// largest value to white. Three samples make an RGB picture; other images show their first sample. No
+// cipher image (nullptr): no cipher picture.
+Result<Thumbnails> make_thumbnails(const image::Image& plain, const image::Image* cipher,
                                    const image::Image& decrypted, std::uint32_t side = 160);
 
 }  // namespace medcrypt::analysis

@@ -35,8 +35,10 @@ TEST_F(AnalyzeCli, JsonHasTheIssuesShape) {
   EXPECT_EQ(json_keys(j), (std::set<std::string>{"images", "summary"}));
   ASSERT_EQ(j["images"].size(), 2u);
   for (const auto& image : j["images"]) {
-    EXPECT_EQ(json_keys(image), (std::set<std::string>{"file", "scheme", "geometry", "plain", "cipher", "plaintext_sensitivity",
-                                                  "key_sensitivity", "quality", "key_space_bits", "timing", "notes"}));
+    EXPECT_EQ(json_keys(image), (std::set<std::string>{"file", "scheme", "geometry", "cipher_image", "plain", "cipher",
+                                                  "plaintext_sensitivity", "key_sensitivity", "quality", "key_space_bits",
+                                                  "timing", "notes"}));
+    EXPECT_TRUE(image["cipher_image"].get<bool>());
     EXPECT_EQ(image["scheme"], "aead");
     EXPECT_TRUE(image["plain"].contains("channels"));
     EXPECT_TRUE(image["cipher"]["channels"][0].contains("local_entropy"));
@@ -70,19 +72,66 @@ TEST_F(AnalyzeCli, JsonHasTheIssuesShape) {
   EXPECT_NE(page.find("id=\"a1-scatter-cipher-c2-diagonal\""), std::string::npos);
 }
 
-TEST_F(AnalyzeCli, SchemeAllComparesEverySchemeWithACipherImage) {
+TEST_F(AnalyzeCli, SchemeAllComparesEveryScheme) {
   auto r = run_medcrypt("analyze " + quote(dir / "grey.png") + " --scheme all --json " + quote(dir / "all.json") + " -j 1");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json j = nlohmann::json::parse(std::ifstream(dir / "all.json"));
   std::set<std::string> analysed;
   for (const auto& image : j["images"]) analysed.insert(image["scheme"]);
   std::set<std::string> expected;
+  std::set<std::string> without_cipher_image;
   for (const auto& info : schemes::builtin_registry().list()) {
-    if (info.exports_cipher_image) expected.insert(info.name);
+    expected.insert(info.name);
+    if (!info.exports_cipher_image) without_cipher_image.insert(info.name);
   }
-  EXPECT_FALSE(expected.empty());
+  EXPECT_EQ(without_cipher_image, (std::set<std::string>{"ae-aes", "ae-aes:paper"}));
   EXPECT_EQ(analysed, expected);
   EXPECT_EQ(json_keys(j["summary"]), expected);
+  for (const auto& image : j["images"]) {
+    EXPECT_EQ(image["cipher_image"].get<bool>(), !without_cipher_image.contains(image["scheme"])) << image["scheme"];
+    EXPECT_EQ(image.contains("cipher"), image["cipher_image"].get<bool>()) << image["scheme"];
+  }
+}
+
+// A lossy scheme without a cipher image (paper 002's autoencoder): the analysis measures the image the
+// recipient gets, and its SSIM is scikit-image's between the original and what `medcrypt decrypt` writes.
+TEST(AnalyzeCliShared, ALossySchemeWithoutCipherImageIsMeasuredByWhatItDecrypts) {
+  MEDCRYPT_REQUIRE_SHARED_DATA();
+  ScratchDir dir;
+  const auto original = shared_data() / "png/00000001_000.png";
+  auto r = run_medcrypt("analyze " + quote(original) + " --scheme ae-aes --json " + quote(dir / "a.json") + " --html " +
+                        quote(dir / "a.html") + " -j 1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("no cipher image"), std::string::npos) << r.out;  // the table's cipher rows
+  EXPECT_NE(r.out.find("note: LOSSY: 'ae-aes'"), std::string::npos) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(dir / "a.json"))["images"][0];
+  EXPECT_FALSE(j["cipher_image"].get<bool>());
+  for (const char* absent : {"cipher", "plaintext_sensitivity", "key_sensitivity"}) EXPECT_FALSE(j.contains(absent)) << absent;
+  const double ssim = j["quality"]["ssim"].get<double>();
+  EXPECT_GT(ssim, 0.8);
+  EXPECT_LT(ssim, 1.0);
+
+  ASSERT_EQ(run_medcrypt("keygen --symmetric " + quote(dir / "k.key")).exit_code, 0);
+  ASSERT_EQ(run_medcrypt("encrypt --scheme ae-aes --key " + quote(dir / "k.key") + " " + quote(original) + " -o " +
+                         quote(dir / "x.mct")).exit_code, 0);
+  ASSERT_EQ(run_medcrypt("decrypt --key " + quote(dir / "k.key") + " " + quote(dir / "x.mct") + " -o " +
+                         quote(dir / "x.png")).exit_code, 0);
+  const auto reference = run_command(
+      system_python() + " -c \"import sys, numpy as np; from PIL import Image; "
+      "from skimage.metrics import structural_similarity as s; "
+      "a, b = (np.asarray(Image.open(p)).astype(np.float64) for p in sys.argv[1:]); "
+      "print(s(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255))\" " +
+      quote(original) + " " + quote(dir / "x.png"));
+  ASSERT_EQ(reference.exit_code, 0) << reference.out;
+  EXPECT_NEAR(ssim, std::stod(reference.out), 1e-6);
+
+  std::ifstream html(dir / "a.html");
+  const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("No cipher image: the scheme sends no pixels"), std::string::npos);
+  EXPECT_EQ(page.find("histogram-cipher"), std::string::npos);
+  std::size_t pictures = 0;
+  for (auto at = page.find("data:image/png"); at != std::string::npos; at = page.find("data:image/png", at + 1)) ++pictures;
+  EXPECT_EQ(pictures, 3u);  // plain, decrypted, difference
 }
 
 TEST_F(AnalyzeCli, ABadFileFailsWithItsCodeAndTheOthersAreStillAnalysed) {

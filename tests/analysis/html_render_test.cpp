@@ -168,7 +168,7 @@ TEST(Thumbnails, ShowTheDifferenceOfALossyDecryption) {
   const image::Image plain = generated_image(64, 48, 1, 12, 3).image;
   image::Image decrypted = plain;
   decrypted.set_word(10 * 64 + 20, decrypted.word(10 * 64 + 20) ^ 0x100);  // a difference of 256
-  auto t = analysis::make_thumbnails(plain, plain, decrypted);
+  auto t = analysis::make_thumbnails(plain, &plain, decrypted);
   ASSERT_TRUE(t) << t.error().message;
   EXPECT_EQ(t->max_difference, 256u);
   const image::Image difference = image::read_image_bytes(t->difference).value().image;
@@ -177,7 +177,7 @@ TEST(Thumbnails, ShowTheDifferenceOfALossyDecryption) {
     EXPECT_EQ(difference.word(i), i == 10 * 64 + 20 ? 255u : 0u) << i;
   }
   image::Image other = image::Image::create({32, 32, 1, 1, 8, 8, false, "MONOCHROME2"}).value();
-  EXPECT_EQ(analysis::make_thumbnails(plain, plain, other).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(analysis::make_thumbnails(plain, &plain, other).error().code, ErrorCode::kInternal);
 }
 
 TEST_F(HtmlReport, RendersInHeadlessChromium) {

@@ -140,14 +140,23 @@ TEST(Analyze, RunsAnAuthenticateOnlySchemeFromATestRegistry) {
   EXPECT_TRUE(bypass_note);
 }
 
-TEST(Analyze, RefusesASchemeWithoutCipherImage) {
+// A scheme that claims no cipher image is measured by what it decrypts: no cipher statistics, no
+// sensitivity, a note that says why.
+TEST(Analyze, MeasuresASchemeWithoutCipherImageByItsDecryption) {
   const schemes::SchemeRegistry registry = registry_with_xor_test_scheme();
   const auto scheme = registry.create("xor-test", {{"cipher_image", "no"}}).value();
   image::LoadedImage loaded;
   loaded.image = test_image();
   auto a = analysis::analyze_image(loaded, "x.png", *scheme, registry, {});
-  ASSERT_FALSE(a);
-  EXPECT_EQ(a.error().code, ErrorCode::kUsage);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_FALSE(a->cipher_image);
+  EXPECT_TRUE(a->cipher.channels.empty());
+  EXPECT_FALSE(a->plain.channels.empty());
+  EXPECT_EQ(a->quality.overall.sums.differing, 0u);  // the test scheme is lossless
+  EXPECT_TRUE(a->thumbnails.cipher.empty());
+  EXPECT_FALSE(a->thumbnails.decrypted.empty());
+  ASSERT_EQ(a->notes.size(), 1u);
+  EXPECT_EQ(a->notes[0].rfind("no cipher image: 'xor-test'", 0), 0u) << a->notes[0];
 }
 
 }  // namespace

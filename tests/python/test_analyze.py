@@ -24,14 +24,18 @@ def measured(report):
     return {k: v for k, v in flatten(report) if "timing" not in k and "_ms" not in k and "per_s" not in k}
 
 
-def test_analyze_equals_cli(shared, tmp_path):
-    path = shared("dicom", "MR_small.dcm")
+def python_and_cli(path, scheme, tmp_path):
+    """medcrypt.analyze's report and the one `medcrypt analyze --json` writes, for one image and scheme."""
     out = tmp_path / "report.json"
-    subprocess.run([os.environ["MEDCRYPT_CLI"], "analyze", path, "--scheme", "chaos-henon", "--json", str(out), "-q"],
+    subprocess.run([os.environ["MEDCRYPT_CLI"], "analyze", path, "--scheme", scheme, "--json", str(out), "-q"],
                    check=True)
-    python = medcrypt.analyze(path, scheme="chaos-henon")
+    return medcrypt.analyze(path, scheme=scheme), json.loads(out.read_text())
+
+
+def test_analyze_equals_cli(shared, tmp_path):
+    python, cli = python_and_cli(shared("dicom", "MR_small.dcm"), "chaos-henon", tmp_path)
     assert set(python) == {"images", "summary"} and python["images"][0]["scheme"].startswith("chaos-henon")
-    assert measured(python) == measured(json.loads(out.read_text()))
+    assert measured(python) == measured(cli)
 
 
 def test_analyze_arrays_and_errors(shared):
@@ -42,3 +46,13 @@ def test_analyze_arrays_and_errors(shared):
         medcrypt.analyze(pixels, scheme="no-such-scheme")
     with pytest.raises(medcrypt.UsageError):
         medcrypt.analyze(pixels, scheme="all", params="rounds=3")
+
+
+def test_analyze_a_scheme_without_cipher_image(shared, tmp_path):
+    """ae-aes seals features, not pixels: the report says so and measures what the recipient gets, as the CLI."""
+    python, cli = python_and_cli(shared("dicom", "MR_small.dcm"), "ae-aes", tmp_path)
+    image = python["images"][0]
+    assert image["cipher_image"] is False
+    assert not {"cipher", "plaintext_sensitivity", "key_sensitivity"} & set(image)
+    assert 0.5 < image["quality"]["ssim"] < 1 and image["notes"][0].startswith("LOSSY: 'ae-aes'")
+    assert measured(python) == measured(cli)
