@@ -105,8 +105,7 @@ Result<image::Image> chosen_plaintext(Oracle& oracle, const schemes::Scheme& sch
     auto key = search_paper_key(oracle, scheme, g, notes);
     if (key && *key) {
       notes.push_back("the victim's cipher image decrypted under the key recovered from the chosen 32x32 image");
-      const schemes::SchemeKey scheme_key{std::move(**key), victim.message_id};
-      return scheme.decode(PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()), g, scheme_key);
+      return decrypt_victim(scheme, std::move(**key), victim);
     }
     if (!key) notes.push_back("no key search either: " + key.error().message);
   } else {

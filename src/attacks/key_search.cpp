@@ -69,10 +69,7 @@ Result<image::Image> key_search(Oracle& oracle, const schemes::Scheme& scheme, c
   const image::Geometry& g = victim.geometry;
   MEDCRYPT_ASSIGN_OR_RETURN(std::optional<SecretBytes> found, search_paper_key(oracle, scheme, g, notes));
   if (!found) return image::Image::from_bytes(g, PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()));
-  // The victim's cipher image is the scheme's payload here: key-search finds no key for a scheme whose
-  // chunks the container encrypts.
-  const schemes::SchemeKey key{std::move(*found), victim.message_id};
-  return scheme.decode(PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()), g, key);
+  return decrypt_victim(scheme, std::move(*found), victim);
 }
 
 }  // namespace medcrypt::attacks

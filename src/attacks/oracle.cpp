@@ -30,6 +30,12 @@ Result<image::Image> known_image(const image::Geometry& g) {
   return known;
 }
 
+Result<image::Image> decrypt_victim(const schemes::Scheme& scheme, SecretBytes key, const VictimMessage& victim) {
+  const schemes::SchemeKey scheme_key{std::move(key), victim.message_id};
+  return scheme.decode(PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()), victim.geometry,
+                       scheme_key);
+}
+
 Result<Oracle> Oracle::with_random_key(const schemes::Scheme& scheme) {
   if (!scheme.info().exports_cipher_image) {
     return make_error(ErrorCode::kUnsupported, "scheme '" + scheme.info().name + "' has no cipher image to attack");

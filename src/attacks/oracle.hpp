@@ -29,6 +29,11 @@ struct VictimMessage {
 // The attacker's known image: seeded random words of `g` (any image works for the attacks here).
 Result<image::Image> known_image(const image::Geometry& g);
 
+// The victim's cipher image decrypted under a scheme key the attacker recovered. The cipher image is the
+// scheme's whole payload for the schemes whose keys these attacks find (none finds a key for a scheme
+// whose chunks the container encrypts).
+Result<image::Image> decrypt_victim(const schemes::Scheme& scheme, SecretBytes key, const VictimMessage& victim);
+
 class Oracle {
  public:
   // A fresh random key the attacker never sees; kUnsupported for a scheme without a cipher image.
