@@ -30,8 +30,9 @@ std::vector<analysis::ImageAnalysis>* Reports::analyses_ = nullptr;
 
 TEST_F(Reports, ImageJsonHasTheIssuesKeys) {
   const nlohmann::json j = analysis::to_json((*analyses_)[0]);
-  EXPECT_EQ(json_keys(j), (std::set<std::string>{"file", "scheme", "geometry", "plain", "cipher", "plaintext_sensitivity",
-                                            "key_sensitivity", "quality", "key_space_bits", "timing", "notes"}));
+  EXPECT_EQ(json_keys(j), (std::set<std::string>{"file", "scheme", "geometry", "cipher_image", "plain", "cipher",
+                                            "plaintext_sensitivity", "key_sensitivity", "quality", "key_space_bits",
+                                            "timing", "notes"}));
   EXPECT_EQ(j["file"], "grey,1.png");
   EXPECT_EQ(j["scheme"], "aead");
   EXPECT_EQ(j["key_space_bits"], 256.0);
