@@ -11,9 +11,10 @@ namespace {
 
 Error malformed(std::string message) { return make_error(ErrorCode::kMalformed, std::move(message)); }
 
-template <std::size_t N>
-Status read_array(ByteReader& r, std::array<std::uint8_t, N>& out, std::string_view field) {
-  MEDCRYPT_ASSIGN_OR_RETURN(ByteView v, r.raw(N, field));
+// Fills a fixed-size byte array: std::array or a crypto::RawBytes key.
+template <typename FixedBytes>
+Status read_array(ByteReader& r, FixedBytes& out, std::string_view field) {
+  MEDCRYPT_ASSIGN_OR_RETURN(ByteView v, r.raw(out.size(), field));
   std::copy(v.begin(), v.end(), out.begin());
   return {};
 }

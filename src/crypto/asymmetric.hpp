@@ -16,15 +16,29 @@ inline constexpr std::size_t kEd25519KeyBytes = 32;
 inline constexpr std::size_t kEd25519SignatureBytes = 64;
 
 // Public keys and signatures as raw bytes, one type per use: an X25519 key cannot be passed where an Ed25519
-// key or a signature is expected. Each is an array of its size; from() takes bytes from outside (a file, a
-// test vector) and refuses any other length.
+// key or a signature is expected. Each holds an array of its size, privately, so that one type cannot be
+// made from another through the array (a public base would let `X25519PublicKey{ed25519_key}` compile).
+// from() takes bytes from outside (a file, a test vector) and refuses any other length.
 template <typename Use, std::size_t N>
-struct RawBytes : std::array<std::uint8_t, N> {
+class RawBytes : private std::array<std::uint8_t, N> {
+  using Array = std::array<std::uint8_t, N>;
+
+ public:
+  using typename Array::value_type;
+  using Array::begin;
+  using Array::data;
+  using Array::end;
+  using Array::size;
+  using Array::operator[];
+
   static std::optional<RawBytes> from(ByteView bytes) {
     if (bytes.size() != N) return std::nullopt;
-    RawBytes out{};
+    RawBytes out;
     std::copy(bytes.begin(), bytes.end(), out.begin());
     return out;
+  }
+  friend bool operator==(const RawBytes& a, const RawBytes& b) {
+    return static_cast<const Array&>(a) == static_cast<const Array&>(b);
   }
 };
 using X25519PublicKey = RawBytes<struct X25519Use, kX25519KeyBytes>;

@@ -84,6 +84,12 @@ TEST_P(X25519VectorTest, MatchesPublishedValues) {
 
 INSTANTIATE_TEST_SUITE_P(X25519, X25519VectorTest, testing::ValuesIn(read_vectors("x25519.vec")), vector_test_name);
 
+// One type per use, with no way between them: not through a constructor, not through the array inside.
+static_assert(!std::is_constructible_v<crypto::X25519PublicKey, crypto::Ed25519PublicKey>);
+static_assert(!std::is_constructible_v<crypto::Ed25519PublicKey, crypto::X25519PublicKey>);
+static_assert(!std::is_convertible_v<crypto::Ed25519PublicKey, std::array<std::uint8_t, 32>>);
+static_assert(!std::is_constructible_v<crypto::Ed25519PublicKey, std::array<std::uint8_t, 32>>);
+
 TEST(X25519VectorFile, HoldsEveryVector) {
   const auto all = read_vectors("x25519.vec");
   ASSERT_FALSE(all.empty());

@@ -567,7 +567,7 @@ TEST(Fingerprint, EveryKeyBitMatters) {
   }
   // The two keys are not interchangeable.
   PublicIdentity swapped = id.public_identity;
-  std::swap(swapped.x25519, swapped.ed25519);
+  std::swap_ranges(swapped.x25519.begin(), swapped.x25519.end(), swapped.ed25519.begin());
   EXPECT_NE(hex(swapped.fingerprint()), base);
 }
 
