@@ -57,6 +57,7 @@ py::object analyze(const py::object& images, const std::string& scheme, const py
   const auto to_run = schemes_to_run(scheme, params);
   analysis::AnalyzeOptions options;
   options.stats = {pairs, seed};
+  options.thumbnails = false;  // the report is JSON: no pictures
   std::vector<analysis::ImageAnalysis> analyses;
   for (const Input& in : inputs) {
     for (const auto& s : to_run) {

@@ -55,6 +55,7 @@ Status run(const AnalyzeArgs& args, Outcome& outcome) {
   analysis::AnalyzeOptions options;
   options.stats = {args.pairs, args.seed};
   options.threads = threads_from_jobs(args.jobs);
+  options.thumbnails = !args.html_file.empty();
 
   std::vector<analysis::ImageAnalysis> analyses;
   ProgressBar bar("analyze", inputs.size() * schemes.size());

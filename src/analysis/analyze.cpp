@@ -126,8 +126,10 @@ Result<ImageAnalysis> analyze_image(const image::LoadedImage& loaded, const std:
   MEDCRYPT_ASSIGN_OR_RETURN(container::Opened opened,
                             container::open(source, container::OpenKeys::shared_key(setup.shared_key), open_options));
   MEDCRYPT_ASSIGN_OR_RETURN(a.quality, metrics::compare_images(plain, opened.image));
-  MEDCRYPT_ASSIGN_OR_RETURN(a.thumbnails,
-                            make_thumbnails(plain, a.cipher_image ? &reference.cipher : nullptr, opened.image));
+  if (options.thumbnails) {
+    MEDCRYPT_ASSIGN_OR_RETURN(a.thumbnails,
+                              make_thumbnails(plain, a.cipher_image ? &reference.cipher : nullptr, opened.image));
+  }
 
   const container::Metadata metadata{std::filesystem::path(file).filename().string(), std::string(image::format_name(loaded.format)), loaded.dicom_attributes,
                                      loaded.notes, {}};

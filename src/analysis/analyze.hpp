@@ -26,6 +26,7 @@ struct AnalyzeOptions {
   // plain sample (seed + 2) and the flipped key bit (seed + 3).
   metrics::StatsOptions stats;
   unsigned threads = default_threads();  // for the timing runs
+  bool thumbnails = true;                // the PNG pictures only the HTML report shows
 };
 
 struct ImageAnalysis {
@@ -44,7 +45,7 @@ struct ImageAnalysis {
   std::vector<std::string> notes;    // what a reader of the figures must know (test mode, refusals)
   PlotData plain_plots;
   PlotData cipher_plots;
-  Thumbnails thumbnails;  // for the HTML report
+  Thumbnails thumbnails;  // for the HTML report; empty unless AnalyzeOptions::thumbnails
 };
 
 // Every registered scheme, lossy ones and those without a cipher image included, with its default
