@@ -1,5 +1,7 @@
-// numpy arrays <-> Image. Out: the array owns the Image's pixels (no copy). In: one copy into the Image,
-// which owns its pixels; numpy first makes a contiguous copy of a strided or transposed array.
+// numpy arrays <-> Image. Out: the array owns the Image's pixels (no copy). In: an ImageView on the array's
+// own buffer where it is C-contiguous and aligned (stats, compare: no copy), else on the contiguous copy
+// numpy makes of a strided or transposed array; or one copy into an Image, which owns its pixels (encrypt
+// and the other calls that keep or change the image).
 #include <cstring>
 
 #include <fmt/format.h>
@@ -21,9 +23,8 @@ py::dtype dtype_of(const image::Geometry& g) {
 
 [[noreturn]] void type_error(const std::string& message) { throw py::type_error(message); }
 
-}  // namespace
-
-image::Image to_image(const py::array& array, const py::object& like) {
+// The geometry of an image with the array's dtype and shape; TypeError where the module takes neither.
+image::Geometry array_geometry(const py::array& array, const py::object& like) {
   if (!like.is_none() && !py::isinstance<py::dict>(like)) type_error("like= takes a metadata dict (from read_image) or None");
   const py::dtype dtype = array.dtype();
   const char kind = dtype.kind();
@@ -76,12 +77,35 @@ image::Image to_image(const py::array& array, const py::object& like) {
     g.bits_stored = static_cast<std::uint8_t>(like_value<int>(like, "bits_stored", static_cast<int>(size * 8)));
   }
   g.photometric = like_value<std::string>(like, "photometric", g.samples == 3 ? "RGB" : "MONOCHROME2");
+  return g;
+}
 
-  const py::array contiguous = py::array::ensure(array, py::array::c_style);
-  if (!contiguous) throw py::error_already_set();
-  PixelBytes pixels(static_cast<std::size_t>(contiguous.nbytes()));
-  if (!pixels.empty()) std::memcpy(pixels.data(), contiguous.data(), pixels.size());
+// The array itself where it is C-contiguous and aligned, else numpy's copy that is (pybind11 names no
+// public flag for alignment, which ImageView needs to read words in place).
+py::array contiguous(const py::array& array) {
+  constexpr int kAligned = py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+  py::array out = py::array::ensure(array, static_cast<int>(py::array::c_style) | kAligned);
+  if (!out) throw py::error_already_set();
+  return out;
+}
+
+}  // namespace
+
+image::Image to_image(const py::array& array, const py::object& like) {
+  image::Geometry g = array_geometry(array, like);
+  const py::array pixels_array = contiguous(array);
+  PixelBytes pixels(static_cast<std::size_t>(pixels_array.nbytes()));
+  if (!pixels.empty()) std::memcpy(pixels.data(), pixels_array.data(), pixels.size());
   return unwrap(image::Image::from_bytes(std::move(g), std::move(pixels)));
+}
+
+ArrayImage view_image(const py::array& array, const py::object& like) {
+  image::Geometry g = array_geometry(array, like);
+  py::array pixels_array = contiguous(array);
+  const ByteView bytes(static_cast<const std::uint8_t*>(pixels_array.data()),
+                       static_cast<std::size_t>(pixels_array.nbytes()));
+  image::ImageView view = unwrap(image::ImageView::from_bytes(std::move(g), bytes));
+  return {std::move(pixels_array), std::move(view)};
 }
 
 py::array to_array(image::Image image) {

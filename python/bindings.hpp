@@ -34,6 +34,14 @@ inline void unwrap(Status&& status) {
 // since an Image owns them). `like`, a metadata dict from read_image or None, supplies bits stored,
 // photometric interpretation and whether a 3-D array is frames or colour. Wrong dtype or shape: TypeError.
 image::Image to_image(const py::array& array, const py::object& like);
+// The same as a view, for calls that only read the pixels: on the array's own buffer where it is
+// C-contiguous and aligned, else on a contiguous copy. `array` holds whichever buffer the view reads: keep
+// it for as long as the view.
+struct ArrayImage {
+  py::array array;
+  image::ImageView view;
+};
+ArrayImage view_image(const py::array& array, const py::object& like);
 // The Image's pixels as an array that owns them (no copy); frames and samples of 1 are dropped from the shape.
 py::array to_array(image::Image image);
 // The geometry as the metadata dict's keys.

@@ -7,21 +7,21 @@ namespace {
 
 py::object stats(const py::array& array, const py::object& like, std::size_t pairs, std::uint64_t seed) {
   if (pairs < 2) raise(make_error(ErrorCode::kUsage, "pairs must be at least 2"));
-  const image::Image image = to_image(array, like);
+  const ArrayImage image = view_image(array, like);
   nlohmann::json json;
   {
     py::gil_scoped_release release;
-    json = metrics::to_json(metrics::image_stats(image, {pairs, seed}));
+    json = metrics::to_json(metrics::image_stats(image.view, {pairs, seed}));
   }
   return to_python(json);
 }
 
 py::object compare(const py::array& a, const py::array& b, const py::object& like, const py::object& like_b) {
-  const image::Image first = to_image(a, like);
-  const image::Image second = to_image(b, like_b);
+  const ArrayImage first = view_image(a, like);
+  const ArrayImage second = view_image(b, like_b);
   Result<metrics::ImageComparison> comparison = [&] {
     py::gil_scoped_release release;
-    return metrics::compare_images(first, second);
+    return metrics::compare_images(first.view, second.view);
   }();
   return to_python(metrics::to_json(unwrap(std::move(comparison))));
 }

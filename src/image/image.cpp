@@ -3,6 +3,25 @@
 #include <fmt/format.h>
 
 namespace medcrypt::image {
+namespace {
+
+// What Image::from_bytes and ImageView::from_bytes both require of the pixels they are given.
+Status check_pixels(const Geometry& geometry, std::size_t byte_count) {
+  MEDCRYPT_TRY(geometry.validate());
+  if (byte_count != geometry.byte_size()) {
+    return make_error(ErrorCode::kInvalidImage, fmt::format("pixel data is {} bytes, geometry needs {}",
+                                                            byte_count, geometry.byte_size()));
+  }
+  return {};
+}
+
+// Pixel bytes as the words of their samples (little-endian words on a little-endian host).
+template <typename Word, typename Byte>
+std::span<Word> as_words(std::span<Byte> bytes) {
+  return {reinterpret_cast<Word*>(bytes.data()), bytes.size() / sizeof(Word)};
+}
+
+}  // namespace
 
 Status Geometry::validate() const {
   auto limits = [](std::string msg) { return make_error(ErrorCode::kLimits, std::move(msg)); };
@@ -53,26 +72,25 @@ Result<Image> Image::create(Geometry geometry) {
 }
 
 Result<Image> Image::from_bytes(Geometry geometry, PixelBytes pixels) {
-  MEDCRYPT_TRY(geometry.validate());
-  if (pixels.size() != geometry.byte_size()) {
-    return make_error(ErrorCode::kInvalidImage, fmt::format("pixel data is {} bytes, geometry needs {}",
-                                                            pixels.size(), geometry.byte_size()));
-  }
+  MEDCRYPT_TRY(check_pixels(geometry, pixels.size()));
   return Image(std::move(geometry), std::move(pixels));
 }
 
-std::span<std::uint32_t> Image::u32() {
-  return {reinterpret_cast<std::uint32_t*>(pixels_.data()), pixels_.size() / 4};
-}
-std::span<const std::uint32_t> Image::u32() const {
-  return {reinterpret_cast<const std::uint32_t*>(pixels_.data()), pixels_.size() / 4};
+Result<ImageView> ImageView::from_bytes(Geometry geometry, ByteView bytes) {
+  MEDCRYPT_TRY(check_pixels(geometry, bytes.size()));
+  // u16() and u32() read the words in place, where an Image's own buffer is always aligned.
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % geometry.bytes_per_sample() != 0) {
+    return make_error(ErrorCode::kInternal, fmt::format("pixel data not aligned to its {}-byte samples",
+                                                        geometry.bytes_per_sample()));
+  }
+  return ImageView(std::move(geometry), bytes);
 }
 
-std::span<std::uint16_t> Image::u16() {
-  return {reinterpret_cast<std::uint16_t*>(pixels_.data()), pixels_.size() / 2};
-}
-std::span<const std::uint16_t> Image::u16() const {
-  return {reinterpret_cast<const std::uint16_t*>(pixels_.data()), pixels_.size() / 2};
-}
+std::span<std::uint32_t> Image::u32() { return as_words<std::uint32_t>(bytes()); }
+std::span<const std::uint32_t> Image::u32() const { return as_words<const std::uint32_t>(bytes()); }
+std::span<std::uint16_t> Image::u16() { return as_words<std::uint16_t>(bytes()); }
+std::span<const std::uint16_t> Image::u16() const { return as_words<const std::uint16_t>(bytes()); }
+std::span<const std::uint32_t> ImageView::u32() const { return as_words<const std::uint32_t>(bytes_); }
+std::span<const std::uint16_t> ImageView::u16() const { return as_words<const std::uint16_t>(bytes_); }
 
 }  // namespace medcrypt::image

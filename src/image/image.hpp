@@ -100,4 +100,26 @@ class Image {
   PixelBytes pixels_;
 };
 
+// Read-only pixels that someone else owns, laid out as an Image's, with their geometry: what the metrics
+// read, so that a caller's buffer (a numpy array) is measured without first being copied into an Image.
+// An Image converts to one implicitly, as std::string does to std::string_view; the pixels must outlive
+// the view.
+class ImageView {
+ public:
+  ImageView(const Image& image) : geometry_(image.geometry()), bytes_(image.bytes()) {}  // NOLINT: implicit by design
+  // Checks the geometry and the byte count as Image::from_bytes does, and that the samples are aligned.
+  static Result<ImageView> from_bytes(Geometry geometry, ByteView bytes);
+
+  const Geometry& geometry() const { return geometry_; }
+  ByteView bytes() const { return bytes_; }
+  std::span<const std::uint8_t> u8() const { return bytes_; }
+  std::span<const std::uint16_t> u16() const;
+  std::span<const std::uint32_t> u32() const;
+
+ private:
+  ImageView(Geometry geometry, ByteView bytes) : geometry_(std::move(geometry)), bytes_(bytes) {}
+  Geometry geometry_;
+  ByteView bytes_;
+};
+
 }  // namespace medcrypt::image

@@ -18,7 +18,7 @@ void deinterleave(std::span<const Word> words, const image::Geometry& geometry, 
 // Samples wider than 16 bits: their 16 most significant bits, of the value for integers (offset binary where
 // signed, as sample_value gives), of the bit pattern made order-preserving for IEEE floats (negative values
 // have every bit flipped, positive ones the sign bit), so that a channel's values keep the samples' order.
-void deinterleave_wide(const image::Image& image, std::vector<Channel>& out) {
+void deinterleave_wide(const image::ImageView& image, std::vector<Channel>& out) {
   const image::Geometry& g = image.geometry();
   const std::size_t samples = g.samples;
   const std::size_t word = g.bytes_per_sample();
@@ -44,7 +44,7 @@ void deinterleave_wide(const image::Image& image, std::vector<Channel>& out) {
 
 }  // namespace
 
-std::vector<Channel> split_channels(const image::Image& image) {
+std::vector<Channel> split_channels(const image::ImageView& image) {
   const image::Geometry& g = image.geometry();
   const bool wide = g.floating_point() || g.bits_stored > 16;
   std::vector<Channel> channels(g.samples);

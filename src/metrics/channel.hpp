@@ -46,7 +46,7 @@ inline std::uint32_t stored_word(std::uint32_t value, const image::Geometry& geo
 // One channel per sample (1 for grey and palette indices, 3 for colour), every frame included. Metrics see
 // at most 16 bits a sample: samples with more bits stored (32-bit words) and floating point samples are
 // measured on their 16 most significant bits, floats through their order-preserving bit pattern (docs/ANALYSIS.md).
-std::vector<Channel> split_channels(const image::Image& image);
+std::vector<Channel> split_channels(const image::ImageView& image);
 
 // What to call each channel in reports: "gray" for one sample; "R", "G", "B" for RGB; "Y", "Cb", "Cr"
 // for YBR; "0", "1", "2" otherwise.

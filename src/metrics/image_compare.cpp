@@ -45,7 +45,7 @@ ImageComparison compare_channels(std::span<const Channel> a, std::span<const Cha
   return out;
 }
 
-Result<ImageComparison> compare_images(const image::Image& a, const image::Image& b) {
+Result<ImageComparison> compare_images(const image::ImageView& a, const image::ImageView& b) {
   const image::Geometry& ga = a.geometry();
   const image::Geometry& gb = b.geometry();
   if (ga.width != gb.width || ga.height != gb.height || ga.frames != gb.frames || ga.samples != gb.samples ||

@@ -33,7 +33,7 @@ struct ImageComparison {
 
 // Width, height, frames, samples and bits allocated must match (kUsage otherwise); bits stored and
 // signedness may differ, each image's values being read with its own (channel.hpp).
-Result<ImageComparison> compare_images(const image::Image& a, const image::Image& b);
+Result<ImageComparison> compare_images(const image::ImageView& a, const image::ImageView& b);
 
 // The same for channels already split; `a` and `b` have matching channels and geometry.
 ImageComparison compare_channels(std::span<const Channel> a, std::span<const Channel> b,

@@ -38,7 +38,7 @@ ImageStats image_stats(std::span<const Channel> channels, const std::vector<std:
   return stats;
 }
 
-ImageStats image_stats(const image::Image& image, const StatsOptions& options) {
+ImageStats image_stats(const image::ImageView& image, const StatsOptions& options) {
   const image::Geometry& g = image.geometry();
   return image_stats(split_channels(image), channel_names(g), stats_sample(g, options), options);
 }

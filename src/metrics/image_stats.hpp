@@ -37,7 +37,7 @@ struct ImageStats {
   std::vector<ChannelStats> channels;
 };
 
-ImageStats image_stats(const image::Image& image, const StatsOptions& options = {});
+ImageStats image_stats(const image::ImageView& image, const StatsOptions& options = {});
 
 // The random choices behind the stats of an image of this geometry: adjacent pairs drawn with
 // options.seed, local entropy blocks with options.seed + 1. Same geometry, same choices.

@@ -1,6 +1,7 @@
 // Format detection, dispatch, error codes for inputs that are no image at all, and atomic output.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "image_test_util.hpp"
@@ -113,6 +114,32 @@ TEST(image_file, PixelsThatDoNotMatchTheGeometryAreRefused) {
   auto mismatched = Image::from_bytes(wider, PixelBytes(image.bytes().begin(), image.bytes().end()));
   ASSERT_FALSE(mismatched);
   EXPECT_EQ(mismatched.error().code, ErrorCode::kInvalidImage);
+}
+
+TEST(image_file, AViewOnOutsideBytesIsCheckedAsAnImageIs) {
+  const Image image = random_image({.width = 5, .height = 4, .bits_allocated = 16, .bits_stored = 12}, 7);
+  const Bytes outside(image.bytes().begin(), image.bytes().end());
+  auto view = ImageView::from_bytes(image.geometry(), outside);
+  ASSERT_TRUE(view) << view.error().message;
+  EXPECT_EQ(view->bytes().data(), outside.data()) << "a view reads the bytes in place";
+  EXPECT_EQ(view->geometry(), image.geometry());
+  EXPECT_TRUE(std::ranges::equal(view->u16(), image.u16()));
+  const ImageView of_image = image;
+  EXPECT_EQ(of_image.bytes().data(), image.bytes().data());
+
+  Geometry wider = image.geometry();
+  wider.width = 6;
+  auto mismatched = ImageView::from_bytes(wider, outside);
+  ASSERT_FALSE(mismatched);
+  EXPECT_EQ(mismatched.error().code, ErrorCode::kInvalidImage);
+  Geometry empty = image.geometry();
+  empty.height = 0;
+  EXPECT_EQ(ImageView::from_bytes(empty, {}).error().code, ErrorCode::kLimits);
+  // u16() reads 16-bit words in place: they must start at an even address.
+  Bytes shifted(outside.size() + 1);
+  auto misaligned = ImageView::from_bytes(image.geometry(), ByteView(shifted).subspan(1));
+  ASSERT_FALSE(misaligned);
+  EXPECT_EQ(misaligned.error().code, ErrorCode::kInternal);
 }
 
 TEST(image_file, OutputAppearsAtomically) {

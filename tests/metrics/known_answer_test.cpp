@@ -201,6 +201,22 @@ TEST(Channels, RgbIsSplitAndNamed) {
   EXPECT_EQ(metrics::channel_names(img.geometry()), (std::vector<std::string>{"R", "G", "B"}));
 }
 
+// A view on bytes outside any Image is measured as the Image holding the same bytes.
+TEST(Channels, AViewIsMeasuredAsTheImage) {
+  for (const std::uint8_t bits : {8, 12, 16}) {
+    const image::Image img = make_image(19, 13, bits, [](std::size_t i) { return (i * 2654435761u) >> 20; }, 3);
+    const std::vector<std::uint8_t> outside(img.bytes().begin(), img.bytes().end());
+    const image::ImageView view = image::ImageView::from_bytes(img.geometry(), outside).value();
+    const auto from_view = metrics::split_channels(view);
+    const auto from_image = metrics::split_channels(img);
+    ASSERT_EQ(from_view.size(), from_image.size());
+    for (std::size_t c = 0; c < from_view.size(); ++c) EXPECT_EQ(from_view[c].values, from_image[c].values);
+    EXPECT_EQ(metrics::image_stats(view).channels[1].entropy, metrics::image_stats(img).channels[1].entropy);
+    const metrics::ImageComparison c = metrics::compare_images(view, img).value();
+    EXPECT_EQ(c.overall.error.mse, 0);
+  }
+}
+
 // Samples wider than 16 bits are measured on their 16 most significant bits, in the order of their values:
 // 32-bit words by their value (offset binary where signed), floats by their order-preserving bit pattern.
 TEST(Channels, WideAndFloatSamplesKeepTheirOrderInSixteenBits) {

@@ -1,4 +1,5 @@
-"""Arrays the module is given: wrong dtypes and shapes, strided views, arrays freed before results are used."""
+"""Arrays the module is given: wrong dtypes and shapes, strided, unaligned and read-only views, arrays freed
+before results are used."""
 import gc
 import threading
 import time
@@ -36,6 +37,69 @@ def test_strided_views_are_read_as_numpy_sees_them(phantom):
         assert medcrypt.stats(view) == medcrypt.stats(np.ascontiguousarray(view))
     _, container = medcrypt.encrypt(phantom.T, key=b"k" * 32)
     np.testing.assert_array_equal(medcrypt.decrypt(container, key=b"k" * 32)[0], phantom.T)
+
+
+def unaligned(array):
+    """A C-contiguous copy of `array` that starts one byte into its buffer (numpy's aligned flag is off)."""
+    storage = np.empty(array.nbytes + 1, np.uint8)
+    out = storage[1:].view(array.dtype).reshape(array.shape)
+    out[...] = array
+    assert out.flags.c_contiguous and not out.flags.aligned
+    return out
+
+
+# Arrays that stats and compare cannot read in place: they read numpy's contiguous, aligned copy instead.
+NOT_IN_PLACE = {"strided": lambda a: a[::2, 1::3], "transposed": lambda a: a.T, "reversed": lambda a: a[::-1, :],
+                "fortran": np.asfortranarray, "unaligned": unaligned}
+
+
+@pytest.mark.parametrize("view", NOT_IN_PLACE.values(), ids=NOT_IN_PLACE.keys())
+def test_stats_and_compare_of_views_equal_contiguous_copies(phantom, view):
+    a, b = view(phantom), view(np.roll(phantom, 5, axis=1))
+    copy_a, copy_b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    assert not (a.flags.c_contiguous and a.flags.aligned) and copy_a.flags.c_contiguous
+    assert medcrypt.stats(a) == medcrypt.stats(copy_a)
+    assert medcrypt.stats(a, like={"bits_stored": 12}) == medcrypt.stats(copy_a, like={"bits_stored": 12})
+    expected = medcrypt.compare(copy_a, copy_b)
+    assert medcrypt.compare(a, b) == expected
+    assert medcrypt.compare(a, copy_b) == expected and medcrypt.compare(copy_a, b) == expected
+
+
+def test_stats_and_compare_of_colour_and_read_only_arrays(phantom):
+    rgb = np.stack([phantom, phantom[::-1], np.roll(phantom, 3)], axis=-1)
+    assert medcrypt.stats(rgb[:, ::2]) == medcrypt.stats(np.ascontiguousarray(rgb[:, ::2]))
+    assert medcrypt.compare(rgb[::-1], rgb) == medcrypt.compare(rgb[::-1].copy(), rgb)
+    read_only = phantom.copy()
+    read_only.flags.writeable = False
+    assert medcrypt.stats(read_only) == medcrypt.stats(phantom)
+    assert medcrypt.compare(read_only, phantom[::-1]) == medcrypt.compare(phantom, phantom[::-1])
+
+
+def test_arrays_freed_right_after_stats_and_compare(phantom):
+    expected_stats, expected_compare = medcrypt.stats(phantom), medcrypt.compare(phantom, phantom[::-1])
+    image, other = phantom.copy(), phantom[::-1].copy()
+    stats, compared = medcrypt.stats(image), medcrypt.compare(image, other)
+    del image, other
+    gc.collect()
+    overwrite = [np.full_like(phantom, 0xffff) for _ in range(4)]  # may take the freed buffers
+    assert stats == expected_stats and compared == expected_compare
+    # Arrays that only the call holds (freed as it returns), in place and copied.
+    assert medcrypt.stats(phantom.copy()) == expected_stats and medcrypt.stats(phantom.T.copy().T) == expected_stats
+    assert medcrypt.compare(phantom.copy(), phantom[::-1].copy()) == expected_compare
+    del overwrite
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int64, np.float16, ">u2"])
+def test_stats_and_compare_refuse_wrong_dtypes_in_place_or_not(phantom, dtype):
+    bad = phantom.astype(dtype)
+    for array in (bad, bad.T, np.asfortranarray(bad)):
+        good = np.zeros(array.shape, np.uint16)
+        with pytest.raises(TypeError):
+            medcrypt.stats(array)
+        with pytest.raises(TypeError):
+            medcrypt.compare(good, array)
+        with pytest.raises(TypeError):
+            medcrypt.compare(array, good)
 
 
 def test_arrays_freed_early(phantom, key):
