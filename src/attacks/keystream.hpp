@@ -2,8 +2,8 @@
 // images of all-zero 8-bit side x side images (1024 unless asked), each a new message under one random key (as attacks::Oracle encrypts),
 // as a sender with a long-term key encrypts blank images. For a cipher that XORs a keystream into the
 // image, E(0) is that keystream; permuting zeros changes nothing, so for a permutation-diffusion cipher
-// E(0) is what its diffusion adds. A scheme that reuses its key across messages repeats every image (1 MiB),
-// and a battery sees it. A larger side spreads a per-message cost (zigzag-gan's generator) over more bytes.
+// E(0) is what its diffusion adds. A scheme that reuses its key across messages repeats every image (side^2
+// bytes, 1 MiB by default), and a battery sees it. A larger side spreads a per-message cost (zigzag-gan's generator) over more bytes.
 #pragma once
 
 #include <cstdint>

@@ -62,10 +62,13 @@ void ssim_row(const double* __restrict mu_a, const double* __restrict mu_b, cons
 
 // Filters each row horizontally once into a ring of the last 11 rows, then each output row vertically
 // from the ring: two passes of 6 multiplications per value, and memory for 11 rows only. Each pass is a
-// loop over independent pixels, which the compiler vectorises (with AVX2 where the CPU has it).
-__attribute__((target_clones("avx2", "default"))) double frame_ssim(const std::uint16_t* a, const std::uint16_t* b,
-                                                                     std::size_t width, std::size_t height,
-                                                                     double c1, double c2) {
+// loop over independent pixels, which the compiler vectorises; on x86-64 ELF (where the loader picks a
+// clone through an ifunc) with AVX2 too, where the CPU has it.
+#if defined(__x86_64__) && defined(__ELF__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+double frame_ssim(const std::uint16_t* a, const std::uint16_t* b, std::size_t width, std::size_t height, double c1,
+                  double c2) {
   const auto w = gaussian_half_kernel();
   const std::size_t out_width = width - 2 * kSsimRadius;
   std::vector<double> inputs(kQuantities * width);

@@ -107,7 +107,8 @@ void move_pixels(std::uint32_t rows, std::uint32_t cols, const Scan& scan, const
       } else {
         std::reverse_copy(l.from - (count - 1), l.from + 1, l.to);
       }
-    } else if (step == cols || step == -std::int64_t{cols}) {  // a column: columns move together
+    } else if ((step == cols || step == -std::int64_t{cols}) && count == rows) {
+      // A whole column (in an N x 1 frame a row's step is +-cols too): columns move together.
       if (grouped == kColumns) flush();
       group[grouped++] = l;
     } else {  // an RGB row reversed, or a diagonal

@@ -90,6 +90,11 @@ TEST(ZigzagCipher, DecryptionIsExact) {
   round_trip<std::uint8_t>(31, 45, 3);
   round_trip<std::uint16_t>(64, 33, 1);
   round_trip<std::uint16_t>(20, 30, 3);
+  // One pixel wide or high, RGB: a row's step is then a column's (the 16-column tiles must not take it).
+  round_trip<std::uint8_t>(37, 1, 3);
+  round_trip<std::uint8_t>(1, 40, 3);
+  round_trip<std::uint16_t>(40, 1, 3);
+  round_trip<std::uint16_t>(2, 1, 3);
 }
 
 TEST(ZigzagCipher, MisfitBuffersAreRefused) {
