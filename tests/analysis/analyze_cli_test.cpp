@@ -73,7 +73,8 @@ TEST_F(AnalyzeCli, JsonHasTheIssuesShape) {
 }
 
 TEST_F(AnalyzeCli, SchemeAllComparesEveryScheme) {
-  auto r = run_medcrypt("analyze " + quote(dir / "grey.png") + " --scheme all --json " + quote(dir / "all.json") + " -j 1");
+  auto r = run_medcrypt_with_torch("analyze " + quote(dir / "grey.png") + " --scheme all --json " + quote(dir / "all.json") +
+                                   " -j 1");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json j = nlohmann::json::parse(std::ifstream(dir / "all.json"));
   std::set<std::string> analysed;
@@ -99,8 +100,8 @@ TEST(AnalyzeCliShared, ALossySchemeWithoutCipherImageIsMeasuredByWhatItDecrypts)
   MEDCRYPT_REQUIRE_SHARED_DATA();
   ScratchDir dir;
   const auto original = shared_data() / "png/00000001_000.png";
-  auto r = run_medcrypt("analyze " + quote(original) + " --scheme ae-aes --json " + quote(dir / "a.json") + " --html " +
-                        quote(dir / "a.html") + " -j 1");
+  auto r = run_medcrypt_with_torch("analyze " + quote(original) + " --scheme ae-aes --json " + quote(dir / "a.json") +
+                                   " --html " + quote(dir / "a.html") + " -j 1");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   // The table's cipher rows (over twenty) say so, beside the one note.
   std::size_t said = 0;
@@ -115,9 +116,9 @@ TEST(AnalyzeCliShared, ALossySchemeWithoutCipherImageIsMeasuredByWhatItDecrypts)
   EXPECT_LT(ssim, 1.0);
 
   ASSERT_EQ(run_medcrypt("keygen --symmetric " + quote(dir / "k.key")).exit_code, 0);
-  ASSERT_EQ(run_medcrypt("encrypt --scheme ae-aes --key " + quote(dir / "k.key") + " " + quote(original) + " -o " +
+  ASSERT_EQ(run_medcrypt_with_torch("encrypt --scheme ae-aes --key " + quote(dir / "k.key") + " " + quote(original) + " -o " +
                          quote(dir / "x.mct")).exit_code, 0);
-  ASSERT_EQ(run_medcrypt("decrypt --key " + quote(dir / "k.key") + " " + quote(dir / "x.mct") + " -o " +
+  ASSERT_EQ(run_medcrypt_with_torch("decrypt --key " + quote(dir / "k.key") + " " + quote(dir / "x.mct") + " -o " +
                          quote(dir / "x.png")).exit_code, 0);
   const auto reference = run_command(
       system_python() + " -c \"import sys, numpy as np; from PIL import Image; "

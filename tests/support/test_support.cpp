@@ -74,6 +74,10 @@ std::string system_python() { return MEDCRYPT_PYTHON[0] ? MEDCRYPT_PYTHON : "/us
 
 ProcessResult run_medcrypt(const std::string& args) { return run_command(shell_quote(MEDCRYPT_CLI) + " " + args); }
 
+ProcessResult run_medcrypt_with_torch(const std::string& args) {
+  return run_command("ASAN_OPTIONS=detect_leaks=0 " + shell_quote(MEDCRYPT_CLI) + " " + args);
+}
+
 std::string quote(const std::filesystem::path& path) { return shell_quote(path.string()); }
 
 std::set<std::string> json_keys(const nlohmann::json& object) {

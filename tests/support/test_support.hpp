@@ -54,6 +54,9 @@ std::string system_python();
 
 // Runs the medcrypt CLI under test with an argument string (already quoted where needed).
 ProcessResult run_medcrypt(const std::string& args);
+// The same for a run that loads libtorch (ae-aes, the networks): under ASan without the leak scan at exit,
+// which libtorch's OpenMP threads crash (LeakSanitizer's fatal error, exit 1).
+ProcessResult run_medcrypt_with_torch(const std::string& args);
 
 // A failed run that says `says` in its one line of output (the CLI's error line) with a non-zero exit.
 void expect_one_line_failure(const ProcessResult& r, const std::string& says);
