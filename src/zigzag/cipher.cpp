@@ -7,20 +7,13 @@
 namespace medcrypt::zigzag {
 namespace {
 
-bool overlap(const void* a, std::size_t a_bytes, const void* b, std::size_t b_bytes) {
-  const auto* x = static_cast<const std::uint8_t*>(a);
-  const auto* y = static_cast<const std::uint8_t*>(b);
-  return x < y + b_bytes && y < x + a_bytes;
-}
-
 // The scrambles check in and out against the frame; this checks the key and the scratch space.
 template <typename Word>
 Status check_sizes(std::span<const Word> in, std::span<const Word> key, std::span<Word> out, std::span<Word> scratch) {
   if (key.size() != in.size() || scratch.size() != in.size()) {
     return make_error(ErrorCode::kInternal, fmt::format("zigzag cipher: expected {} samples of key and scratch", in.size()));
   }
-  if (overlap(scratch.data(), scratch.size_bytes(), in.data(), in.size_bytes()) ||
-      overlap(scratch.data(), scratch.size_bytes(), out.data(), out.size_bytes())) {
+  if (overlap(scratch, in) || overlap(scratch, out)) {
     return make_error(ErrorCode::kInternal, "zigzag cipher: the scratch space overlaps in or out");
   }
   return {};

@@ -127,9 +127,7 @@ Status check_buffers(std::uint32_t rows, std::uint32_t cols, const Scan& scan, s
     return make_error(ErrorCode::kInternal, fmt::format("zigzag: expected {} samples in and out, got {} and {}", samples,
                                                         in.size(), out.size()));
   }
-  const auto* a = reinterpret_cast<const std::uint8_t*>(in.data());
-  const auto* b = reinterpret_cast<const std::uint8_t*>(out.data());
-  if (a < b + out.size_bytes() && b < a + in.size_bytes()) return make_error(ErrorCode::kInternal, "zigzag: in and out overlap");
+  if (overlap(in, out)) return make_error(ErrorCode::kInternal, "zigzag: in and out overlap");
   return {};
 }
 

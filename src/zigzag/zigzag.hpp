@@ -31,6 +31,14 @@ std::string describe(const Scan& scan);  // "diagonal from the bottom-right corn
 // of more than 2^32 - 1 samples, or a pattern or corner outside the enums (read from a header).
 Result<std::vector<std::uint32_t>> scan_order(std::uint32_t rows, std::uint32_t cols, const Scan& scan);
 
+// Whether two buffers share a byte: the scrambles and the cipher need distinct ones.
+template <typename A, typename B>
+bool overlap(std::span<A> a, std::span<B> b) {
+  const auto* x = reinterpret_cast<const std::uint8_t*>(a.data());
+  const auto* y = reinterpret_cast<const std::uint8_t*>(b.data());
+  return x < y + b.size_bytes() && y < x + a.size_bytes();
+}
+
 // Scrambling by a scan: out[i] = in[order[i]] for every sample of `samples_per_pixel` words (an RGB pixel
 // moves whole), line by line without building the order. Fails (kUsage) as scan_order does, and
 // (kInternal) unless in and out hold rows x cols pixels each and do not overlap.
