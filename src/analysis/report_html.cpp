@@ -77,24 +77,9 @@ std::string plots_for(std::size_t n, const ImageAnalysis& a) {
   return out;
 }
 
-std::string section_for(std::size_t n, const ImageAnalysis& a) {
-  const image::Geometry& g = a.geometry;
-  std::string out = fmt::format("<section id=\"a{}\">\n<h2>{} with scheme {}</h2>\n<p>{}x{}, {} frame(s), {} "
-                                "sample(s), {} bits stored of {}{}, {}</p>\n",
-                                n, html_escape(a.file), html_escape(a.scheme), g.width, g.height, g.frames, g.samples,
-                                g.bits_stored, g.bits_allocated, g.is_signed ? ", signed" : "",
-                                html_escape(g.photometric));
-  out += "<ul class=\"notes\">\n";
-  for (const std::string& note : a.notes) out += "<li>" + html_escape(note) + "</li>\n";
-  out += "</ul>\n";
-  out += pictures_for(a);
-  out += plots_for(n, a);
-  out += "<div class=\"tables\">\n";
-  out += render_html(stats_table(a.plain, "Plain image"));
-  if (!a.cipher_image) {
-    out += render_html(compare_table(a.quality, "Decryption quality: plain image against its decryption"));
-    return out + "</div>\n</section>\n";
-  }
+// The cipher image's statistics and the sensitivity tests, which only a scheme with a cipher image has.
+std::string cipher_tables_for(const ImageAnalysis& a) {
+  std::string out;
   out += render_html(stats_table(a.cipher, "Cipher image"));
   out += render_html(compare_table(a.plaintext_sensitivity.cipher,
                                    "Plaintext sensitivity: cipher images of the plain image and of the plain image "
@@ -111,6 +96,24 @@ std::string section_for(std::size_t n, const ImageAnalysis& a) {
     out += "<p class=\"refusal\"><b>Key sensitivity, decryption with the flipped key:</b> refused (" +
            html_escape(d.rejected->message) + ").</p>\n";
   }
+  return out;
+}
+
+std::string section_for(std::size_t n, const ImageAnalysis& a) {
+  const image::Geometry& g = a.geometry;
+  std::string out = fmt::format("<section id=\"a{}\">\n<h2>{} with scheme {}</h2>\n<p>{}x{}, {} frame(s), {} "
+                                "sample(s), {} bits stored of {}{}, {}</p>\n",
+                                n, html_escape(a.file), html_escape(a.scheme), g.width, g.height, g.frames, g.samples,
+                                g.bits_stored, g.bits_allocated, g.is_signed ? ", signed" : "",
+                                html_escape(g.photometric));
+  out += "<ul class=\"notes\">\n";
+  for (const std::string& note : a.notes) out += "<li>" + html_escape(note) + "</li>\n";
+  out += "</ul>\n";
+  out += pictures_for(a);
+  out += plots_for(n, a);
+  out += "<div class=\"tables\">\n";
+  out += render_html(stats_table(a.plain, "Plain image"));
+  if (a.cipher_image) out += cipher_tables_for(a);
   out += render_html(compare_table(a.quality, "Decryption quality: plain image against its decryption"));
   return out + "</div>\n</section>\n";
 }
