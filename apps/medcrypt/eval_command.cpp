@@ -17,6 +17,7 @@
 #include "image/image_file.hpp"
 #include "metrics/correlation.hpp"
 #include "metrics/entropy.hpp"
+#include "metrics/histogram.hpp"
 #include "metrics/image_compare.hpp"
 #include "nn/dataset.hpp"
 #include "nn/image_codec.hpp"
@@ -319,15 +320,13 @@ Result<KeyFigures> key_figures(const nn::KeyGenerator& g, std::vector<float> inp
   // The 8-bit keys as channels, measured by metrics/ as `stats` and `compare` measure images.
   const auto channel = [&](const std::vector<double>& key) {
     metrics::Channel c{w, h, 1, 8, std::vector<std::uint16_t>(key.size())};
-    for (std::size_t i = 0; i < key.size(); ++i) c.values[i] = static_cast<std::uint16_t>(nn::key_word(key[i], 8));
+    for (std::size_t i = 0; i < key.size(); ++i) c.owned[i] = static_cast<std::uint16_t>(nn::key_word(key[i], 8));
     return c;
   };
   const metrics::Channel ka = channel(a), kb = channel(b);
-  std::vector<std::uint64_t> histogram(256, 0);
-  for (std::uint16_t v : ka.values) ++histogram[v];
   const metrics::DifferentialTest d = metrics::differential_test(metrics::difference_sums(ka, kb), 255);
   KeyFigures f;
-  f.entropy = metrics::shannon_entropy(histogram);
+  f.entropy = metrics::shannon_entropy(metrics::histogram(ka));
   f.correlation = metrics::adjacent_correlation(ka)[metrics::Direction::kHorizontal];
   f.npcr = d.npcr;
   f.uaci = d.uaci;

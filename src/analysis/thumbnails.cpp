@@ -13,10 +13,7 @@ namespace {
 std::vector<metrics::Channel> first_frame(const image::Image& image) {
   std::vector<metrics::Channel> channels = metrics::split_channels(image);
   channels.resize(channels.size() == 3 ? 3 : 1);
-  for (metrics::Channel& c : channels) {
-    c.values.resize(c.frame_size());
-    c.frames = 1;
-  }
+  for (metrics::Channel& c : channels) c.frames = 1;
   return channels;
 }
 
@@ -30,7 +27,7 @@ Window plain_window(const std::vector<metrics::Channel>& channels) {
   if (channels[0].bits <= 8) return full_range(channels[0]);
   std::uint16_t low = 0xffff, high = 0;
   for (const metrics::Channel& c : channels) {
-    const auto [lo, hi] = std::minmax_element(c.values.begin(), c.values.end());
+    const auto [lo, hi] = std::ranges::minmax_element(c.values());
     low = std::min(low, *lo);
     high = std::max(high, *hi);
   }
@@ -68,16 +65,19 @@ Result<Thumbnails> make_thumbnails(const image::Image& plain, const image::Image
                                    const image::Image& decrypted, std::uint32_t side) {
   const std::vector<metrics::Channel> p = first_frame(plain), d = first_frame(decrypted);
   const std::vector<metrics::Channel> c = cipher ? first_frame(*cipher) : std::vector<metrics::Channel>{};
-  if (p.size() != d.size() || p[0].values.size() != d[0].values.size() ||
+  if (p.size() != d.size() || p[0].values().size() != d[0].values().size() ||
       (cipher && (p[0].width != c[0].width || p[0].height != c[0].height))) {
     return make_error(ErrorCode::kInternal, "thumbnails: the plain, cipher and decrypted images differ in shape");
   }
   Thumbnails t;
   std::vector<metrics::Channel> diff = p;
   for (std::size_t s = 0; s < p.size(); ++s) {
-    for (std::size_t i = 0; i < p[s].values.size(); ++i) {
-      const int delta = std::abs(int(p[s].values[i]) - int(d[s].values[i]));
-      diff[s].values[i] = static_cast<std::uint16_t>(delta);
+    const auto before = p[s].values(), after = d[s].values();
+    diff[s].borrowed = nullptr;
+    diff[s].owned.resize(before.size());
+    for (std::size_t i = 0; i < before.size(); ++i) {
+      const int delta = std::abs(int(before[i]) - int(after[i]));
+      diff[s].owned[i] = static_cast<std::uint16_t>(delta);
       t.max_difference = std::max<std::uint32_t>(t.max_difference, delta);
     }
   }

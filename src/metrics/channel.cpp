@@ -5,13 +5,27 @@
 namespace medcrypt::metrics {
 namespace {
 
+// sample_value with the geometry's mask and sign flip held in locals: the stores to uint16_t could alias
+// the geometry's fields, which would keep the compiler from vectorising the loop.
 template <typename Word>
 void deinterleave(std::span<const Word> words, const image::Geometry& geometry, std::vector<Channel>& out) {
   const std::size_t samples = geometry.samples;
   const std::size_t count = words.size() / samples;
-  for (std::size_t c = 0; c < samples; ++c) {
-    std::uint16_t* dst = out[c].values.data();
-    for (std::size_t i = 0; i < count; ++i) dst[i] = sample_value(words[i * samples + c], geometry);
+  const auto mask = static_cast<Word>(geometry.max_value());
+  const auto flip = static_cast<Word>(geometry.is_signed ? 1u << (geometry.bits_stored - 1) : 0u);
+  const Word* __restrict src = words.data();
+  auto value = [mask, flip](Word w) { return static_cast<std::uint16_t>((w & mask) ^ flip); };
+  if (samples == 1) {
+    std::uint16_t* __restrict dst = out[0].owned.data();
+    for (std::size_t i = 0; i < count; ++i) dst[i] = value(src[i]);
+  } else {  // 3 samples, the only other count Geometry::validate allows: one pass over the words
+    std::uint16_t *__restrict d0 = out[0].owned.data(), *__restrict d1 = out[1].owned.data(),
+                              *__restrict d2 = out[2].owned.data();
+    for (std::size_t i = 0; i < count; ++i) {
+      d0[i] = value(src[3 * i]);
+      d1[i] = value(src[3 * i + 1]);
+      d2[i] = value(src[3 * i + 2]);
+    }
   }
 }
 
@@ -38,8 +52,20 @@ void deinterleave_wide(const image::ImageView& image, std::vector<Channel>& out)
       const std::uint64_t sign_flip = g.is_signed ? std::uint64_t{1} << (width - 1) : 0;
       key = (bits & g.max_value()) ^ sign_flip;
     }
-    out[i % samples].values[i / samples] = static_cast<std::uint16_t>(key >> (width - 16));
+    out[i % samples].owned[i / samples] = static_cast<std::uint16_t>(key >> (width - 16));
   }
+}
+
+// True where the words are the values: one unsigned 16-bit sample with no bit above bits stored (one pass
+// that only reads, far cheaper than a copy to fresh memory).
+bool words_are_values(const image::ImageView& image) {
+  const image::Geometry& g = image.geometry();
+  if (g.samples != 1 || g.bytes_per_sample() != 2 || g.is_signed || g.floating_point()) return false;
+  if (g.bits_stored == 16) return true;
+  const std::span<const std::uint16_t> words = image.u16();
+  std::uint16_t any = 0;
+  for (const std::uint16_t w : words) any |= w;
+  return (any & ~g.max_value()) == 0;
 }
 
 }  // namespace
@@ -53,8 +79,12 @@ std::vector<Channel> split_channels(const image::ImageView& image) {
     c.height = g.height;
     c.frames = g.frames;
     c.bits = wide ? 16 : g.bits_stored;
-    c.values.resize(static_cast<std::size_t>(g.pixels_per_frame() * g.frames));
   }
+  if (words_are_values(image)) {
+    channels[0].borrowed = image.u16().data();
+    return channels;
+  }
+  for (Channel& c : channels) c.owned.resize(static_cast<std::size_t>(g.pixels_per_frame() * g.frames));
   if (wide) {
     deinterleave_wide(image, channels);
   } else if (g.bytes_per_sample() == 1) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "metrics/vector_clones.hpp"
+
 namespace medcrypt::metrics {
 namespace {
 
@@ -45,7 +47,7 @@ struct ValueSums {
 
 // 64-bit sums hold up to 2^32 values and their squares (each below 2^32): a row, a column, or a chunk
 // of sampled pairs.
-ValueSums strided_sums(const std::uint16_t* v, std::size_t n, std::size_t stride) {
+MEDCRYPT_VECTOR_CLONES ValueSums strided_sums(const std::uint16_t* v, std::size_t n, std::size_t stride) {
   std::uint64_t sum = 0, squares = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t x = v[i * stride];
@@ -55,7 +57,7 @@ ValueSums strided_sums(const std::uint16_t* v, std::size_t n, std::size_t stride
   return {static_cast<Int128>(n), sum, squares};
 }
 
-std::uint64_t dot(const std::uint16_t* a, const std::uint16_t* b, std::size_t n) {
+MEDCRYPT_VECTOR_CLONES std::uint64_t dot(const std::uint16_t* a, const std::uint16_t* b, std::size_t n) {
   std::uint64_t s = 0;
   for (std::size_t i = 0; i < n; ++i) s += std::uint32_t{a[i]} * b[i];
   return s;

@@ -4,7 +4,7 @@ namespace medcrypt::metrics {
 
 Histogram histogram(const Channel& channel) {
   Histogram counts(std::size_t{channel.max_value()} + 1, 0);
-  for (std::uint16_t v : channel.values) ++counts[v];
+  for (std::uint16_t v : channel.values()) ++counts[v];
   return counts;
 }
 

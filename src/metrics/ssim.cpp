@@ -5,6 +5,8 @@
 #include <limits>
 #include <vector>
 
+#include "metrics/vector_clones.hpp"
+
 namespace medcrypt::metrics {
 namespace {
 
@@ -25,7 +27,7 @@ std::array<double, kSsimRadius + 1> gaussian_half_kernel() {
 }
 
 // out[c] = sum_k w[|k|] in[c + radius + k], for c in [0, n): the window centred at in[c + radius].
-void filter_row(const double* __restrict in, double* __restrict out, std::size_t n,
+[[gnu::always_inline]] inline void filter_row(const double* __restrict in, double* __restrict out, std::size_t n,
                 const std::array<double, kSsimRadius + 1>& weights) {
   const auto w = weights;  // a local copy, which stores to out cannot change
   for (std::size_t c = 0; c < n; ++c) {
@@ -36,7 +38,7 @@ void filter_row(const double* __restrict in, double* __restrict out, std::size_t
 }
 
 // The same down a column of the ring: rows[k] holds the horizontally filtered row centre + k - radius.
-void filter_column(const std::array<const double*, kTaps>& rows, double* __restrict out, std::size_t n,
+[[gnu::always_inline]] inline void filter_column(const std::array<const double*, kTaps>& rows, double* __restrict out, std::size_t n,
                    const std::array<double, kSsimRadius + 1>& weights) {
   const auto w = weights;
   const double *__restrict r0 = rows[0], *__restrict r1 = rows[1], *__restrict r2 = rows[2], *__restrict r3 = rows[3],
@@ -49,24 +51,41 @@ void filter_column(const std::array<const double*, kTaps>& rows, double* __restr
   }
 }
 
-// SSIM at each pixel of an output row, into `map`, from the four filtered quantities.
-void ssim_row(const double* __restrict mu_a, const double* __restrict mu_b, const double* __restrict e_squares,
-              const double* __restrict e_ab, double* __restrict map, std::size_t n, double c1, double c2) {
+// SSIM at each pixel of an output row, into `map`, from the four filtered quantities. Written so that two
+// equal images give exactly 1 however the compiler fuses multiply-adds: the denominators are the numerators
+// plus terms that are exactly 0 for equal images (the means' difference, and E[a^2 + b^2] - 2 E[ab]).
+[[gnu::always_inline]] inline void ssim_row(const double* __restrict mu_a, const double* __restrict mu_b,
+                                            const double* __restrict e_squares, const double* __restrict e_ab,
+                                            double* __restrict map, std::size_t n, double c1, double c2) {
   for (std::size_t c = 0; c < n; ++c) {
-    const double mean_squares = mu_a[c] * mu_a[c] + mu_b[c] * mu_b[c];
-    const double variances = e_squares[c] - mean_squares;
-    const double cov = e_ab[c] - mu_a[c] * mu_b[c];
-    map[c] = (2 * mu_a[c] * mu_b[c] + c1) * (2 * cov + c2) / ((mean_squares + c1) * (variances + c2));
+    const double means = mu_a[c] * mu_b[c];
+    const double difference = mu_a[c] - mu_b[c];
+    const double luminance = 2 * means + c1;                              // 2 mu_a mu_b + c1
+    const double contrast = 2 * (e_ab[c] - means) + c2;                   // 2 cov + c2
+    const double luminance_norm = luminance + difference * difference;    // mu_a^2 + mu_b^2 + c1
+    const double contrast_norm = contrast + ((e_squares[c] - 2 * e_ab[c]) - difference * difference);
+    map[c] = luminance * contrast / (luminance_norm * contrast_norm);      // var_a + var_b + c2 above
   }
+}
+
+// The sum of the values in 8 interleaved partial sums, which the compiler can keep in one vector (a single
+// running sum is a chain of dependent additions it may not reorder).
+[[gnu::always_inline]] inline double sum(const std::vector<double>& values) {
+  std::array<double, 8> lanes{};
+  std::size_t i = 0;
+  for (; i + lanes.size() <= values.size(); i += lanes.size()) {
+    for (std::size_t l = 0; l < lanes.size(); ++l) lanes[l] += values[i + l];
+  }
+  double total = 0;
+  for (; i < values.size(); ++i) total += values[i];
+  for (const double lane : lanes) total += lane;
+  return total;
 }
 
 // Filters each row horizontally once into a ring of the last 11 rows, then each output row vertically
 // from the ring: two passes of 6 multiplications per value, and memory for 11 rows only. Each pass is a
-// loop over independent pixels, which the compiler vectorises; on x86-64 ELF (where the loader picks a
-// clone through an ifunc) with AVX2 too, where the CPU has it.
-#if defined(__x86_64__) && defined(__ELF__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+// loop over independent pixels, which the compiler vectorises (with AVX2 or AVX-512 where the CPU has them).
+MEDCRYPT_VECTOR_CLONES
 double frame_ssim(const std::uint16_t* a, const std::uint16_t* b, std::size_t width, std::size_t height, double c1,
                   double c2) {
   const auto w = gaussian_half_kernel();
@@ -102,9 +121,7 @@ double frame_ssim(const std::uint16_t* a, const std::uint16_t* b, std::size_t wi
     }
     ssim_row(local.data(), local.data() + out_width, local.data() + 2 * out_width, local.data() + 3 * out_width,
              map.data(), out_width, c1, c2);
-    double row_sum = 0;
-    for (const double v : map) row_sum += v;
-    total += row_sum;
+    total += sum(map);
   }
   return total / static_cast<double>(out_width * (height - 2 * kSsimRadius));
 }

@@ -1,6 +1,7 @@
 // Hand-made images whose figures are known exactly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -195,9 +196,9 @@ TEST(Channels, RgbIsSplitAndNamed) {
   const image::Image img = make_image(4, 2, 8, [](std::size_t i) { return i; }, 3);
   const auto channels = metrics::split_channels(img);
   ASSERT_EQ(channels.size(), 3u);
-  EXPECT_EQ(channels[1].values[0], 1);
-  EXPECT_EQ(channels[1].values[1], 4);
-  EXPECT_EQ(channels[2].values[7], 23);
+  EXPECT_EQ(channels[1].values()[0], 1);
+  EXPECT_EQ(channels[1].values()[1], 4);
+  EXPECT_EQ(channels[2].values()[7], 23);
   EXPECT_EQ(metrics::channel_names(img.geometry()), (std::vector<std::string>{"R", "G", "B"}));
 }
 
@@ -210,11 +211,36 @@ TEST(Channels, AViewIsMeasuredAsTheImage) {
     const auto from_view = metrics::split_channels(view);
     const auto from_image = metrics::split_channels(img);
     ASSERT_EQ(from_view.size(), from_image.size());
-    for (std::size_t c = 0; c < from_view.size(); ++c) EXPECT_EQ(from_view[c].values, from_image[c].values);
+    for (std::size_t c = 0; c < from_view.size(); ++c) {
+      EXPECT_TRUE(std::ranges::equal(from_view[c].values(), from_image[c].values()));
+    }
     EXPECT_EQ(metrics::image_stats(view).channels[1].entropy, metrics::image_stats(img).channels[1].entropy);
     const metrics::ImageComparison c = metrics::compare_images(view, img).value();
     EXPECT_EQ(c.overall.error.mse, 0);
   }
+}
+
+// A grey image whose 16-bit words are its values is measured in place; one word with a bit above bits
+// stored makes the channel a masked copy, measured as the image without that bit.
+TEST(Channels, GreyWordsAreBorrowedOnlyWhereTheyAreTheValues) {
+  const auto fill = [](std::size_t i) { return static_cast<std::uint32_t>((i * 2654435761u) >> 20) & 0xfff; };
+  const image::Image twelve = make_image(23, 17, 12, fill);
+  const auto borrowed = metrics::split_channels(twelve);
+  EXPECT_EQ(borrowed[0].values().data(), twelve.u16().data());
+  EXPECT_TRUE(borrowed[0].owned.empty());
+
+  image::Image stray = twelve;
+  stray.set_word(5, stray.word(5) | 0x4000);  // not pixel data: above the 12 bits stored
+  const auto masked = metrics::split_channels(stray);
+  EXPECT_NE(masked[0].values().data(), stray.u16().data());
+  EXPECT_TRUE(std::ranges::equal(masked[0].values(), borrowed[0].values()));
+  EXPECT_EQ(metrics::image_stats(stray).channels[0].entropy, metrics::image_stats(twelve).channels[0].entropy);
+  EXPECT_EQ(metrics::compare_images(stray, twelve).value().overall.error.mse, 0);
+
+  const image::Image sixteen = make_image(23, 17, 16, [](std::size_t i) { return 0xffffu - i; });
+  EXPECT_EQ(metrics::split_channels(sixteen)[0].values().data(), sixteen.u16().data());
+  const image::Image signed_twelve = make_image(23, 17, 12, fill, 1, 1, true);  // offset binary: a copy
+  EXPECT_FALSE(metrics::split_channels(signed_twelve)[0].owned.empty());
 }
 
 // Samples wider than 16 bits are measured on their 16 most significant bits, in the order of their values:
@@ -226,7 +252,7 @@ TEST(Channels, WideAndFloatSamplesKeepTheirOrderInSixteenBits) {
     if (!img) return std::vector<std::uint16_t>{};
     const auto channels = metrics::split_channels(*img);
     EXPECT_EQ(channels[0].bits, 16);
-    return channels[0].values;
+    return std::vector<std::uint16_t>(channels[0].values().begin(), channels[0].values().end());
   };
   auto le = [](std::initializer_list<std::uint64_t> words, std::size_t size) {
     std::vector<std::uint8_t> out;
