@@ -47,7 +47,7 @@ struct ValueSums {
 
 // 64-bit sums hold up to 2^32 values and their squares (each below 2^32): a row, a column, or a chunk
 // of sampled pairs.
-MEDCRYPT_VECTOR_CLONES ValueSums strided_sums(const std::uint16_t* v, std::size_t n, std::size_t stride) {
+[[gnu::always_inline]] inline ValueSums strided_sums(const std::uint16_t* v, std::size_t n, std::size_t stride) {
   std::uint64_t sum = 0, squares = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t x = v[i * stride];
@@ -57,7 +57,7 @@ MEDCRYPT_VECTOR_CLONES ValueSums strided_sums(const std::uint16_t* v, std::size_
   return {static_cast<Int128>(n), sum, squares};
 }
 
-MEDCRYPT_VECTOR_CLONES std::uint64_t dot(const std::uint16_t* a, const std::uint16_t* b, std::size_t n) {
+[[gnu::always_inline]] inline std::uint64_t dot(const std::uint16_t* a, const std::uint16_t* b, std::size_t n) {
   std::uint64_t s = 0;
   for (std::size_t i = 0; i < n; ++i) s += std::uint32_t{a[i]} * b[i];
   return s;
@@ -82,7 +82,7 @@ std::string_view direction_name(Direction direction) {
   return "?";
 }
 
-Correlations adjacent_correlation(const Channel& channel) {
+MEDCRYPT_VECTOR_CLONES Correlations adjacent_correlation(const Channel& channel) {
   // Only the products need a pass per direction: the sums and squares of each side of the pairs are the
   // frame's totals minus the row or column that side lacks.
   PairSums h, v, d;
@@ -147,11 +147,16 @@ PairSample sample_adjacent_pairs(std::uint32_t width, std::uint32_t height, std:
 
 double pair_correlation(const Channel& channel, Direction direction, std::span<const PixelPosition> origins) {
   // Gather first, then sum: a loop of loads alone keeps many cache misses in flight on large images.
+  // The neighbour is a fixed number of samples after the origin (neighbour()).
+  const PixelPosition step = neighbour({}, direction);
+  const std::uint16_t* values = channel.values().data();
+  const std::size_t after = std::size_t{step.y} * channel.width + step.x;
   std::vector<std::uint16_t> a(origins.size()), b(origins.size());
   for (std::size_t i = 0; i < origins.size(); ++i) {
-    const PixelPosition p = origins[i], q = neighbour(p, direction);
-    a[i] = channel.row(p.frame, p.y)[p.x];
-    b[i] = channel.row(q.frame, q.y)[q.x];
+    const PixelPosition p = origins[i];
+    const std::size_t at = p.frame * channel.frame_size() + std::size_t{p.y} * channel.width + p.x;
+    a[i] = values[at];
+    b[i] = values[at + after];
   }
   // Chunks of 2^31 pairs keep the 64-bit sums exact (strided_sums, dot).
   constexpr std::size_t kChunk = std::size_t{1} << 31;

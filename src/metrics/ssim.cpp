@@ -28,7 +28,7 @@ std::array<double, kSsimRadius + 1> gaussian_half_kernel() {
 
 // out[c] = sum_k w[|k|] in[c + radius + k], for c in [0, n): the window centred at in[c + radius].
 [[gnu::always_inline]] inline void filter_row(const double* __restrict in, double* __restrict out, std::size_t n,
-                const std::array<double, kSsimRadius + 1>& weights) {
+                                              const std::array<double, kSsimRadius + 1>& weights) {
   const auto w = weights;  // a local copy, which stores to out cannot change
   for (std::size_t c = 0; c < n; ++c) {
     const double* x = in + c + kSsimRadius;
@@ -37,34 +37,32 @@ std::array<double, kSsimRadius + 1> gaussian_half_kernel() {
   }
 }
 
-// The same down a column of the ring: rows[k] holds the horizontally filtered row centre + k - radius.
-[[gnu::always_inline]] inline void filter_column(const std::array<const double*, kTaps>& rows, double* __restrict out, std::size_t n,
-                   const std::array<double, kSsimRadius + 1>& weights) {
+// The same down the columns of the ring, for the four quantities at once, and SSIM from them into `map`:
+// rows[k] holds the horizontally filtered row centre + k - radius, quantity q at q * n. Written so that two
+// equal images give exactly 1 however the compiler fuses multiply-adds: the denominators are the numerators
+// plus terms that are exactly 0 for equal images (the means' difference, and E[a^2 + b^2] - 2 E[ab]).
+[[gnu::always_inline]] inline void column_ssim(const std::array<const double*, kTaps>& rows, double* __restrict map,
+                                               std::size_t n, const std::array<double, kSsimRadius + 1>& weights,
+                                               double c1, double c2) {
   const auto w = weights;
   const double *__restrict r0 = rows[0], *__restrict r1 = rows[1], *__restrict r2 = rows[2], *__restrict r3 = rows[3],
                            *__restrict r4 = rows[4], *__restrict r5 = rows[5], *__restrict r6 = rows[6],
                            *__restrict r7 = rows[7], *__restrict r8 = rows[8], *__restrict r9 = rows[9],
                            *__restrict r10 = rows[10];
+  auto filtered = [&](std::size_t i) {
+    return w[0] * r5[i] + w[1] * (r4[i] + r6[i]) + w[2] * (r3[i] + r7[i]) + w[3] * (r2[i] + r8[i]) +
+           w[4] * (r1[i] + r9[i]) + w[5] * (r0[i] + r10[i]);
+  };
   for (std::size_t c = 0; c < n; ++c) {
-    out[c] = w[0] * r5[c] + w[1] * (r4[c] + r6[c]) + w[2] * (r3[c] + r7[c]) + w[3] * (r2[c] + r8[c]) +
-             w[4] * (r1[c] + r9[c]) + w[5] * (r0[c] + r10[c]);
-  }
-}
-
-// SSIM at each pixel of an output row, into `map`, from the four filtered quantities. Written so that two
-// equal images give exactly 1 however the compiler fuses multiply-adds: the denominators are the numerators
-// plus terms that are exactly 0 for equal images (the means' difference, and E[a^2 + b^2] - 2 E[ab]).
-[[gnu::always_inline]] inline void ssim_row(const double* __restrict mu_a, const double* __restrict mu_b,
-                                            const double* __restrict e_squares, const double* __restrict e_ab,
-                                            double* __restrict map, std::size_t n, double c1, double c2) {
-  for (std::size_t c = 0; c < n; ++c) {
-    const double means = mu_a[c] * mu_b[c];
-    const double difference = mu_a[c] - mu_b[c];
-    const double luminance = 2 * means + c1;                              // 2 mu_a mu_b + c1
-    const double contrast = 2 * (e_ab[c] - means) + c2;                   // 2 cov + c2
-    const double luminance_norm = luminance + difference * difference;    // mu_a^2 + mu_b^2 + c1
-    const double contrast_norm = contrast + ((e_squares[c] - 2 * e_ab[c]) - difference * difference);
-    map[c] = luminance * contrast / (luminance_norm * contrast_norm);      // var_a + var_b + c2 above
+    const double mu_a = filtered(c), mu_b = filtered(n + c), e_squares = filtered(2 * n + c);
+    const double e_ab = filtered(3 * n + c);
+    const double means = mu_a * mu_b;
+    const double difference = mu_a - mu_b;
+    const double luminance = 2 * means + c1;                            // 2 mu_a mu_b + c1
+    const double contrast = 2 * (e_ab - means) + c2;                    // 2 cov + c2
+    const double luminance_norm = luminance + difference * difference;  // mu_a^2 + mu_b^2 + c1
+    const double contrast_norm = contrast + ((e_squares - 2 * e_ab) - difference * difference);
+    map[c] = luminance * contrast / (luminance_norm * contrast_norm);    // var_a + var_b + c2 above
   }
 }
 
@@ -92,7 +90,7 @@ double frame_ssim(const std::uint16_t* a, const std::uint16_t* b, std::size_t wi
   const std::size_t out_width = width - 2 * kSsimRadius;
   std::vector<double> inputs(kQuantities * width);
   std::vector<double> ring(std::size_t{kTaps} * kQuantities * out_width);
-  std::vector<double> local(kQuantities * out_width), map(out_width);
+  std::vector<double> map(out_width);
   auto ring_row = [&](std::size_t y, int q) { return ring.data() + ((y % kTaps) * kQuantities + q) * out_width; };
 
   double total = 0;
@@ -114,13 +112,9 @@ double frame_ssim(const std::uint16_t* a, const std::uint16_t* b, std::size_t wi
     if (y < 2 * kSsimRadius) continue;
 
     const std::size_t centre = y - kSsimRadius;
-    for (int q = 0; q < kQuantities; ++q) {
-      std::array<const double*, kTaps> rows;
-      for (int k = 0; k < kTaps; ++k) rows[k] = ring_row(centre + k - kSsimRadius, q);
-      filter_column(rows, local.data() + q * out_width, out_width, w);
-    }
-    ssim_row(local.data(), local.data() + out_width, local.data() + 2 * out_width, local.data() + 3 * out_width,
-             map.data(), out_width, c1, c2);
+    std::array<const double*, kTaps> rows;
+    for (int k = 0; k < kTaps; ++k) rows[k] = ring_row(centre + k - kSsimRadius, 0);
+    column_ssim(rows, map.data(), out_width, w, c1, c2);
     total += sum(map);
   }
   return total / static_cast<double>(out_width * (height - 2 * kSsimRadius));
