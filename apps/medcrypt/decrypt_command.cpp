@@ -44,7 +44,7 @@ Status run(const DecryptArgs& args, Outcome& outcome) {
   }
   if (!args.from.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(crypto::PublicIdentity sender, crypto::load_public_identity(args.from));
-    opt.open.expected_signer = sender.ed25519;
+    opt.open.expected_signer = sender;
   }
 
   MEDCRYPT_ASSIGN_OR_RETURN(auto inputs, collect_inputs(args.inputs, ".mct"));

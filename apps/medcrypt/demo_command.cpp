@@ -143,7 +143,7 @@ Status run(const DemoArgs& args, Outcome& outcome) {
   enc.seal.signer = &alice;
   pipeline::DecryptOptions dec;
   dec.keys = container::OpenKeys::identity(bob);
-  dec.open.expected_signer = alice.public_identity.ed25519;
+  dec.open.expected_signer = alice.public_identity;
 
   fmt::print("{:<34} {:<8} {:>16} {:>5} {:<7} {:>10} {:>9} {:>9} {:>9}  {}\n", "file", "modality", "size", "bits",
              "scheme", "bytes", "enc ms", "relay ms", "dec ms", "verified");

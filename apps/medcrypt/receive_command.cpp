@@ -167,7 +167,7 @@ Status run(const ReceiveArgs& args, Outcome& outcome) {
   r.decrypt.open.threads = threads_from_jobs(args.jobs);
   if (!args.from.empty()) {
     MEDCRYPT_ASSIGN_OR_RETURN(crypto::PublicIdentity sender, crypto::load_public_identity(args.from));
-    r.decrypt.open.expected_signer = sender.ed25519;
+    r.decrypt.open.expected_signer = sender;
     r.from_fingerprint = to_hex(sender.fingerprint());
   }
   if (!args.forward.empty()) {

@@ -107,8 +107,9 @@ class OpenKeys {
 
 struct OpenOptions {
   unsigned threads = default_threads();
-  // When set, the container must be signed by exactly this Ed25519 key.
-  std::optional<crypto::Ed25519PublicKey> expected_signer;
+  // When set, the container must be signed by this identity's Ed25519 key and, from version 2 on (which
+  // names the signer's X25519 key too), name this identity as its signer.
+  std::optional<crypto::PublicIdentity> expected_signer;
   ProgressFn progress;
   const schemes::SchemeRegistry* registry = nullptr;  // null: the built-in schemes
 };

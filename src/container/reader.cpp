@@ -37,11 +37,17 @@ Result<HeaderRead> read_and_check_header(Source& source) {
   return out;
 }
 
-Status check_signer(const Header& h, const std::optional<crypto::Ed25519PublicKey>& expected) {
+Status check_signer(const Header& h, const std::optional<crypto::PublicIdentity>& expected) {
   if (!expected) return {};
   if (!h.is_signed) return make_error(ErrorCode::kSignature, "the container is not signed, but a signer is expected");
-  if (CRYPTO_memcmp(h.signer.data(), expected->data(), expected->size()) != 0) {
+  if (CRYPTO_memcmp(h.signer.data(), expected->ed25519.data(), expected->ed25519.size()) != 0) {
     return make_error(ErrorCode::kSignature, "the container is signed by another key than the expected sender's");
+  }
+  // Only the signer chooses the X25519 key it names, so a mismatch is no forgery: the sender's own container
+  // names another identity than the one the recipient trusts, and the two must not be mixed up.
+  if (h.version >= 2 && h.signer_x25519 != expected->x25519) {
+    return make_error(ErrorCode::kSignature,
+                      "the container is signed by the expected sender's Ed25519 key but names another identity");
   }
   return {};
 }

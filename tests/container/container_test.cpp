@@ -160,18 +160,32 @@ TEST(Container, Signatures) {
   ASSERT_TRUE(signed_msg && unsigned_msg);
 
   OpenOptions from_bob;
-  from_bob.expected_signer = bob.public_identity.ed25519;
+  from_bob.expected_signer = bob.public_identity;
   EXPECT_TRUE(open_from_memory(*signed_msg, OpenKeys::identity(alice), from_bob));
   EXPECT_TRUE(open_from_memory(*signed_msg, OpenKeys::identity(alice)));  // verified even when not required
 
   OpenOptions from_mallory;
-  from_mallory.expected_signer = mallory.public_identity.ed25519;
+  from_mallory.expected_signer = mallory.public_identity;
   auto wrong_sender = open_from_memory(*signed_msg, OpenKeys::identity(alice), from_mallory);
   ASSERT_FALSE(wrong_sender);
   EXPECT_EQ(wrong_sender.error().code, ErrorCode::kSignature);
   auto not_signed = open_from_memory(*unsigned_msg, OpenKeys::identity(alice), from_bob);
   ASSERT_FALSE(not_signed);
   EXPECT_EQ(not_signed.error().code, ErrorCode::kSignature);
+
+  // Bob's Ed25519 key naming another identity's X25519 key (which only Bob can do): a valid signature,
+  // but not by the identity the recipient expects, as the Python decoder also rules.
+  crypto::Identity bob_as_mallory = bob;
+  bob_as_mallory.public_identity.x25519 = mallory.public_identity.x25519;
+  SealOptions other_identity;
+  other_identity.signer = &bob_as_mallory;
+  auto renamed = seal_to_memory(img, Recipients::identities({alice.public_identity}), other_identity);
+  ASSERT_TRUE(renamed);
+  EXPECT_TRUE(open_from_memory(*renamed, OpenKeys::identity(alice)));
+  auto mixed = open_from_memory(*renamed, OpenKeys::identity(alice), from_bob);
+  ASSERT_FALSE(mixed);
+  EXPECT_EQ(mixed.error().code, ErrorCode::kSignature);
+  EXPECT_EQ(mixed.error().message, "the container is signed by the expected sender's Ed25519 key but names another identity");
 
   // Without any key, the structure and signature can still be checked (what a relay does).
   container::MemorySource source(*signed_msg);

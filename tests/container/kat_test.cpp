@@ -68,7 +68,7 @@ TEST(KnownAnswer, RecipientsAesGcmSignedIsReproducedExactly) {
     Bytes stored = read_bytes(kKatDir / file);
     for (const auto* id : {&alice, &carol}) {
       container::OpenOptions opt;
-      opt.expected_signer = bob.public_identity.ed25519;
+      opt.expected_signer = bob.public_identity;
       auto opened = open_from_memory(stored, container::OpenKeys::identity(*id), opt);
       ASSERT_TRUE(opened) << file << ": " << opened.error().message;
       EXPECT_EQ(opened->image, kat_image());
