@@ -8,7 +8,7 @@
 
 namespace medcrypt::crypto {
 
-Status aes256_ctr_keystream(const SecretBytes& key, ByteView counter_block, std::span<std::uint8_t> out) {
+Status aes256_ctr_xor(const SecretBytes& key, ByteView counter_block, std::span<std::uint8_t> data) {
   if (key.size() != 32 || counter_block.size() != kCounterBlockBytes) {
     return make_error(ErrorCode::kInternal, "AES-256-CTR needs a 32-byte key and a 16-byte counter block");
   }
@@ -16,18 +16,21 @@ Status aes256_ctr_keystream(const SecretBytes& key, ByteView counter_block, std:
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key.data(), counter_block.data()) != 1) {
     return make_error(ErrorCode::kInternal, "AES-256-CTR setup failed");
   }
-  if (out.empty()) return {};
-  // The keystream is the encryption of zeros; OpenSSL encrypts in place. Chunks of whole blocks.
-  std::memset(out.data(), 0, out.size());
-  while (!out.empty()) {
-    const int n = static_cast<int>(std::min<std::size_t>(out.size(), std::size_t{1} << 30));
+  // OpenSSL encrypts in place; chunks of whole blocks.
+  while (!data.empty()) {
+    const int n = static_cast<int>(std::min<std::size_t>(data.size(), std::size_t{1} << 30));
     int written = 0;
-    if (EVP_EncryptUpdate(ctx.get(), out.data(), &written, out.data(), n) != 1 || written != n) {
+    if (EVP_EncryptUpdate(ctx.get(), data.data(), &written, data.data(), n) != 1 || written != n) {
       return make_error(ErrorCode::kInternal, "AES-256-CTR failed");
     }
-    out = out.subspan(static_cast<std::size_t>(n));
+    data = data.subspan(static_cast<std::size_t>(n));
   }
   return {};
+}
+
+Status aes256_ctr_keystream(const SecretBytes& key, ByteView counter_block, std::span<std::uint8_t> out) {
+  std::memset(out.data(), 0, out.size());
+  return aes256_ctr_xor(key, counter_block, out);
 }
 
 }  // namespace medcrypt::crypto

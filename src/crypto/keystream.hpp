@@ -14,7 +14,11 @@ namespace medcrypt::crypto {
 
 inline constexpr std::size_t kCounterBlockBytes = 16;
 
-// Fills `out` with the keystream of `key` (32 bytes) from `counter_block`.
+// XORs the keystream of `key` (32 bytes) from `counter_block` onto `data`, in place: CTR encryption, in
+// one pass, where filling a buffer with the keystream and XORing it on takes three.
+Status aes256_ctr_xor(const SecretBytes& key, ByteView counter_block, std::span<std::uint8_t> data);
+
+// Fills `out` with the keystream itself (the XOR onto zeros).
 Status aes256_ctr_keystream(const SecretBytes& key, ByteView counter_block, std::span<std::uint8_t> out);
 
 }  // namespace medcrypt::crypto

@@ -202,8 +202,8 @@ class ZigzagGan final : public Scheme {
       if (stream_key) {
         std::array<std::uint8_t, crypto::kCounterBlockBytes> counter{};
         for (int b = 0; b < 8; ++b) counter[b] = static_cast<std::uint8_t>(std::uint64_t{f} >> (56 - 8 * b));
-        MEDCRYPT_TRY(crypto::aes256_ctr_keystream(*stream_key, counter, words));
-        for (std::size_t i = 0; i < words.size(); ++i) words[i] ^= tiled[i];
+        std::copy(tiled.begin(), tiled.end(), words.begin());
+        MEDCRYPT_TRY(crypto::aes256_ctr_xor(*stream_key, counter, words));  // the key image XOR the keystream
       }
       const ByteView frame_in = in.subspan(f * frame_bytes, frame_bytes);
       const std::span<std::uint8_t> frame_out = out.subspan(f * frame_bytes, frame_bytes);

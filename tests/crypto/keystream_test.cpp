@@ -20,6 +20,10 @@ TEST(Keystream, MatchesNistSp800_38aCtrAes256) {
   ASSERT_TRUE(aes256_ctr_keystream(kKey, counter, stream));
   for (std::size_t i = 0; i < 16; ++i) stream[i] ^= plain[i];
   EXPECT_EQ(to_hex(stream), "601ec313775789a5b7a7f504bbf3d228");
+  // The same block XORed on in place.
+  Bytes data = plain;
+  ASSERT_TRUE(aes256_ctr_xor(kKey, counter, data));
+  EXPECT_EQ(to_hex(data), "601ec313775789a5b7a7f504bbf3d228");
 }
 
 TEST(Keystream, CounterWrapsAsOne128BitInteger) {
@@ -32,6 +36,7 @@ TEST(Keystream, BadKeyOrCounterSizesAreRefused) {
   Bytes out(8);
   EXPECT_FALSE(aes256_ctr_keystream(SecretBytes(16), Bytes(16), out));
   EXPECT_FALSE(aes256_ctr_keystream(kKey, Bytes(12), out));
+  EXPECT_FALSE(aes256_ctr_xor(SecretBytes(16), Bytes(16), out));
 }
 
 }  // namespace
