@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -61,11 +62,96 @@ void for_each_line(std::uint32_t rows, std::uint32_t cols, const Scan& scan, Lin
   }
 }
 
+// Transposes the 8x8 bytes m[row] (byte c of m[row], little-endian, is column c): on return m[c] holds
+// column c. Three rounds swap 4x4, 2x2 and 1x1 blocks across the diagonal with shifts and masks.
+template <int kShift, std::uint64_t kMask>
+[[gnu::always_inline]] inline void swap_blocks(std::uint64_t& a, std::uint64_t& b) {
+  const std::uint64_t t = ((a >> kShift) ^ b) & kMask;
+  b ^= t;
+  a ^= t << kShift;
+}
+[[gnu::always_inline]] inline void transpose8x8(std::array<std::uint64_t, 8>& m) {
+  constexpr std::uint64_t k4 = 0x00000000FFFFFFFFull, k2 = 0x0000FFFF0000FFFFull, k1 = 0x00FF00FF00FF00FFull;
+  // Written out: GCC at -O2 does not unroll these loops, and the words then live in memory.
+  swap_blocks<32, k4>(m[0], m[4]);  // 4x4 blocks
+  swap_blocks<32, k4>(m[1], m[5]);
+  swap_blocks<32, k4>(m[2], m[6]);
+  swap_blocks<32, k4>(m[3], m[7]);
+  swap_blocks<16, k2>(m[0], m[2]);  // 2x2 blocks
+  swap_blocks<16, k2>(m[1], m[3]);
+  swap_blocks<16, k2>(m[4], m[6]);
+  swap_blocks<16, k2>(m[5], m[7]);
+  swap_blocks<8, k1>(m[0], m[1]);  // bytes
+  swap_blocks<8, k1>(m[2], m[3]);
+  swap_blocks<8, k1>(m[4], m[5]);
+  swap_blocks<8, k1>(m[6], m[7]);
+}
+
+// 8 bytes at p, byte-reversed if `reversed`, as one little-endian word.
+std::uint64_t load8(const std::uint8_t* p, bool reversed) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return reversed ? __builtin_bswap64(v) : v;
+}
+void store8(std::uint8_t* p, std::uint64_t v, bool reversed) {
+  if (reversed) v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
+}
+
+// Whole columns of one-byte samples, 8 adjacent ones (line j is column first + j * dc, dc = +-1), in
+// 8x8 blocks: a line's contiguous side holds 8 bytes of a column (reversed where the line runs upwards),
+// the frame's rows 8 bytes of the block each (reversed where the columns run leftwards), and a transpose
+// turns the ones into the others. Rows below the last whole block go through `rest` (pixels k0 to k1 of a
+// line). Returns false, having moved nothing, where the 8 lines are not such columns.
+template <bool kInverse, typename Line, typename Rest>
+bool move_columns8(const Line* lines, const std::uint8_t* in, std::uint8_t* out, std::uint32_t rows,
+                   std::uint32_t cols, Rest&& rest) {
+  if constexpr (std::endian::native != std::endian::little) return false;
+  const std::uint8_t* frame = kInverse ? out : in;  // the side whose lines are columns
+  std::array<std::ptrdiff_t, 8> column{};
+  std::array<bool, 8> upwards{};
+  for (std::size_t j = 0; j < 8; ++j) {
+    const std::ptrdiff_t step = kInverse ? lines[j].to_step : lines[j].from_step;
+    upwards[j] = step < 0;
+    column[j] = ((kInverse ? lines[j].to : lines[j].from) - frame) % cols;
+  }
+  const std::ptrdiff_t dc = column[1] - column[0];
+  if (dc != 1 && dc != -1) return false;
+  for (std::size_t j = 1; j < 8; ++j) {
+    if (column[j] - column[j - 1] != dc) return false;
+  }
+  const bool leftwards = dc < 0;
+  const std::ptrdiff_t left = std::min(column[0], column[7]);
+  const std::ptrdiff_t h = rows, blocks = h / 8;
+  // Rows r to r + 7 are pixels r.. of a downward line, and pixels h - 8 - r.. (in reverse) of an upward one.
+  auto pixel = [&](std::size_t j, std::ptrdiff_t r) { return upwards[j] ? h - 8 - r : r; };
+  std::array<std::uint64_t, 8> m;
+  for (std::ptrdiff_t r = 0; r < 8 * blocks; r += 8) {
+    if constexpr (kInverse) {
+      for (std::size_t j = 0; j < 8; ++j) m[j] = load8(lines[j].from + pixel(j, r), upwards[j]);
+      transpose8x8(m);
+      for (std::ptrdiff_t t = 0; t < 8; ++t) store8(out + (r + t) * cols + left, m[t], leftwards);
+    } else {
+      for (std::ptrdiff_t t = 0; t < 8; ++t) m[t] = load8(in + (r + t) * cols + left, leftwards);
+      transpose8x8(m);
+      for (std::size_t j = 0; j < 8; ++j) store8(lines[j].to + pixel(j, r), m[j], upwards[j]);
+    }
+  }
+  for (std::size_t j = 0; j < 8; ++j) {
+    if (upwards[j]) {
+      rest(lines[j], 0, h - 8 * blocks);
+    } else {
+      rest(lines[j], 8 * blocks, h);
+    }
+  }
+  return true;
+}
+
 // Scrambles (out[i] = in[order[i]]) or unscrambles (out[order[i]] = in[i]) line by line, without an order
 // array. One side of a line is contiguous; the other is too for a row (a copy, forwards or reversed), and
-// for columns, which stride across the frame, kColumns of them move together (a blocked transpose) so the
-// cache lines a column touches serve the next ones. A diagonal's strided side stays within a cache line of
-// the diagonal before it.
+// for columns, which stride across the frame, kColumns of them move together (a blocked transpose; 8x8
+// transposes in 64-bit words for one-byte samples) so the cache lines a column touches serve the next
+// ones. A diagonal's strided side stays within a cache line of the diagonal before it.
 template <typename Word, bool kInverse>
 void move_pixels(std::uint32_t rows, std::uint32_t cols, const Scan& scan, const Word* in, Word* out,
                  std::uint32_t samples_per_pixel) {
@@ -87,10 +173,17 @@ void move_pixels(std::uint32_t rows, std::uint32_t cols, const Scan& scan, const
   };
   std::array<Line, kColumns> group;
   std::size_t grouped = 0;
-  auto flush = [&] {  // kColumns x kColumns tiles
+  auto flush = [&] {  // one-byte samples in 8x8 transposes where they can, the rest in kColumns x kColumns tiles
+    std::size_t first = 0;
+    if constexpr (sizeof(Word) == 1) {
+      while (spp == 1 && first + 8 <= grouped &&
+             move_columns8<kInverse>(group.data() + first, in, out, rows, cols, move)) {
+        first += 8;
+      }
+    }
     for (std::ptrdiff_t k0 = 0; k0 < rows; k0 += kColumns) {
       const std::ptrdiff_t k1 = std::min<std::ptrdiff_t>(k0 + kColumns, rows);
-      for (std::size_t j = 0; j < grouped; ++j) move(group[j], k0, k1);
+      for (std::size_t j = first; j < grouped; ++j) move(group[j], k0, k1);
     }
     grouped = 0;
   };

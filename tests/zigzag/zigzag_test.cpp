@@ -75,6 +75,29 @@ TEST(Zigzag, ScramblingIsUndoneExactlyAndMovesWholePixels) {
   }
 }
 
+// Grey one-byte frames move whole columns as 8x8 transposes: every scan from every corner, on frames
+// whose height and width are and are not multiples of 8, against the order.
+TEST(Zigzag, OneByteScansAgreeWithTheOrderOnEveryGeometry) {
+  std::mt19937 rng(11);
+  for (auto [rows, cols] : {std::pair{8u, 8u}, {64u, 64u}, {37u, 50u}, {50u, 37u}, {7u, 23u}, {17u, 9u}, {16u, 1u}}) {
+    std::vector<std::uint8_t> plain(std::size_t{rows} * cols);
+    for (auto& x : plain) x = static_cast<std::uint8_t>(rng());
+    for (int p = 0; p < 3; ++p) {
+      for (int c = 0; c < 4; ++c) {
+        const Scan scan{Pattern(p), Corner(c)};
+        const std::vector<std::uint32_t> o = order(rows, cols, scan.pattern, scan.corner);
+        std::vector<std::uint8_t> scrambled(plain.size()), back(plain.size());
+        ASSERT_TRUE(zigzag::scramble<std::uint8_t>(rows, cols, scan, plain, scrambled, 1));
+        for (std::size_t i = 0; i < o.size(); ++i) {
+          ASSERT_EQ(scrambled[i], plain[o[i]]) << rows << "x" << cols << " " << zigzag::describe(scan) << " at " << i;
+        }
+        ASSERT_TRUE(zigzag::unscramble<std::uint8_t>(rows, cols, scan, scrambled, back, 1));
+        ASSERT_EQ(back, plain) << rows << "x" << cols << " " << zigzag::describe(scan);
+      }
+    }
+  }
+}
+
 // An empty frame, a pattern or corner outside the enums (as a corrupt header would give), and buffers that
 // do not fit the frame or overlap are errors, never an empty order or a write out of bounds.
 TEST(Zigzag, RefusesWhatIsNotAScan) {
