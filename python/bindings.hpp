@@ -65,5 +65,6 @@ void bind_images(py::module_& m);
 void bind_metrics(py::module_& m);
 void bind_crypt(py::module_& m);
 void bind_analyze(py::module_& m);
+void bind_networks(py::module_& m);
 
 }  // namespace medcrypt::python

@@ -9,4 +9,5 @@ PYBIND11_MODULE(medcrypt, m) {
   bind_metrics(m);
   bind_crypt(m);
   bind_analyze(m);
+  bind_networks(m);
 }

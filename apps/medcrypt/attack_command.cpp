@@ -1,7 +1,6 @@
 // medcrypt attack NAME --scheme S --image F [-o RECOVERED] [--json]: a victim encrypts F under a random
 // key; the attack, with the scheme only as an oracle under that key, reconstructs it (src/attacks/).
 #include <algorithm>
-#include <cmath>
 #include <memory>
 #include <regex>
 #include <string_view>
@@ -75,18 +74,17 @@ Status run(const AttackArgs& args) {
   if (args.name == "distinguisher") return run_distinguisher(args, args.biased_control ? nullptr : scheme.get());
   if (args.image.empty()) return make_error(ErrorCode::kUsage, "attack " + args.name + " needs --image");
   MEDCRYPT_ASSIGN_OR_RETURN(image::LoadedImage loaded, image::read_image_file(args.image));
-  MEDCRYPT_ASSIGN_OR_RETURN(attacks::AttackReport r, attacks::run_attack(args.name, *scheme, loaded.image,
-                                                                            {.integrity = !args.no_integrity}));
+  const attacks::AttackOptions options{.integrity = !args.no_integrity};
+  MEDCRYPT_ASSIGN_OR_RETURN(attacks::AttackReport r, attacks::run_attack(args.name, *scheme, loaded.image, options));
   if (!args.out.empty()) {
     // As the file came: DICOM with its attributes, PNG and TIFF as they are, JPEG as lossless PNG.
     const image::FileFormat format = loaded.format == image::FileFormat::kJpeg ? image::FileFormat::kPng : loaded.format;
     MEDCRYPT_TRY(image::write_image_file(args.out, r.recovered, format, loaded.dicom_attributes));
   }
   if (args.json) {
-    nlohmann::json j = {{"attack", r.attack}, {"scheme", r.scheme}, {"image", args.image}, {"queries", r.queries},
-                        {"seconds", r.seconds}, {"integrity", !args.no_integrity}, {"exact", r.exact}, {"npcr", r.npcr},
-                        {"psnr", std::isfinite(r.psnr) ? nlohmann::json(r.psnr) : nlohmann::json(nullptr)},
-                        {"notes", r.notes}, {"output", args.out.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.out)}};
+    nlohmann::json j = attacks::report_json(r, options);
+    j["image"] = args.image;
+    j["output"] = args.out.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.out);
     fmt::print("{}\n", j.dump(2));
     return {};
   }

@@ -1,6 +1,7 @@
 #include "attacks/attack.hpp"
 
 #include <chrono>
+#include <cmath>
 
 #include "attacks/chosen_ciphertext.hpp"
 #include "attacks/chosen_plaintext.hpp"
@@ -48,6 +49,12 @@ Result<AttackReport> run_attack(std::string_view name, const schemes::Scheme& sc
   report.npcr = c.overall.differential.npcr;
   report.psnr = c.overall.error.psnr;
   return report;
+}
+
+nlohmann::json report_json(const AttackReport& r, const AttackOptions& options) {
+  return {{"attack", r.attack}, {"scheme", r.scheme}, {"queries", r.queries}, {"seconds", r.seconds},
+          {"integrity", options.integrity}, {"exact", r.exact}, {"npcr", r.npcr},
+          {"psnr", std::isfinite(r.psnr) ? nlohmann::json(r.psnr) : nlohmann::json(nullptr)}, {"notes", r.notes}};
 }
 
 }  // namespace medcrypt::attacks

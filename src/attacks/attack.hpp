@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/result.hpp"
 #include "image/image.hpp"
 #include "schemes/scheme.hpp"
@@ -33,5 +35,9 @@ struct AttackOptions {
 // kUsage for an unknown attack, kUnsupported for a scheme or image the attack does not take.
 Result<AttackReport> run_attack(std::string_view name, const schemes::Scheme& scheme, const image::Image& target,
                                 const AttackOptions& options = {});
+
+// What `medcrypt attack --json` and Python's medcrypt.attack report (the recovered image aside): attack,
+// scheme, queries, seconds, integrity, exact, npcr, psnr (null when exact) and notes.
+nlohmann::json report_json(const AttackReport& report, const AttackOptions& options);
 
 }  // namespace medcrypt::attacks
