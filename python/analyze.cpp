@@ -25,11 +25,7 @@ Input input(const py::handle& item, const py::object& like) {
     return in;
   }
   const auto path = item.cast<std::filesystem::path>();
-  Result<image::LoadedImage> loaded = [&] {
-    py::gil_scoped_release release;
-    return image::read_image_file(path);
-  }();
-  return {path.string(), unwrap(std::move(loaded))};
+  return {path.string(), released([&] { return image::read_image_file(path); })};
 }
 
 // The scheme named, or with "all" every registered scheme.
@@ -61,11 +57,8 @@ py::object analyze(const py::object& images, const std::string& scheme, const py
   std::vector<analysis::ImageAnalysis> analyses;
   for (const Input& in : inputs) {
     for (const auto& s : to_run) {
-      Result<analysis::ImageAnalysis> result = [&] {
-        py::gil_scoped_release release;
-        return analysis::analyze_image(in.loaded, in.file, *s, schemes::builtin_registry(), options);
-      }();
-      analyses.push_back(unwrap(std::move(result)));
+      analyses.push_back(released(
+          [&] { return analysis::analyze_image(in.loaded, in.file, *s, schemes::builtin_registry(), options); }));
     }
   }
   return to_python(analysis::report_json(analyses));

@@ -29,6 +29,15 @@ T unwrap(Result<T>&& result) {
 inline void unwrap(Status&& status) {
   if (!status) raise(status.error());
 }
+// Runs `fn` (returning a Result or Status) without the GIL, then unwraps what it returned.
+template <typename Fn>
+auto released(Fn&& fn) {
+  auto result = [&] {
+    py::gil_scoped_release release;
+    return fn();
+  }();
+  return unwrap(std::move(result));
+}
 
 // An array of shape (H, W), (H, W, 3), (F, H, W) or (F, H, W, S) as an Image (the pixels are copied,
 // since an Image owns them). `like`, a metadata dict from read_image or None, supplies bits stored,

@@ -56,11 +56,9 @@ py::tuple encrypt(const py::array& array, const std::string& scheme_name, const 
   options.aead = *algorithm;
   options.want_cipher_image = scheme->info().exports_cipher_image;
   container::MemorySink sink;
-  Result<container::SealReport> sealed = [&] {
-    py::gil_scoped_release release;
+  container::SealReport report = released([&] {
     return container::seal(image, metadata, *scheme, container::Recipients::shared_key(secret), options, sink);
-  }();
-  container::SealReport report = unwrap(std::move(sealed));
+  });
   const Bytes bytes = std::move(sink).take();
   py::object cipher = options.want_cipher_image ? py::object(to_array(std::move(report.cipher_image))) : py::none();
   return py::make_tuple(cipher, to_pybytes(bytes));
@@ -69,12 +67,10 @@ py::tuple encrypt(const py::array& array, const std::string& scheme_name, const 
 py::tuple decrypt(const py::bytes& container_bytes, const py::object& key) {
   const SecretBytes secret = shared_key(key);
   const std::string_view data = container_bytes.cast<std::string_view>();  // the bytes object outlives the call
-  Result<container::Opened> opened = [&]() -> Result<container::Opened> {
-    py::gil_scoped_release release;
+  container::Opened result = released([&]() -> Result<container::Opened> {
     container::MemorySource source(as_bytes(data));
     return container::open(source, container::OpenKeys::shared_key(secret), {});
-  }();
-  container::Opened result = unwrap(std::move(opened));
+  });
   py::dict meta = geometry_dict(result.image.geometry());
   meta["format"] = result.metadata.format;
   meta["file_name"] = result.metadata.file_name;

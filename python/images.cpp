@@ -9,11 +9,7 @@ namespace medcrypt::python {
 namespace {
 
 py::tuple read_image(const std::filesystem::path& path) {
-  Result<image::LoadedImage> loaded = [&] {
-    py::gil_scoped_release release;
-    return image::read_image_file(path);
-  }();
-  image::LoadedImage image = unwrap(std::move(loaded));
+  image::LoadedImage image = released([&] { return image::read_image_file(path); });
   py::dict meta = geometry_dict(image.image.geometry());
   meta["format"] = std::string(image::format_name(image.format));
   meta["modality"] = image.modality;
@@ -43,11 +39,7 @@ void write_image(const std::filesystem::path& path, const py::array& array, cons
   const image::FileFormat out = output_format(path, like, format);
   image::Image image = to_image(array, like);
   const std::string attributes = like_value<std::string>(like, "dicom_attributes", "");
-  Status written = [&] {
-    py::gil_scoped_release release;
-    return image::write_image_file(path, image, out, as_bytes(attributes));
-  }();
-  unwrap(std::move(written));
+  released([&] { return image::write_image_file(path, image, out, as_bytes(attributes)); });
 }
 
 }  // namespace

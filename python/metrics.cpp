@@ -19,11 +19,7 @@ py::object stats(const py::array& array, const py::object& like, std::size_t pai
 py::object compare(const py::array& a, const py::array& b, const py::object& like, const py::object& like_b) {
   const ArrayImage first = view_image(a, like);
   const ArrayImage second = view_image(b, like_b);
-  Result<metrics::ImageComparison> comparison = [&] {
-    py::gil_scoped_release release;
-    return metrics::compare_images(first.view, second.view);
-  }();
-  return to_python(metrics::to_json(unwrap(std::move(comparison))));
+  return to_python(metrics::to_json(released([&] { return metrics::compare_images(first.view, second.view); })));
 }
 
 }  // namespace

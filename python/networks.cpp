@@ -9,16 +9,6 @@
 namespace medcrypt::python {
 namespace {
 
-// Runs `fn` without the GIL and raises its error, if any, as the matching medcrypt exception.
-template <typename Fn>
-auto released(Fn&& fn) {
-  auto result = [&] {
-    py::gil_scoped_release release;
-    return fn();
-  }();
-  return unwrap(std::move(result));
-}
-
 py::tuple attack(const std::string& name, const py::array& array, const std::string& scheme_name,
                  const py::object& like, const py::object& params, bool integrity) {
   auto scheme = unwrap(schemes::builtin_registry().create(scheme_name, scheme_params(params)));
