@@ -70,7 +70,7 @@ Result<image::Image> decode_bypassing_integrity(const TestModeCipher& sealed, co
   MEDCRYPT_ASSIGN_OR_RETURN(container::ParsedHeader parsed, container::parse_header(sealed.container));
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::SchemeKey wrong, scheme_key(sealed.container, key));
   const ByteView stored = sealed.payload.empty() ? sealed.cipher.bytes() : ByteView(sealed.payload);
-  return scheme.decode(PixelBytes(stored.begin(), stored.end()), parsed.header.geometry, wrong);
+  return scheme.decode(copy_pixels(stored), parsed.header.geometry, wrong);
 }
 
 }  // namespace medcrypt::analysis

@@ -26,10 +26,10 @@ Result<image::Image> chosen_ciphertext(Oracle& oracle, const VictimMessage& vict
   if (!offset) {
     notes.push_back("the decryption oracle refused the first forged cipher image (" + offset.error().message + ")" +
                     (integrity ? ": through a .mct there is no chosen-ciphertext attack" : ""));
-    return image::Image::from_bytes(g, PixelBytes(target.bytes().begin(), target.bytes().end()));
+    return image::Image::from_bytes(g, copy_pixels(target.bytes()));
   }
   const image::Image& d = *offset;
-  PixelBytes recovered(d.bytes().begin(), d.bytes().end());
+  PixelBytes recovered = copy_pixels(d.bytes());
   std::uint64_t atoms = 0;
   for (std::size_t i = 0; i < target.geometry().sample_count(); ++i) {
     for (std::uint32_t word = target.word(i); word != 0; word &= word - 1) {

@@ -68,7 +68,7 @@ Result<image::Image> key_search(Oracle& oracle, const schemes::Scheme& scheme, c
                                 std::vector<std::string>& notes) {
   const image::Geometry& g = victim.geometry;
   MEDCRYPT_ASSIGN_OR_RETURN(std::optional<SecretBytes> found, search_paper_key(oracle, scheme, g, notes));
-  if (!found) return image::Image::from_bytes(g, PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()));
+  if (!found) return image::Image::from_bytes(g, copy_pixels(victim.cipher.bytes()));
   return decrypt_victim(scheme, std::move(*found), victim);
 }
 

@@ -49,7 +49,7 @@ Result<image::Image> known_plaintext(Oracle& oracle, const VictimMessage& victim
     }
   }
   notes.push_back(fmt::format("the smoothest of {} candidate decryptions used scan plan {}", zigzag::kScanPlans, best_plan));
-  return image::Image::from_bytes(g, PixelBytes(best.bytes().begin(), best.bytes().end()));
+  return image::Image::from_bytes(g, copy_pixels(best.bytes()));
 }
 
 }  // namespace medcrypt::attacks

@@ -32,7 +32,7 @@ Result<image::Image> known_image(const image::Geometry& g) {
 
 Result<image::Image> decrypt_victim(const schemes::Scheme& scheme, SecretBytes key, const VictimMessage& victim) {
   const schemes::SchemeKey scheme_key{std::move(key), victim.message_id};
-  return scheme.decode(PixelBytes(victim.cipher.bytes().begin(), victim.cipher.bytes().end()), victim.geometry,
+  return scheme.decode(copy_pixels(victim.cipher.bytes()), victim.geometry,
                        scheme_key);
 }
 
@@ -62,7 +62,7 @@ Result<image::Image> Oracle::decrypt(const image::Image& cipher, const Bytes& me
   if (integrity && std::find(sealed_.begin(), sealed_.end(), asked) == sealed_.end()) {
     return make_error(ErrorCode::kAuthentication, "the container failed authentication (a modified cipher image)");
   }
-  PixelBytes words(cipher.bytes().begin(), cipher.bytes().end());
+  PixelBytes words = copy_pixels(cipher.bytes());
   if (scheme_->info().sealing == schemes::Sealing::kEncrypt) MEDCRYPT_TRY(xor_chunk_stream(key_, message_id, words));
   return scheme_->decode(std::move(words), plain, schemes::SchemeKey{SecretBytes(key_.span()), message_id});
 }
@@ -73,7 +73,7 @@ Result<image::Image> Oracle::encrypt_under(const schemes::Scheme& scheme, const 
   MEDCRYPT_ASSIGN_OR_RETURN(schemes::Payload payload, scheme.encode(plain, scheme_key));
   image::Geometry g = plain.geometry();
   if (payload.bytes().size() < g.byte_size()) return make_error(ErrorCode::kInternal, "the cipher image is short");
-  PixelBytes words(payload.bytes().begin(), payload.bytes().begin() + g.byte_size());
+  PixelBytes words = copy_pixels(ByteView(payload.bytes()).first(g.byte_size()));
   if (scheme.info().sealing == schemes::Sealing::kEncrypt) MEDCRYPT_TRY(xor_chunk_stream(key, message_id, words));
   g.bits_stored = g.bits_allocated;  // cipher words use every bit, as exported cipher images do
   g.is_signed = false;

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <cstring>
 #include <new>
 
 #include <fmt/format.h>
@@ -108,6 +109,12 @@ Status ByteReader::expect_end(std::string_view what) const {
     return make_error(code_, fmt::format("{} has {} unexpected trailing bytes", what, remaining()));
   }
   return {};
+}
+
+PixelBytes copy_pixels(std::span<const std::uint8_t> bytes) {
+  PixelBytes out(bytes.size());
+  if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  return out;
 }
 
 }  // namespace medcrypt

@@ -14,8 +14,11 @@ namespace medcrypt::crypto {
 
 inline constexpr std::size_t kCounterBlockBytes = 16;
 
-// XORs the keystream of `key` (32 bytes) from `counter_block` onto `data`, in place: CTR encryption, in
-// one pass, where filling a buffer with the keystream and XORing it on takes three.
+// out = in XOR the keystream of `key` (32 bytes) from `counter_block`: CTR encryption, in one pass, where
+// filling a buffer with the keystream and XORing it on takes three. in and out have one size and are the
+// same bytes or do not overlap.
+Status aes256_ctr_xor(const SecretBytes& key, ByteView counter_block, ByteView in, std::span<std::uint8_t> out);
+// The same in place.
 Status aes256_ctr_xor(const SecretBytes& key, ByteView counter_block, std::span<std::uint8_t> data);
 
 // Fills `out` with the keystream itself (the XOR onto zeros).

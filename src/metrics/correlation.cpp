@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "metrics/vector_clones.hpp"
+#include "core/vector_clones.hpp"
 
 namespace medcrypt::metrics {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "metrics/vector_clones.hpp"
+#include "core/vector_clones.hpp"
 
 namespace medcrypt::metrics {
 

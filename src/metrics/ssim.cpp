@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "metrics/vector_clones.hpp"
+#include "core/vector_clones.hpp"
 
 namespace medcrypt::metrics {
 namespace {

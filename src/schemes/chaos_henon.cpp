@@ -212,7 +212,7 @@ class HenonPixelScheme : public Scheme {
     for (std::uint32_t f = 0; f < g.frames && blocks > 0; ++f) {
       const auto frame_bytes = plain.bytes().subspan(f * g.frame_bytes(), g.frame_bytes());
       MEDCRYPT_ASSIGN_OR_RETURN(image::Image frame,
-                                image::Image::from_bytes(one, PixelBytes(frame_bytes.begin(), frame_bytes.end())));
+                                image::Image::from_bytes(one, copy_pixels(frame_bytes)));
       auto mask = nn::predict_roi(frame, roi_kind_);
       if (!mask && mask.error().code == ErrorCode::kUnsupported) {
         if (selective()) std::fill(flags.begin(), flags.end(), 1);

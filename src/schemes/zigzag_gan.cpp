@@ -195,20 +195,23 @@ class ZigzagGan final : public Scheme {
     if (!paper_) {
       MEDCRYPT_ASSIGN_OR_RETURN(stream_key, derive(key, "keystream", 32));
     }
-    const Bytes tiled = frame_key(g, key_image);
-    Bytes words = tiled, scratch(tiled.size());
+    const Bytes key_words = frame_key(g, key_image);
+    Bytes masked(encrypt || !stream_key ? 0 : key_words.size()), scratch(key_words.size());
     const std::uint64_t frame_bytes = g.frame_bytes();
     for (std::uint32_t f = 0; f < g.frames; ++f) {
-      if (stream_key) {
-        std::array<std::uint8_t, crypto::kCounterBlockBytes> counter{};
-        for (int b = 0; b < 8; ++b) counter[b] = static_cast<std::uint8_t>(std::uint64_t{f} >> (56 - 8 * b));
-        std::copy(tiled.begin(), tiled.end(), words.begin());
-        MEDCRYPT_TRY(crypto::aes256_ctr_xor(*stream_key, counter, words));  // the key image XOR the keystream
-      }
-      const ByteView frame_in = in.subspan(f * frame_bytes, frame_bytes);
+      std::array<std::uint8_t, crypto::kCounterBlockBytes> counter{};
+      for (int b = 0; b < 8; ++b) counter[b] = static_cast<std::uint8_t>(std::uint64_t{f} >> (56 - 8 * b));
+      ByteView frame_in = in.subspan(f * frame_bytes, frame_bytes);
       const std::span<std::uint8_t> frame_out = out.subspan(f * frame_bytes, frame_bytes);
-      MEDCRYPT_TRY(g.bits_allocated == 8 ? cipher<std::uint8_t>(g, plan, frame_in, words, frame_out, scratch, encrypt)
-                                         : cipher<std::uint16_t>(g, plan, frame_in, words, frame_out, scratch, encrypt));
+      // The sound variant's keystream is XORed on after the key image (encrypting) or taken off before it
+      // (decrypting): out = scrambled XOR key image XOR keystream, each pass once over the frame.
+      if (stream_key && !encrypt) {
+        MEDCRYPT_TRY(crypto::aes256_ctr_xor(*stream_key, counter, frame_in, masked));
+        frame_in = masked;
+      }
+      MEDCRYPT_TRY(g.bits_allocated == 8 ? cipher<std::uint8_t>(g, plan, frame_in, key_words, frame_out, scratch, encrypt)
+                                         : cipher<std::uint16_t>(g, plan, frame_in, key_words, frame_out, scratch, encrypt));
+      if (stream_key && encrypt) MEDCRYPT_TRY(crypto::aes256_ctr_xor(*stream_key, counter, frame_out));
     }
     return {};
   }

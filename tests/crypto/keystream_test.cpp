@@ -24,6 +24,11 @@ TEST(Keystream, MatchesNistSp800_38aCtrAes256) {
   Bytes data = plain;
   ASSERT_TRUE(aes256_ctr_xor(kKey, counter, data));
   EXPECT_EQ(to_hex(data), "601ec313775789a5b7a7f504bbf3d228");
+  // And from one buffer into another, leaving the input as it was.
+  Bytes into(16);
+  ASSERT_TRUE(aes256_ctr_xor(kKey, counter, plain, into));
+  EXPECT_EQ(to_hex(into), "601ec313775789a5b7a7f504bbf3d228");
+  EXPECT_EQ(to_hex(plain), "6bc1bee22e409f96e93d7e117393172a");
 }
 
 TEST(Keystream, CounterWrapsAsOne128BitInteger) {
@@ -37,6 +42,8 @@ TEST(Keystream, BadKeyOrCounterSizesAreRefused) {
   EXPECT_FALSE(aes256_ctr_keystream(SecretBytes(16), Bytes(16), out));
   EXPECT_FALSE(aes256_ctr_keystream(kKey, Bytes(12), out));
   EXPECT_FALSE(aes256_ctr_xor(SecretBytes(16), Bytes(16), out));
+  Bytes shorter(7);
+  EXPECT_FALSE(aes256_ctr_xor(kKey, Bytes(16), out, shorter));
 }
 
 }  // namespace

@@ -17,6 +17,21 @@ Bytes random_bytes(std::mt19937& rng, std::size_t size) {
   return bytes;
 }
 
+// copy_pixels copies every byte, also of an empty view and of a buffer big enough for allocate_large's huge
+// pages, and leaves its source alone.
+TEST(image_file, CopyPixelsCopiesEveryByte) {
+  std::mt19937 rng(3);
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4097}, std::size_t{5} << 20}) {
+    const Bytes source = random_bytes(rng, size);
+    const PixelBytes copy = copy_pixels(source);
+    ASSERT_EQ(copy.size(), size);
+    EXPECT_TRUE(std::equal(copy.begin(), copy.end(), source.begin())) << size;
+    if (size > 0) {
+      EXPECT_NE(static_cast<const void*>(copy.data()), static_cast<const void*>(source.data()));
+    }
+  }
+}
+
 TEST(image_file, FormatNamesRoundTrip) {
   for (auto format : {FileFormat::kDicom, FileFormat::kPng, FileFormat::kJpeg, FileFormat::kTiff}) {
     auto parsed = parse_format_name(format_name(format));

@@ -75,28 +75,34 @@ TEST(Zigzag, ScramblingIsUndoneExactlyAndMovesWholePixels) {
   }
 }
 
-// Grey one-byte frames move whole columns as 8x8 transposes: every scan from every corner, on frames
-// whose height and width are and are not multiples of 8, against the order.
-TEST(Zigzag, OneByteScansAgreeWithTheOrderOnEveryGeometry) {
+// Grey frames move columns and diagonals in 16 x 16 (one-byte) or 8 x 8 (two-byte) blocks and their ends
+// pixel by pixel: every scan from every corner, on frames whose sides are and are not multiples of the
+// block, narrower and wider than a diagonal block needs (2N - 1), against the order.
+template <typename Word>
+void expect_grey_scans_agree_with_the_order() {
   std::mt19937 rng(11);
-  for (auto [rows, cols] : {std::pair{8u, 8u}, {64u, 64u}, {37u, 50u}, {50u, 37u}, {7u, 23u}, {17u, 9u}, {16u, 1u}}) {
-    std::vector<std::uint8_t> plain(std::size_t{rows} * cols);
-    for (auto& x : plain) x = static_cast<std::uint8_t>(rng());
+  for (auto [rows, cols] : {std::pair{8u, 8u}, {16u, 16u}, {64u, 64u}, {37u, 50u}, {50u, 37u}, {7u, 23u}, {17u, 9u},
+                            {16u, 1u}, {1u, 40u}, {31u, 31u}, {32u, 30u}, {100u, 77u}, {77u, 100u}, {200u, 33u},
+                            {33u, 200u}, {15u, 300u}, {48u, 48u}}) {
+    std::vector<Word> plain(std::size_t{rows} * cols);
+    for (auto& x : plain) x = static_cast<Word>(rng());
     for (int p = 0; p < 3; ++p) {
       for (int c = 0; c < 4; ++c) {
         const Scan scan{Pattern(p), Corner(c)};
         const std::vector<std::uint32_t> o = order(rows, cols, scan.pattern, scan.corner);
-        std::vector<std::uint8_t> scrambled(plain.size()), back(plain.size());
-        ASSERT_TRUE(zigzag::scramble<std::uint8_t>(rows, cols, scan, plain, scrambled, 1));
+        std::vector<Word> scrambled(plain.size()), back(plain.size());
+        ASSERT_TRUE(zigzag::scramble<Word>(rows, cols, scan, plain, scrambled, 1));
         for (std::size_t i = 0; i < o.size(); ++i) {
           ASSERT_EQ(scrambled[i], plain[o[i]]) << rows << "x" << cols << " " << zigzag::describe(scan) << " at " << i;
         }
-        ASSERT_TRUE(zigzag::unscramble<std::uint8_t>(rows, cols, scan, scrambled, back, 1));
+        ASSERT_TRUE(zigzag::unscramble<Word>(rows, cols, scan, scrambled, back, 1));
         ASSERT_EQ(back, plain) << rows << "x" << cols << " " << zigzag::describe(scan);
       }
     }
   }
 }
+TEST(Zigzag, OneByteScansAgreeWithTheOrderOnEveryGeometry) { expect_grey_scans_agree_with_the_order<std::uint8_t>(); }
+TEST(Zigzag, TwoByteScansAgreeWithTheOrderOnEveryGeometry) { expect_grey_scans_agree_with_the_order<std::uint16_t>(); }
 
 // An empty frame, a pattern or corner outside the enums (as a corrupt header would give), and buffers that
 // do not fit the frame or overlap are errors, never an empty order or a write out of bounds.

@@ -1,5 +1,5 @@
-// The metrics' hot loops are written to vectorise. Built for the x86-64 baseline (SSE2) they use 2-lane
-// vectors; MEDCRYPT_VECTOR_CLONES makes GCC also build a function for x86-64-v3 (AVX2, FMA) and v4
+// Hot loops written to vectorise (the metrics, the zigzag scans' blocks). Built for the x86-64 baseline
+// (SSE2) they use 16-byte vectors without byte shuffles; MEDCRYPT_VECTOR_CLONES makes GCC also build a function for x86-64-v3 (AVX2, FMA) and v4
 // (AVX-512), and the loader picks the clone the CPU runs (an ifunc: x86-64 ELF only). Integer loops give
 // the same sums in every clone; floating point ones may differ in the last bits where a file lets GCC fuse
 // multiply-adds (ssim.cpp).
