@@ -3,8 +3,10 @@
 #   make test              build and run every test
 #   make test-asan         the same under AddressSanitizer + UndefinedBehaviorSanitizer, less the shipped
 #                          models' quality checks (ShippedModels, RoiShipped: the code other tests cover, on whole
-#                          datasets, minutes under ASan) and zigzag-gan's round trip of every shared image (its
-#                          odd-geometry round trips run)
+#                          datasets, minutes under ASan), the round trips of every shared image through zigzag-gan
+#                          and through chaos-henon's region networks (their odd-geometry round trips run), and
+#                          the demo's end-to-end test (its commands run in their own tests; with the region one,
+#                          151 s and 185 s of the stage, most of it in libtorch, which is not instrumented)
 #   make fuzz              build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make bench             run the benchmarks (figures for docs/BENCHMARKS.md)
 # WERROR=ON turns warnings into errors (CI sets it).
