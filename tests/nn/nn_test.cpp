@@ -440,9 +440,9 @@ std::vector<image::Image> paper_test_split(std::vector<std::filesystem::path> so
 // The RGB models on the 40 held-out photographs of ae-aes:paper's fundus split (the first 200 IDRiD
 // images, 80/20), which no RGB model trained on. The tuned ae-aes (fine-tuned on the 160 others) meets
 // the floor of 0.93 through the scheme's own path (224x224 tiles of the stored 256x256
-// photographs); ae-aes:paper (paper 002's network and training) meets it with the feature-map latent
-// measured as the paper does (resampled to 224x224), not with the dense-3 latent (docs/MODELS.md has the
-// figures and why), and both paper latents stay below the tuned model as stored.
+// photographs); ae-aes:paper (paper 002's network and training) meets it with both latents measured as
+// the paper does (resampled to 224x224), and both paper latents stay below the tuned model as stored
+// (docs/MODELS.md has the figures).
 TEST(ShippedModels, RgbModelsLearnedFundusPhotographs) {
   MEDCRYPT_REQUIRE_SHARED_DATA();
   const std::vector<std::filesystem::path> idrid = {shared_data() / "train" / "idrid_dr_grading"};
@@ -460,11 +460,11 @@ TEST(ShippedModels, RgbModelsLearnedFundusPhotographs) {
   EXPECT_EQ(features->latent_channels(), 32);
 
   EXPECT_GE(mean_ssim(*features, resampled), 0.93);
-  EXPECT_GE(mean_ssim(*dense3, resampled), 0.88);
+  EXPECT_GE(mean_ssim(*dense3, resampled), 0.93);
   const double tuned_ssim = mean_ssim(*tuned, stored);
   EXPECT_GE(tuned_ssim, 0.93);
   EXPECT_GT(tuned_ssim, mean_ssim(*features, stored) + 0.03);
-  EXPECT_GT(tuned_ssim, mean_ssim(*dense3, stored) + 0.06);
+  EXPECT_GT(tuned_ssim, mean_ssim(*dense3, stored) + 0.03);
 }
 
 // ae-aes:paper's grey models (trained on 90 CT slices and 160 brain MR slices, 80/20) on their own
