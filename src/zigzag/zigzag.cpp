@@ -31,8 +31,9 @@ Status check_frame(std::uint32_t rows, std::uint32_t cols, const Scan& scan) {
 }
 
 // A scan is a run of lines (rows, columns or anti-diagonals): line(start, step, count) visits the pixels
-// start, start + step, ..., start + (count - 1) * step, row-major. Every use of a scan's geometry goes
-// through here, so the order, the scramble and its inverse cannot disagree.
+// start, start + step, ..., start + (count - 1) * step, row-major. The order and the line-by-line moves
+// go through here; Blocks (grey columns and diagonals) restates the geometry block by block, and the
+// tests hold it to the order on every corner and many geometries.
 template <typename Line>
 void for_each_line(std::uint32_t rows, std::uint32_t cols, const Scan& scan, Line&& line) {
   const bool flip_x = scan.corner == Corner::kTopRight || scan.corner == Corner::kBottomRight;
