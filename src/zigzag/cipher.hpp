@@ -2,10 +2,10 @@
 // horizontal, diagonal), in an order and from start corners the key chooses, then XORed with key words.
 //
 // The three scans compose into one permutation: out[i] = in[order[i]] XOR key[i] (whole pixels move; key
-// words are per sample). A frame is still scrambled scan by scan, three passes line by line: the composed
-// order scatters every sample to an unrelated cache line, and building it costs more than the three passes
-// together (docs/BENCHMARKS.md, zigzag-gan). A ScanPlan has 3! orders x 4^3 corners = 384 choices: 8.6 bits
-// of key, no more.
+// words are per sample). A frame is still scrambled scan by scan, three passes (rows; blocks of columns or
+// diagonals): the composed order scatters every sample to an unrelated cache line, and building it costs
+// more than the three passes together (docs/BENCHMARKS.md, zigzag-gan). A ScanPlan has 3! orders x 4^3
+// corners = 384 choices: 8.6 bits of key, no more.
 #pragma once
 
 #include <array>

@@ -220,15 +220,14 @@ class Blocks {
     using L = Vector<Word>;
     Rows<L> m;
     if constexpr (kInverse) {
-      ((m[K] = L::load(in + line_at[K] + (K % 2 == 0 ? r0 : -r0), K % 2 == 1)), ...);
+      ((m[K] = L::load(in + (line_at[K] + (K % 2 == 0 ? r0 : -r0)), K % 2 == 1)), ...);
       transpose<L>(m);
-      Word* row = out + frame_at;
-      ((L::store(row, m[K], kFlipX), row += row_step), ...);
+      (L::store(out + (frame_at + std::ptrdiff_t{K} * row_step), m[K], kFlipX), ...);
     } else {
-      const Word* row = in + frame_at;
-      ((m[K] = L::load(row, kFlipX), row += row_step), ...);
+      // Offsets summed before they meet the pointer: a pointer never leaves its buffer on the way.
+      ((m[K] = L::load(in + (frame_at + std::ptrdiff_t{K} * row_step), kFlipX)), ...);
       transpose<L>(m);
-      (L::store(out + line_at[K] + (K % 2 == 0 ? r0 : -r0), m[K], K % 2 == 1), ...);
+      (L::store(out + (line_at[K] + (K % 2 == 0 ? r0 : -r0)), m[K], K % 2 == 1), ...);
     }
   }
 

@@ -40,7 +40,7 @@ bool overlap(std::span<A> a, std::span<B> b) {
 }
 
 // Scrambling by a scan: out[i] = in[order[i]] for every sample of `samples_per_pixel` words (an RGB pixel
-// moves whole), line by line without building the order. Fails (kUsage) as scan_order does, and
+// moves whole), row by row or block by block, without building the order. Fails (kUsage) as scan_order does, and
 // (kInternal) unless in and out hold rows x cols pixels each and do not overlap.
 template <typename Word>
 Status scramble(std::uint32_t rows, std::uint32_t cols, const Scan& scan, std::span<const Word> in, std::span<Word> out,

@@ -17,8 +17,7 @@ Bytes random_bytes(std::mt19937& rng, std::size_t size) {
   return bytes;
 }
 
-// copy_pixels copies every byte, also of an empty view and of a buffer big enough for allocate_large's huge
-// pages, and leaves its source alone.
+// copy_pixels copies every byte, also of an empty view and of several MiB, and leaves its source alone.
 TEST(image_file, CopyPixelsCopiesEveryByte) {
   std::mt19937 rng(3);
   for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4097}, std::size_t{5} << 20}) {
